@@ -1,0 +1,83 @@
+"""The typer application, global options and the one error boundary.
+
+Commands live in sibling modules (``validate_cmd``, ``lifecycle_cmds``, ``emulator_cmds``) and
+register themselves on ``app``. A command parses its flags, calls one core function, renders the
+result and returns an ``ExitCode``; it never catches ``AgentctlError`` itself: ``main`` does,
+once, and prints where / what / what next on stderr. Only ``--debug`` shows a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from agentctl import __version__
+from agentctl.exitcodes import ExitCode
+
+app = typer.Typer(
+    name="agentctl",
+    help="Manage Amazon Bedrock Agents as code: validate, plan, apply, promote.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@dataclass
+class Globals:
+    """Options given before the command (``agentctl -C DIR --debug plan``)."""
+
+    chdir: Path | None = None
+    debug: bool = False
+    no_color: bool = False
+
+
+GLOBALS = Globals()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"agentctl {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    chdir: Optional[Path] = typer.Option(
+        None, "-C", "--directory", help="Run as if agentctl was started in DIR (like git -C).",
+        metavar="DIR",
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks and debug logging."),
+    no_color: bool = typer.Option(False, "--no-color", help="Disable colour (also NO_COLOR=1)."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    GLOBALS.chdir = chdir
+    GLOBALS.debug = debug
+    GLOBALS.no_color = no_color or bool(os.environ.get("NO_COLOR"))
+
+
+def project_dir() -> Path:
+    """The directory the project search starts from: ``-C DIR`` or the current directory."""
+    return (GLOBALS.chdir or Path.cwd()).resolve()
+
+
+def env_option_default() -> str | None:
+    return os.environ.get("AGENTCTL_ENV") or None
+
+
+def use_color(stream=None) -> bool:
+    stream = stream or sys.stdout
+    if GLOBALS.no_color or os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def exit_with(code: ExitCode | int) -> None:
+    raise typer.Exit(int(code))

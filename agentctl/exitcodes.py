@@ -1,0 +1,45 @@
+"""Every process exit code agentctl can return, named once.
+
+Scripts and CI pipelines depend on these numbers: never renumber one, only add.
+`2` is reserved for "changes present" (``plan --detailed-exitcode``), exactly as Terraform does,
+so no other failure may use it: typer/click usage errors (click's default is 2) are remapped to
+USAGE.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    """Success; for ``plan --detailed-exitcode``: no changes."""
+    ERROR = 1
+    """Any failure not named below (AWS error, failed apply, internal error)."""
+    CHANGES = 2
+    """``plan --detailed-exitcode`` only: the plan has changes."""
+    INVALID_SPEC = 3
+    """A spec or project file is invalid (``validate``, and every command that loads specs)."""
+    STALE_PLAN = 4
+    """A saved plan no longer matches live state, target, or was already applied."""
+    USAGE = 5
+    """Bad command-line usage (unknown flag, missing argument). Click uses 2; we remap."""
+    LOCK_TIMEOUT = 6
+    """Another agentctl process holds the project / emulator lock."""
+    NOT_OWNED = 7
+    """Refused to touch an agent agentctl does not own (see ``agentctl adopt``)."""
+    APPLY_FAILED = 8
+    """An apply (or promote/rollback/destroy) stopped part-way; the report says what remains."""
+    ABORTED = 9
+    """The user declined the confirmation prompt, or was interrupted."""
+    EVAL_FAILED = 10
+    """Reserved for evaluation runs (``invoke``/eval suites) whose assertions failed."""
+
+
+def describe() -> list[tuple[int, str, str]]:
+    """(code, name, meaning) rows, for README and ``agentctl --help`` epilogs."""
+    rows = []
+    for code in ExitCode:
+        doc = (code.__doc__ or "") if code.__doc__ != ExitCode.__doc__ else ""
+        rows.append((int(code), code.name, doc))
+    return rows

@@ -1,0 +1,195 @@
+"""The canonical shape of an agent, shared by the desired side (specs) and the live side (AWS).
+
+Both sides are normalized into these types (``agentctl.normalize``) before diffing, so the
+differ compares like with like. Field names and value shapes are the bedrock-agent API's own
+(request members of CreateAgent / CreateAgentActionGroup / AssociateAgentKnowledgeBase /
+AssociateAgentCollaborator / CreateAgentAlias), which keeps the planner's steps a direct
+projection of a diff and keeps the mapping to botocore obvious.
+
+Canonical means (see bedrock-semantics.md §9 and ``normalize``):
+- only settings a user can own are present; server-owned fields (ids, status, timestamps,
+  clientToken, failureReasons, preparedAt, ...) never appear;
+- a service default is represented as *absent* (agentCollaboration DISABLED, orchestrationType
+  DEFAULT, actionGroupState ENABLED, function parameter ``required: false``, ...);
+- promptOverrideConfiguration keeps only OVERRIDDEN prompt configurations, sorted by promptType;
+- OpenAPI payloads are parsed documents (dicts), not strings; function lists are sorted by name;
+- every mapping is a plain ``dict`` with JSON-compatible values, so two canonical values are
+  equal exactly when their canonical JSON (``canonical_json``) is equal.
+
+Pure: no I/O, no boto3.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+# Resource kinds, used in addresses: agent.<name>[.<kind>.<key>]
+AGENT = "agent"
+ACTION_GROUP = "action_group"
+KNOWLEDGE_BASE = "knowledge_base"
+COLLABORATOR = "collaborator"
+ALIAS = "alias"
+
+# Alias tracking modes (spec key ``aliases[].track``).
+TRACK_LATEST = "latest"
+"""``apply`` moves the alias to every version it cuts (e.g. STAGING)."""
+TRACK_PINNED = "pinned"
+"""Only ``promote`` / ``rollback`` move the alias (e.g. PROD). Default."""
+
+# Tags agentctl writes on agents it creates (ownership, bedrock-semantics.md: tags only on create
+# or via TagResource). Never used for anything but ownership checks and adoption.
+OWNER_TAG = "agentctl:managed-by"
+OWNER_TAG_VALUE = "agentctl"
+PROJECT_TAG = "agentctl:project"
+
+
+def canonical_json(value: Any) -> str:
+    """Deterministic JSON text of a canonical value (sorted keys, no whitespace)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_ref_default)
+
+
+def digest(value: Any) -> str:
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
+def _ref_default(obj: Any) -> Any:
+    if isinstance(obj, Ref):
+        return {"$ref": obj.address, "key": obj.key}
+    raise TypeError(f"not JSON-serialisable: {type(obj).__name__}")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A value known only after apply: ``key`` of the resource at ``address`` (e.g. the alias ARN
+    of another agent of the project that is created in the same apply). Rendered
+    ``(known after apply)``; resolved by the executor from earlier steps' outputs."""
+
+    address: str
+    key: str
+
+
+@dataclass(frozen=True)
+class AliasConfig:
+    """An alias as the spec wants it. ``track`` is agentctl's own notion, not an AWS field."""
+
+    name: str
+    description: str | None = None
+    track: str = TRACK_PINNED
+    tags: Mapping[str, str] = field(default_factory=dict)
+    invocation_state: str | None = None
+    """``aliasInvocationState``; None = service default (ACCEPT_INVOCATIONS)."""
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """One agent in canonical form. ``agent`` holds the UpdateAgent members (minus agentId);
+    sub-resources are keyed by their natural key (action group name, knowledge base id,
+    collaborator name, alias name)."""
+
+    name: str
+    agent: Mapping[str, Any]
+    """agentName, foundationModel, instruction, description, agentResourceRoleArn,
+    idleSessionTTLInSeconds, customerEncryptionKeyArn, promptOverrideConfiguration,
+    guardrailConfiguration, memoryConfiguration, agentCollaboration, orchestrationType,
+    customOrchestration: each present only when it differs from the service default."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """User tags only; ownership tags are handled separately (``OWNER_TAG``)."""
+    action_groups: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """actionGroupName -> CreateAgentActionGroup members (minus agentId, agentVersion,
+    clientToken): description, actionGroupExecutor, apiSchema ({"payload": <dict>} or
+    {"s3": {...}}), functionSchema, parentActionGroupSignature,
+    parentActionGroupSignatureParams, actionGroupState (absent = ENABLED)."""
+    knowledge_bases: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """knowledgeBaseId -> {description, knowledgeBaseState (absent = ENABLED)}."""
+    collaborators: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """collaboratorName -> {agentDescriptor: {aliasArn: str | Ref}, collaborationInstruction,
+    relayConversationHistory (absent = DISABLED)}."""
+    aliases: Mapping[str, AliasConfig] = field(default_factory=dict)
+
+    def content(self) -> dict[str, Any]:
+        """What a numbered version snapshots: the agent settings and its action groups, KBs and
+        collaborators (not tags, not aliases). Equal content = no new version needed."""
+        return {
+            "agent": dict(self.agent),
+            "action_groups": {k: dict(v) for k, v in self.action_groups.items()},
+            "knowledge_bases": {k: dict(v) for k, v in self.knowledge_bases.items()},
+            "collaborators": {k: dict(v) for k, v in self.collaborators.items()},
+        }
+
+
+@dataclass(frozen=True)
+class LiveAlias:
+    alias_id: str
+    name: str
+    arn: str
+    description: str | None
+    routed_version: str | None
+    """The single routingConfiguration[].agentVersion, or None (DISSOCIATED)."""
+    status: str
+    invocation_state: str | None
+    tags: Mapping[str, str]
+    history: tuple[Mapping[str, Any], ...]
+    """agentAliasHistoryEvents as returned (routingConfiguration, startDate, endDate)."""
+
+
+@dataclass(frozen=True)
+class LiveVersion:
+    version: str
+    status: str
+    created_at: str | None
+    content: Mapping[str, Any] | None
+    """Normalized ``AgentConfig.content()`` of the version snapshot, when it was read."""
+
+
+@dataclass(frozen=True)
+class LiveAgent:
+    """Everything agentctl manages of one existing agent, read once, up front (``agentctl.live``).
+    ``config`` is the DRAFT normalized to canonical form; the ``raw_*`` fields keep what the
+    service returned, for the executor (ids) and for fingerprints."""
+
+    agent_id: str
+    arn: str
+    status: str
+    config: AgentConfig
+    owner_tags: Mapping[str, str]
+    action_group_ids: Mapping[str, str]
+    """actionGroupName -> actionGroupId."""
+    action_group_states: Mapping[str, str]
+    aliases: Mapping[str, LiveAlias]
+    """By alias name; never includes the built-in TSTALIASID / AgentTestAlias."""
+    versions: tuple[LiveVersion, ...]
+    """Numbered versions, oldest first (DRAFT excluded)."""
+    fingerprint: str
+    """Digest of everything read; a saved plan records it and apply refuses if it changed."""
+    failure_reasons: tuple[str, ...] = ()
+
+    @property
+    def newest_version(self) -> LiveVersion | None:
+        return max(self.versions, key=lambda v: int(v.version)) if self.versions else None
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a plan applies: recorded in saved plans; apply refuses a different target."""
+
+    kind: str
+    """"local" or "aws"."""
+    region: str
+    account: str
+    endpoint: str | None = None
+    """Endpoint URL (local target / custom endpoint), None for the AWS default."""
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """The live side of a plan: every agent of the project found on the target, by name, plus
+    names that were looked for and not found (their absence is part of the fingerprint)."""
+
+    target: Target
+    agents: Mapping[str, LiveAgent]
+    absent: frozenset[str] = frozenset()
+    unowned: Mapping[str, str] = field(default_factory=dict)
+    """name -> agentId of same-named agents that exist but carry no agentctl ownership tag."""

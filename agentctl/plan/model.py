@@ -1,0 +1,175 @@
+"""The plan: what will change (ResourceChange) and exactly how (Step).
+
+Modelled on Terraform's plans package: a tiny action enum; ``before``/``after`` are the canonical
+values (``agentctl.model``) of one resource. Steps carry botocore operation names and their
+parameters, so a saved plan shows exactly what will be sent, Stubber expectations come straight
+from it, and the emulator implements the same names.
+
+| action  | before          | after           |
+|---------|-----------------|-----------------|
+| NOOP    | live value      | same value      |
+| CREATE  | None            | desired value   |
+| UPDATE  | live value      | desired value   |
+| REPLACE | live value      | desired value   |  (delete then create, e.g. a renamed key)
+| DELETE  | live value      | None            |
+
+Pure; frozen dataclasses only.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+FORMAT_VERSION = 1
+"""Version of the saved-plan file and of ``--output json``; bump on incompatible change."""
+
+
+class Action(str, enum.Enum):
+    NOOP = "no-op"
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"
+    DELETE = "delete"
+
+    @property
+    def symbol(self) -> str:
+        return {"no-op": " ", "create": "+", "update": "~", "replace": "-/+", "delete": "-"}[self.value]
+
+    @property
+    def terraform_actions(self) -> list[str]:
+        """Terraform's JSON ``actions`` list for this action."""
+        return {
+            "no-op": ["no-op"],
+            "create": ["create"],
+            "update": ["update"],
+            "replace": ["delete", "create"],
+            "delete": ["delete"],
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One attribute that differs. ``path`` is dotted with [i] for list items, e.g.
+    ``promptOverrideConfiguration.promptConfigurations[ORCHESTRATION].basePromptTemplate``."""
+
+    path: str
+    before: Any
+    after: Any
+    sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    address: str
+    """Stable, readable: ``agent.support-bot``, ``agent.support-bot.action_group.OrderTools``,
+    ``agent.support-bot.knowledge_base.KB1234ABCD``, ``agent.support-bot.alias.PROD``."""
+    kind: str
+    """One of the kinds in ``agentctl.model`` (agent, action_group, ...)."""
+    action: Action
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+    fields: tuple[FieldChange, ...] = ()
+    reason: str | None = None
+    """Why, when not obvious (e.g. "the agent's spec left the project, --prune given")."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One API call the executor will make, in order.
+
+    ``params`` are the exact botocore parameters, except that values not known before apply are
+    ``{"$ref": address, "key": ...}`` placeholders (see ``agentctl.model.Ref``), resolved from
+    the outputs of earlier steps. ``wait_for`` names the stable status to poll for afterwards
+    (e.g. ``agent:NOT_PREPARED|PREPARED``, ``agent:PREPARED``, ``alias:PREPARED``), or None.
+    ``outputs`` says which response fields later steps may reference under this address, as
+    key -> dotted response path (e.g. ``{"agentId": "agent.agentId"}``).
+    """
+
+    operation: str
+    params: Mapping[str, Any]
+    address: str
+    description: str
+    wait_for: str | None = None
+    outputs: Mapping[str, str] = field(default_factory=dict)
+    mutating: bool = True
+
+
+@dataclass(frozen=True)
+class AliasMove:
+    """Lifecycle summary of one alias: ``STAGING 7 -> 8``. ``to_version`` may be "new" (the
+    version this apply cuts, number known after apply)."""
+
+    agent: str
+    alias: str
+    from_version: str | None
+    to_version: str | None
+
+
+@dataclass(frozen=True)
+class AgentLifecycle:
+    """What happens to one agent after its DRAFT edits: prepare, cut a version, move aliases."""
+
+    agent: str
+    prepare: bool
+    new_version: bool
+    """True when DRAFT content (after apply) differs from the newest version, or none exists
+    and an alias needs one."""
+    next_version_hint: str | None
+    """The number the new version will most likely get (newest + 1), for display only."""
+    moves: tuple[AliasMove, ...] = ()
+    stays: tuple[AliasMove, ...] = ()
+    """Aliases that keep their version (pinned ones), shown as ``PROD stays on 7``."""
+    delete_versions: tuple[str, ...] = ()
+    """Old unreferenced versions removed by version retention."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    format_version: int
+    project: str
+    environment: str
+    target: Mapping[str, Any]
+    """``agentctl.model.Target`` as a dict; apply refuses a different target."""
+    spec_digest: str
+    """Digest of the desired canonical state; informational."""
+    live_fingerprint: Mapping[str, str]
+    """agent name -> fingerprint of the live agent ("absent" when it did not exist). Apply of a
+    saved plan re-reads these agents and refuses if any differs."""
+    changes: tuple[ResourceChange, ...]
+    lifecycle: tuple[AgentLifecycle, ...]
+    steps: tuple[Step, ...]
+    plan_id: str = ""
+    """Digest of everything above; identifies the plan for "already applied" detection."""
+    created_at: str = ""
+    """ISO timestamp, informational; not part of plan_id."""
+
+    @property
+    def has_changes(self) -> bool:
+        return any(s.mutating for s in self.steps)
+
+    def counts(self) -> dict[str, int]:
+        """Terraform's ``Plan: X to add, Y to change, Z to destroy.`` numbers."""
+        add = sum(1 for c in self.changes if c.action in (Action.CREATE, Action.REPLACE))
+        change = sum(1 for c in self.changes if c.action is Action.UPDATE)
+        destroy = sum(1 for c in self.changes if c.action in (Action.DELETE, Action.REPLACE))
+        return {"add": add, "change": change, "destroy": destroy}
+
+
+@dataclass(frozen=True)
+class StepResult:
+    step: Step
+    ok: bool
+    response: Mapping[str, Any] | None = None
+    error: str | None = None
+    elapsed: float = 0.0
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    completed: tuple[StepResult, ...]
+    failed: StepResult | None
+    not_run: tuple[Step, ...]
+    outputs: Mapping[str, Mapping[str, Any]]
+    """address -> {agentId, agentArn, aliasId, version, ...} known after apply."""
