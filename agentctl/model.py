@@ -32,6 +32,8 @@ ACTION_GROUP = "action_group"
 KNOWLEDGE_BASE = "knowledge_base"
 COLLABORATOR = "collaborator"
 ALIAS = "alias"
+VERSION = "version"
+"""A numbered agent version; only ever deleted by a plan (version retention)."""
 
 # Alias tracking modes (spec key ``aliases[].track``).
 TRACK_LATEST = "latest"
@@ -165,6 +167,8 @@ class LiveAgent:
     fingerprint: str
     """Digest of everything read; a saved plan records it and apply refuses if it changed."""
     failure_reasons: tuple[str, ...] = ()
+    collaborator_ids: Mapping[str, str] = field(default_factory=dict)
+    """collaboratorName -> collaboratorId (Update/DisassociateAgentCollaborator need the id)."""
 
     @property
     def newest_version(self) -> LiveVersion | None:

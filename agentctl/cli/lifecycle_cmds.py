@@ -1,5 +1,351 @@
-"""Commands: lifecycle_cmds (registered on agentctl.cli.app.app)."""
+"""Commands: plan, apply, promote, rollback, history, status, destroy, adopt.
+
+Thin: each parses its flags, calls one function of ``agentctl.lifecycle``, renders the result on
+stdout (progress and diagnostics on stderr) and returns an ``ExitCode``. Errors are raised as
+``AgentctlError`` and turned into messages and exit codes by the one boundary in
+``agentctl.cli``.
+"""
 
 from __future__ import annotations
 
-from agentctl.cli.app import app  # noqa: F401
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Callable, List, Optional
+
+import typer
+
+from agentctl import lifecycle
+from agentctl.cli.app import app, project_dir, use_color
+from agentctl.errors import Aborted, AgentctlError, UsageError
+from agentctl.exitcodes import ExitCode
+
+ENV_HELP = "Environment from agentctl.yaml (default: AGENTCTL_ENV, then defaultEnvironment)."
+_print_lock = threading.Lock()
+
+
+def _progress(line: str) -> None:
+    # Agent threads report concurrently: one whole line at a time.
+    with _print_lock:
+        print(line, file=sys.stderr, flush=True)
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+def _json(doc: Any) -> None:
+    _out(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, default=str))
+
+
+def _check_output(output: str, allowed: tuple[str, ...]) -> str:
+    if output not in allowed:
+        raise UsageError(f"--output must be one of {', '.join(allowed)} (got {output!r})")
+    return output
+
+
+def _confirm(question: str, *, auto_approve: bool, what: str) -> None:
+    """Ask on the terminal; without one, refuse unless --auto-approve was given (a CI job must
+    say so explicitly)."""
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(f"refusing to {what} without confirmation: stdin is not a terminal",
+                         hint="review the output above, then pass --auto-approve")
+    if not typer.confirm(question, default=False, err=True):
+        raise Aborted(f"{what} cancelled; nothing was changed")
+
+
+def _render_plan(plan: Any, output: str) -> str:
+    if output == "json":
+        from agentctl.render.json import plan_to_document
+
+        return json.dumps(plan_to_document(plan), indent=2, sort_keys=True, ensure_ascii=False)
+    if output == "markdown":
+        from agentctl.render.markdown import render_markdown
+
+        return render_markdown(plan)
+    from agentctl.render.human import render_plan
+
+    return render_plan(plan, color=use_color())
+
+
+def _agents(agent: Optional[List[str]]) -> list[str] | None:
+    return list(agent) if agent else None
+
+
+# -------------------------------------------------------------------------------- plan
+
+@app.command("plan")
+def plan_cmd(
+    env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
+    agent: Optional[List[str]] = typer.Option(None, "--agent", help="Only this agent (repeatable)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Save the plan to FILE for "
+                                       "`agentctl apply FILE`."),
+    detailed_exitcode: bool = typer.Option(False, "--detailed-exitcode",
+                                           help="Exit 2 when there are changes, 0 when none."),
+    output: str = typer.Option("human", "--output", help="human | json | markdown"),
+    prune: bool = typer.Option(False, "--prune", help="Also delete agents of this project whose "
+                                                      "spec was removed."),
+) -> int:
+    """Show what apply would change (read-only)."""
+    _check_output(output, ("human", "json", "markdown"))
+    with lifecycle.opened(project_dir(), env) as ctx:
+        plan = lifecycle.compute_plan(ctx, only_agents=_agents(agent), prune=prune)
+    if out is not None:
+        from agentctl.plan.codec import dumps
+
+        _write_atomic(out, dumps(plan))
+        print(f"Saved the plan to {out}; apply it with `agentctl apply {out}`.", file=sys.stderr)
+    _out(_render_plan(plan, output))
+    if detailed_exitcode and plan.has_changes:
+        return int(ExitCode.CHANGES)
+    return int(ExitCode.OK)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        raise UsageError(f"cannot write {path}: directory {path.parent} does not exist")
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+# ------------------------------------------------------------------------------- apply
+
+@app.command("apply")
+def apply_cmd(
+    planfile: Optional[Path] = typer.Argument(None, help="A plan saved by `agentctl plan --out`; "
+                                              "applied exactly, without prompting."),
+    env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
+    agent: Optional[List[str]] = typer.Option(None, "--agent", help="Only this agent (repeatable)."),
+    auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for confirmation."),
+    output: str = typer.Option("human", "--output", help="human | json"),
+    prune: bool = typer.Option(False, "--prune", help="Also delete agents of this project whose "
+                                                      "spec was removed."),
+) -> int:
+    """Make the live agents match the specs (or apply a saved plan exactly)."""
+    _check_output(output, ("human", "json"))
+    if planfile is not None and (agent or prune):
+        raise UsageError("--agent and --prune shape a new plan; a saved plan is applied as is",
+                         hint="pass them to `agentctl plan --out` instead")
+    saved = _load_planfile(planfile) if planfile is not None else None
+    with lifecycle.opened(project_dir(), env or (saved.environment if saved else None)) as ctx:
+        with lifecycle.project_lock(ctx.root):
+            if saved is not None:
+                lifecycle.check_saved_plan(ctx, saved)
+                plan = saved
+                if output == "human":
+                    _out(_render_plan(plan, "human"))
+            else:
+                plan = lifecycle.compute_plan(ctx, only_agents=_agents(agent), prune=prune)
+                if output == "human":
+                    _out(_render_plan(plan, "human"))
+                if not plan.has_changes:
+                    if output == "json":
+                        _json(_apply_doc(plan, None))
+                    return int(ExitCode.OK)
+                if output == "json" and not auto_approve:
+                    # The plan must be seen before it is approved: show it on stderr.
+                    print(_render_plan(plan, "human"), file=sys.stderr)
+                _confirm("Apply these changes?", auto_approve=auto_approve, what="apply")
+            result = lifecycle.apply_plan(ctx, plan, progress=_progress)
+    _emit_result(plan, result, output)
+    lifecycle.raise_for_result(result)
+    return int(ExitCode.OK)
+
+
+def _apply_doc(plan: Any, result: Any) -> dict[str, Any]:
+    from agentctl.plan.model import FORMAT_VERSION
+    from agentctl.render.json import plan_to_document
+    from agentctl.render.result import apply_result_document
+
+    return {"format_version": FORMAT_VERSION, "kind": "apply",
+            "plan": plan_to_document(plan),
+            "result": apply_result_document(result, plan) if result is not None else None}
+
+
+def _emit_result(plan: Any, result: Any, output: str) -> None:
+    from agentctl.render.result import render_apply_result
+
+    if output == "json":
+        _json(_apply_doc(plan, result))
+    else:
+        _out(render_apply_result(result, color=use_color()))
+
+
+def _load_planfile(path: Path) -> Any:
+    from agentctl.plan.codec import loads
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"plan file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read plan file {path}: {e}") from None
+    return loads(text, source=str(path))
+
+
+# --------------------------------------------------------------------- promote / rollback
+
+def _move(fn: Callable[..., Any], command: str, env: Optional[str], output: str,
+          **kw: Any) -> int:
+    from agentctl.render.result import move_document, render_move
+
+    _check_output(output, ("human", "json"))
+    with lifecycle.opened(project_dir(), env) as ctx:
+        with lifecycle.project_lock(ctx.root):
+            move = fn(ctx, progress=_progress, **kw)
+    if output == "json":
+        _json(move_document(move, command))
+    else:
+        _out(render_move(move))
+    return int(ExitCode.OK)
+
+
+@app.command("promote")
+def promote_cmd(
+    alias: str = typer.Argument(..., help="The alias to move, e.g. PROD."),
+    agent: str = typer.Option(..., "--agent", help="The agent whose alias moves."),
+    version: Optional[str] = typer.Option(None, "--version", help="Route the alias to version N."),
+    from_alias: Optional[str] = typer.Option(None, "--from", help="Route it to the version "
+                                             "another alias serves (e.g. STAGING)."),
+    env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
+    output: str = typer.Option("human", "--output", help="human | json"),
+) -> int:
+    """Point an alias at a version (prints e.g. `PROD: 7 -> 8`)."""
+    return _move(lifecycle.promote, "promote", env, output, agent_name=agent, alias=alias,
+                 version=version, from_alias=from_alias)
+
+
+@app.command("rollback")
+def rollback_cmd(
+    alias: str = typer.Argument(..., help="The alias to move back, e.g. PROD."),
+    agent: str = typer.Option(..., "--agent", help="The agent whose alias moves."),
+    env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
+    output: str = typer.Option("human", "--output", help="human | json"),
+) -> int:
+    """Move an alias back to the previous version in its history."""
+    return _move(lifecycle.rollback, "rollback", env, output, agent_name=agent, alias=alias)
+
+
+@app.command("history")
+def history_cmd(
+    alias: str = typer.Argument(..., help="The alias, e.g. PROD."),
+    agent: str = typer.Option(..., "--agent", help="The agent."),
+    env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
+    output: str = typer.Option("human", "--output", help="human | json"),
+) -> int:
+    """List the versions an alias has served, newest first."""
+    from agentctl.render.result import history_document, render_history
+
+    _check_output(output, ("human", "json"))
+    with lifecycle.opened(project_dir(), env) as ctx:
+        _, entries = lifecycle.history(ctx, agent, alias)
+    if output == "json":
+        _json(history_document(agent, alias, entries))
+    else:
+        _out(render_history(agent, alias, entries))
+    return int(ExitCode.OK)
+
+
+# ------------------------------------------------------------------------------ status
+
+@app.command("status")
+def status_cmd(
+    env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
+    agent: Optional[List[str]] = typer.Option(None, "--agent", help="Only this agent (repeatable)."),
+    output: str = typer.Option("human", "--output", help="human | json"),
+) -> int:
+    """Per agent: status, whether DRAFT matches the newest version, aliases, ownership."""
+    from agentctl.render.result import render_status, status_document
+
+    _check_output(output, ("human", "json"))
+    with lifecycle.opened(project_dir(), env) as ctx:
+        statuses = lifecycle.status(ctx, _agents(agent))
+        project, env_name = ctx.project.name, ctx.env_name
+    if output == "json":
+        _json(status_document(statuses, project=project, environment=env_name))
+    else:
+        _out(render_status(statuses, color=use_color()))
+    return int(ExitCode.OK)
+
+
+# ----------------------------------------------------------------------------- destroy
+
+@app.command("destroy")
+def destroy_cmd(
+    env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
+    agent: Optional[List[str]] = typer.Option(None, "--agent", help="Only this agent (repeatable)."),
+    auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for confirmation."),
+    output: str = typer.Option("human", "--output", help="human | json"),
+) -> int:
+    """Delete the project's agents (aliases, action groups, then the agent)."""
+    from agentctl.render.result import render_destroy_preview
+
+    _check_output(output, ("human", "json"))
+    with lifecycle.opened(project_dir(), env) as ctx:
+        with lifecycle.project_lock(ctx.root):
+            plan = lifecycle.plan_destroy(ctx, _agents(agent))
+            preview = render_destroy_preview(plan)
+            if output == "json":
+                print(preview, file=sys.stderr)
+            else:
+                _out(preview)
+            if not plan.steps:
+                if output == "json":
+                    _json(_destroy_doc(plan, None))
+                return int(ExitCode.OK)
+            names = ", ".join(sorted({s.address.split(".")[1] for s in plan.steps}))
+            _confirm(f"Destroy {names} in environment {ctx.env_name!r}? This cannot be undone.",
+                     auto_approve=auto_approve, what="destroy")
+            result = lifecycle.apply_plan(ctx, plan, progress=_progress, record=False)
+    if output == "json":
+        _json(_destroy_doc(plan, result))
+    else:
+        from agentctl.render.result import render_apply_result
+
+        _out(render_apply_result(result, color=use_color()).replace("Apply", "Destroy"))
+    lifecycle.raise_for_result(result)
+    return int(ExitCode.OK)
+
+
+def _destroy_doc(plan: Any, result: Any) -> dict[str, Any]:
+    from agentctl.plan.model import FORMAT_VERSION
+    from agentctl.render.result import apply_result_document
+
+    return {"format_version": FORMAT_VERSION, "kind": "destroy",
+            "steps": [{"address": s.address, "operation": s.operation,
+                       "description": s.description} for s in plan.steps],
+            "result": apply_result_document(result, plan) if result is not None else None}
+
+
+# ------------------------------------------------------------------------------- adopt
+
+@app.command("adopt")
+def adopt_cmd(
+    name: str = typer.Argument(..., help="Name of an existing agent not yet managed by agentctl."),
+    env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
+    auto_approve: bool = typer.Option(False, "--auto-approve", "--yes", help="Do not ask."),
+) -> int:
+    """Tag an existing agent as managed by this project (nothing else changes)."""
+    with lifecycle.opened(project_dir(), env) as ctx:
+        with lifecycle.project_lock(ctx.root):
+            cand = lifecycle.adopt_candidate(ctx, name)
+            if not cand.in_spec:
+                print(f"warning: no spec of this project names {name!r}; `agentctl plan` will "
+                      "list it as removed (and `--prune` would delete it)", file=sys.stderr)
+            _out(f"{name} ({cand.agent_id}) will be tagged agentctl:managed-by=agentctl, "
+                 f"agentctl:project={ctx.project.name}; the next apply makes it match its spec.")
+            _confirm(f"Adopt {name}?", auto_approve=auto_approve, what="adopt")
+            lifecycle.adopt(ctx, cand)
+    _out(f"{name} is now managed by project {ctx.project.name}. Run `agentctl plan` next.")
+    return int(ExitCode.OK)
+
+
+__all__ = ["plan_cmd", "apply_cmd", "promote_cmd", "rollback_cmd", "history_cmd", "status_cmd",
+           "destroy_cmd", "adopt_cmd", "AgentctlError"]

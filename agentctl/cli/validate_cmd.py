@@ -1,5 +1,118 @@
-"""Commands: validate_cmd (registered on agentctl.cli.app.app)."""
+"""``agentctl validate [PATH ...] [-e ENV] [--output human|json] [--strict]``: offline validation.
+
+With no PATH the whole project (found from the current directory or ``-C DIR``) is validated;
+with PATHs, only those spec files, in the project's context when one is found (variables,
+overlays, collaborator references), standalone otherwise. Exit 0 when valid (warnings allowed
+unless ``--strict``), ``ExitCode.INVALID_SPEC`` when not.
+
+Human output: one problem per line ``file:line:col: severity: message [path] (code)`` plus a hint
+line, then a summary, all on stdout (the problems *are* the result). JSON output: one versioned
+document ``{"format_version": 1, "valid": ..., "problems": [...]}`` on stdout.
+
+Must not: catch ``AgentctlError`` other than ``SpecInvalid`` (turned into the report); the CLI
+boundary handles the rest (no project, unknown environment, ...).
+"""
 
 from __future__ import annotations
 
-from agentctl.cli.app import app  # noqa: F401
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from agentctl.cli.app import app, env_option_default, project_dir
+from agentctl.errors import Problem, SpecInvalid, UsageError
+from agentctl.exitcodes import ExitCode
+from agentctl.spec.project import check_files, find_project_file, load_project
+
+FORMAT_VERSION = 1
+"""Version of ``validate --output json``; bump on an incompatible change."""
+
+
+@app.command("validate")
+def validate_command(
+    paths: Optional[list[Path]] = typer.Argument(None, metavar="[PATH]...",
+                                                help="Spec files to validate (default: the whole project)."),
+    env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV",
+                                      help="Environment (default: AGENTCTL_ENV, then defaultEnvironment)."),
+    output: str = typer.Option("human", "--output", "-o", metavar="FORMAT", help="human or json."),
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
+) -> int:
+    """Validate agent specs offline: YAML, schema, Bedrock's rules and quotas, OpenAPI, references."""
+    if output not in ("human", "json"):
+        raise UsageError(f"unknown output format {output!r}", hint="use --output human or --output json")
+    report = run_validate(project_dir(), env or env_option_default(), [Path(p) for p in paths or []], strict)
+    if output == "json":
+        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(render_human(report))
+    return int(ExitCode.OK if report["valid"] else ExitCode.INVALID_SPEC)
+
+
+def run_validate(start: Path, env: str | None, paths: list[Path], strict: bool) -> dict[str, Any]:
+    """Validate and return the report document (the JSON output's shape)."""
+    project_name = environment = root = None
+    agents: list[str] = []
+    if paths:
+        paths = [p if p.is_absolute() else start / p for p in paths]
+    has_project = find_project_file(start) is not None
+    if has_project:
+        try:
+            project = load_project(start, env, paths=paths or None, strict=strict)
+            problems = list(project.warnings)
+            project_name, environment, root = project.name, project.environment.name, str(project.root)
+            agents = sorted(project.agents)
+        except SpecInvalid as e:
+            problems = list(e.problems)
+    elif paths:
+        problems = check_files(paths, start, strict=strict)
+        root = str(start)
+    else:
+        # No project and nothing named: the boundary reports ProjectError with its hint.
+        load_project(start, env)
+        raise AssertionError("unreachable")  # pragma: no cover
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = sum(1 for p in problems if p.severity == "warning")
+    return {
+        "format_version": FORMAT_VERSION,
+        "valid": errors == 0,
+        "project": project_name,
+        "environment": environment,
+        "root": root,
+        "agents": agents,
+        "summary": {"errors": errors, "warnings": warnings},
+        "problems": [problem_document(p) for p in problems],
+    }
+
+
+def problem_document(p: Problem) -> dict[str, Any]:
+    return {
+        "file": p.location.file,
+        "line": p.location.line,
+        "col": p.location.col,
+        "severity": p.severity,
+        "code": p.code,
+        "path": p.path,
+        "message": p.message,
+        "hint": p.hint,
+    }
+
+
+def render_human(report: dict[str, Any]) -> str:
+    lines = []
+    for p in report["problems"]:
+        where = p["file"] + (f":{p['line']}:{p['col'] or 1}" if p["line"] else "")
+        path = f" [{p['path']}]" if p["path"] else ""
+        lines.append(f"{where}: {p['severity']}: {p['message']}{path} ({p['code']})")
+        if p["hint"]:
+            lines.append(f"  hint: {p['hint']}")
+    s = report["summary"]
+    scope = f"{len(report['agents'])} agent spec(s)" if report["agents"] else "the specs"
+    env = f" (environment {report['environment']})" if report["environment"] else ""
+    if report["valid"]:
+        tail = f", {s['warnings']} warning(s)" if s["warnings"] else ""
+        lines.append(f"OK: {scope}{env} valid{tail}.")
+    else:
+        lines.append(f"Invalid: {s['errors']} error(s), {s['warnings']} warning(s){env}.")
+    return "\n".join(lines)

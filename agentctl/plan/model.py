@@ -58,6 +58,9 @@ class FieldChange:
     before: Any
     after: Any
     sensitive: bool = False
+    text_diff: bool = False
+    """Prose (instruction, prompt templates, any multi-line string): renderers show a unified
+    diff instead of ``old -> new``. Set by the differ; how it looks is the renderer's choice."""
 
 
 @dataclass(frozen=True)
@@ -173,3 +176,11 @@ class ApplyResult:
     not_run: tuple[Step, ...]
     outputs: Mapping[str, Mapping[str, Any]]
     """address -> {agentId, agentArn, aliasId, version, ...} known after apply."""
+    failures: tuple[StepResult, ...] = ()
+    """Every failed step (one per agent at most; ``failed`` is the first). Added by H5."""
+    interrupted: bool = False
+    """The run was stopped (Ctrl-C) before every step ran. Added by H5."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and self.failed is None and not self.not_run

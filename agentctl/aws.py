@@ -1,0 +1,403 @@
+"""AWS access: the one module that builds boto3 clients for Bedrock (the emulator package aside).
+
+What it does:
+- ``make_clients(environment)`` builds a real boto3 ``bedrock-agent`` client for an environment:
+  target ``aws`` -> a boto3 Session (profile, region) with botocore's *standard* retry mode;
+  target ``local`` -> a plain client on ``environment.endpoint`` / ``AWS_ENDPOINT_URL_BEDROCK_AGENT``
+  with dummy credentials, or else a client with the **embedded** emulator attached to it (the same
+  boto3 code path either way: serializers, validation and parsers all run).
+- ``call`` runs one operation with error translation (botocore ``ClientError`` -> ``AwsError``
+  naming the operation, the code, AWS's message and a hint), bounded retry with backoff of
+  ThrottlingException / InternalServerException, and the state-refusal retry of
+  bedrock-semantics.md §2.3 (wait for the agent to reach a stable status, then retry).
+- ``paginate`` follows ``nextToken`` on every List* (pages may hold only 10 items, §1).
+- ``wait_for`` polls an agent or alias until it reaches one of the statuses named by a plan
+  step's ``wait_for`` string (``agent:PREPARED``, ``agent:NOT_PREPARED|PREPARED``,
+  ``alias:PREPARED``, ``agent:DELETED``), reporting progress; FAILED raises with failureReasons.
+
+What it must not do: decide *what* to change (that is the planner), print anything (progress goes
+through callbacks), or log credentials / botocore wire dumps (botocore's debug logging is never
+enabled here, and no request headers are ever put into an error).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
+
+import botocore.exceptions
+from botocore import xform_name
+from botocore.config import Config
+
+from agentctl import servicemodel
+from agentctl.errors import AgentctlError, AwsError, ProjectError
+from agentctl.model import Target
+
+ENDPOINT_ENV = "AWS_ENDPOINT_URL_BEDROCK_AGENT"
+
+# Statuses an agent / alias can rest in (bedrock-semantics.md §2.1, §3.4). Anything else is a
+# transition that settles by itself.
+AGENT_STABLE = frozenset({"NOT_PREPARED", "PREPARED", "FAILED"})
+ALIAS_STABLE = frozenset({"PREPARED", "FAILED", "DISSOCIATED"})
+
+RETRYABLE_CODES = frozenset({"ThrottlingException", "InternalServerException",
+                             "ServiceUnavailableException", "TooManyRequestsException"})
+
+# §2.3: "<Op> operation can't be performed on <Agent|AgentAlias> when [Agent] is in <State> state."
+# (AWS sometimes uses a typographic apostrophe; accept both.)
+STATE_REFUSAL = re.compile(
+    r"operation can[’']t be performed on \w+ when (?:\w+ )?is in (?P<state>[A-Za-z ]+?) state",
+)
+# §2.2 footnote: concurrent UpdateAgent writers; Terraform retries it, so do we.
+OPTLOCK = re.compile(r"OptLock failure", re.IGNORECASE)
+
+ProgressFn = Callable[[str, float], None]
+"""(status, elapsed seconds) while polling."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Every delay agentctl itself introduces (not the service's). Injected so tests are fast and
+    deterministic: contract tests pass a ``sleep`` that records instead of sleeping."""
+
+    poll_initial: float = 1.0
+    poll_max: float = 5.0
+    wait_timeout: float = 900.0
+    """Seconds to wait for a stable status before giving up (PrepareAgent can take minutes)."""
+    retries: int = 6
+    """Attempts for throttling / 5xx, after botocore's own."""
+    backoff_base: float = 0.5
+    backoff_max: float = 20.0
+    refusal_retries: int = 5
+    """How many times a state-refused call is retried after waiting for a stable status."""
+    sleep: Callable[[float], None] = time.sleep
+    monotonic: Callable[[], float] = time.monotonic
+    jitter: bool = True
+
+
+LOCAL_TIMING = Timing(poll_initial=0.05, poll_max=0.5, wait_timeout=120.0, backoff_base=0.05,
+                      backoff_max=1.0)
+"""The emulator settles in fractions of a second: poll faster."""
+
+
+@dataclass(frozen=True)
+class Clients:
+    """What the readers and the executor need to talk to one target."""
+
+    agent: Any
+    """A boto3 ``bedrock-agent`` client (real, or with the emulator attached)."""
+    target: Target
+    timing: Timing = field(default_factory=Timing)
+    emulator: Any = None
+    """The embedded ``agentctl.emulator.Emulator`` when the local target runs in-process."""
+
+    def close(self) -> None:
+        if self.emulator is not None:
+            close = getattr(self.emulator, "close", None)
+            if close is not None:
+                close()
+
+
+def target_of(environment: Any, root: Path | None = None) -> Target:
+    """The ``Target`` an environment applies to (recorded in plans; a saved plan is refused on a
+    different one). The embedded emulator is identified by its database path, relative to the
+    project root when inside it, so two projects (or two state files) are different targets."""
+    kind = environment.target
+    endpoint = getattr(environment, "endpoint", None) or None
+    if kind == "local" and not endpoint:
+        endpoint = os.environ.get(ENDPOINT_ENV) or None
+        if not endpoint:
+            state = Path(environment.state_path)
+            shown = str(state)
+            if root is not None:
+                try:
+                    shown = state.resolve().relative_to(Path(root).resolve()).as_posix()
+                except ValueError:
+                    pass
+            endpoint = f"embedded:{shown}"
+    return Target(kind=kind, region=environment.region, account=str(environment.account),
+                  endpoint=endpoint)
+
+
+def make_clients(environment: Any, *, root: Path | None = None, emulator_config: Any = None,
+                 timing: Timing | None = None) -> Clients:
+    """Build the clients for ``environment`` (an ``agentctl.spec.Environment``)."""
+    import boto3  # local import: keep `agentctl --help` fast
+
+    target = target_of(environment, root)
+    if environment.target == "aws":
+        try:
+            session = boto3.Session(profile_name=environment.profile or None,
+                                    region_name=environment.region)
+        except botocore.exceptions.ProfileNotFound as e:
+            raise ProjectError(str(e), where=f"environment {environment.name}",
+                               hint="check `profile:` in agentctl.yaml and ~/.aws/config") from None
+        config = Config(retries={"mode": "standard", "max_attempts": 5},
+                        user_agent_extra="agentctl")
+        client = session.client("bedrock-agent", endpoint_url=environment.endpoint or None,
+                                config=config)
+        _check_account(session, environment)
+        return Clients(agent=client, target=target, timing=timing or Timing())
+
+    # local target
+    endpoint = target.endpoint if not target.endpoint.startswith("embedded:") else None
+    config = Config(retries={"mode": "standard", "max_attempts": 3})
+    if endpoint:
+        client = boto3.client("bedrock-agent", region_name=environment.region,
+                              endpoint_url=endpoint, aws_access_key_id="agentctl",
+                              aws_secret_access_key="agentctl", config=config)
+        return Clients(agent=client, target=target, timing=timing or LOCAL_TIMING)
+
+    from agentctl.emulator import Emulator, EmulatorConfig, World  # the embedded local target
+
+    if emulator_config is None:
+        # AGENTCTL_EMULATOR_CONFIG / AGENTCTL_EMULATOR_* (e.g. TIME_SCALE), as `emulator serve`.
+        emulator_config = EmulatorConfig.from_env()
+    state_path = Path(environment.state_path)
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    emu = Emulator(state_path=state_path, config=emulator_config, region=environment.region,
+                   account=str(environment.account))
+    world = getattr(environment, "world", None) or {}
+    emu.seed_world(World(knowledge_bases=list(world.get("knowledgeBases", []) or []),
+                         lambdas=list(world.get("lambdas", []) or [])))
+    client = boto3.client("bedrock-agent", region_name=environment.region,
+                          aws_access_key_id="agentctl", aws_secret_access_key="agentctl",
+                          config=config)
+    emu.attach(client)
+    return Clients(agent=client, target=target, timing=timing or LOCAL_TIMING, emulator=emu)
+
+
+def _check_account(session: Any, environment: Any) -> None:
+    """spec-format.md: on aws the environment's account is checked against the caller identity,
+    so a plan for prod can never be applied with staging credentials."""
+    try:
+        ident = session.client("sts", region_name=environment.region).get_caller_identity()
+    except botocore.exceptions.NoCredentialsError:
+        raise AwsError("GetCallerIdentity", "NoCredentials", "no AWS credentials found",
+                       hint="configure credentials (AWS_PROFILE, `aws sso login`, or `profile:` "
+                            "in agentctl.yaml)") from None
+    except botocore.exceptions.ClientError as e:
+        raise translate(e, "GetCallerIdentity") from None
+    except botocore.exceptions.BotoCoreError as e:
+        raise AwsError("GetCallerIdentity", type(e).__name__, str(e),
+                       hint="check network access and the region") from None
+    if str(ident.get("Account")) != str(environment.account):
+        raise ProjectError(
+            f"credentials are for account {ident.get('Account')}, environment "
+            f"{environment.name!r} is account {environment.account}",
+            where=f"environment {environment.name}",
+            hint="use the profile for the right account, or fix `account:` in agentctl.yaml",
+        )
+
+
+# --------------------------------------------------------------------------- error translation
+
+_HINTS = {
+    "AccessDeniedException": "check the IAM permissions of your credentials (and iam:PassRole on "
+                             "the agent role)",
+    "ResourceNotFoundException": "the resource no longer exists (changed outside agentctl?); run "
+                                 "`agentctl plan` to see the current state",
+    "ConflictException": "the resource is in use or being changed by someone else; run "
+                         "`agentctl plan` and try again",
+    "ServiceQuotaExceededException": "a Bedrock quota was reached (bedrock-semantics §7); delete "
+                                     "unused resources or request a quota increase",
+    "ValidationException": "the request was rejected by the service; `agentctl validate` catches "
+                           "most of these offline",
+    "ThrottlingException": "the API rate limit was hit repeatedly; retry later",
+    "InternalServerException": "a transient service error persisted; retry later",
+    "UnrecognizedClientException": "the credentials are invalid",
+    "ExpiredTokenException": "the credentials have expired; refresh them",
+}
+
+
+def translate(e: botocore.exceptions.ClientError, operation: str, *,
+              where: str | None = None) -> AwsError:
+    err = e.response.get("Error", {}) if isinstance(e.response, Mapping) else {}
+    code = str(err.get("Code") or "Unknown")
+    message = str(err.get("Message") or e)
+    return AwsError(operation, code, message, where=where, hint=_HINTS.get(code))
+
+
+def state_refusal(error: AwsError) -> str | None:
+    """The state named by a §2.3 state refusal ("Preparing", "Not Prepared", ...), else None."""
+    if error.code != "ValidationException":
+        return None
+    m = STATE_REFUSAL.search(error.aws_message)
+    return m.group("state").strip() if m else None
+
+
+# --------------------------------------------------------------------------------- calls
+
+def call(clients: Clients, operation: str, params: Mapping[str, Any] | None = None, *,
+         where: str | None = None, wait_progress: ProgressFn | None = None) -> dict[str, Any]:
+    """Run ``operation`` (botocore name, e.g. ``UpdateAgent``) with ``params``; return the parsed
+    response without ResponseMetadata. Raises ``AwsError`` after retries."""
+    params = dict(params or {})
+    method = getattr(clients.agent, xform_name(operation))
+    t = clients.timing
+    transient = 0
+    refusals = 0
+    while True:
+        connection_error = False
+        try:
+            resp = method(**params)
+            resp = dict(resp)
+            resp.pop("ResponseMetadata", None)
+            return resp
+        except botocore.exceptions.ClientError as e:
+            err = translate(e, operation, where=where)
+        except botocore.exceptions.ParamValidationError as e:
+            # botocore's client-side check (required/type/min) - a bug in a plan or a hand-edited
+            # plan file; never retried.
+            raise AwsError(operation, "ParamValidation", str(e), where=where,
+                           hint="the request is malformed; re-create the plan with `agentctl plan`"
+                           ) from None
+        except botocore.exceptions.NoCredentialsError:
+            raise AwsError(operation, "NoCredentials", "no AWS credentials found", where=where,
+                           hint="configure credentials (AWS_PROFILE, `aws sso login`)") from None
+        except (botocore.exceptions.EndpointConnectionError,
+                botocore.exceptions.ConnectionClosedError,
+                botocore.exceptions.ReadTimeoutError) as e:
+            err = AwsError(operation, type(e).__name__, str(e), where=where,
+                           hint="check the endpoint / network (is `agentctl emulator serve` "
+                                "running?)")
+            connection_error = True  # retried below like a 5xx
+
+        if err.code in RETRYABLE_CODES or connection_error or OPTLOCK.search(
+                err.aws_message):
+            transient += 1
+            if transient > t.retries:
+                raise err
+            t.sleep(_backoff(t, transient))
+            continue
+        state = state_refusal(err)
+        if state is not None and state.replace(" ", "").upper() not in ("NOTPREPARED", "FAILED"):
+            # §2.3: the call hit a transitional state (Preparing, Versioning, Creating,
+            # Updating). Waiting for the agent to settle and retrying is what Terraform does
+            # (PR #43179, #43232). "Not Prepared" is stable: waiting would not help.
+            refusals += 1
+            agent_id = params.get("agentId")
+            if refusals > t.refusal_retries or not agent_id:
+                raise err
+            wait_for(clients, "agent:" + "|".join(sorted(AGENT_STABLE)), agent_id=agent_id,
+                     progress=wait_progress)
+            continue
+        raise err
+
+
+def _backoff(t: Timing, attempt: int) -> float:
+    delay = min(t.backoff_max, t.backoff_base * (2 ** (attempt - 1)))
+    return delay * (0.5 + random.random() / 2) if t.jitter else delay
+
+
+def list_key(operation: str) -> str:
+    """The list member of a List* output (``agentSummaries``, ...), from the service model."""
+    shape = servicemodel.service_model().operation_model(operation).output_shape
+    keys = [n for n, s in shape.members.items() if s.type_name == "list"]
+    if len(keys) != 1:  # pragma: no cover - model change
+        raise AgentctlError(f"{operation}: cannot find the list member in the service model")
+    return keys[0]
+
+
+def paginate(clients: Clients, operation: str, params: Mapping[str, Any] | None = None, *,
+             where: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every item of a List* operation, following ``nextToken`` (§1: pages may be capped at 10)."""
+    key = list_key(operation)
+    params = dict(params or {})
+    seen: set[str] = set()
+    while True:
+        resp = call(clients, operation, params, where=where)
+        yield from resp.get(key, [])
+        token = resp.get("nextToken")
+        if not token:
+            return
+        if token in seen:  # a service bug would otherwise loop forever
+            raise AwsError(operation, "PaginationLoop", "the service returned a nextToken twice",
+                           where=where)
+        seen.add(token)
+        params["nextToken"] = token
+
+
+# ------------------------------------------------------------------------------- polling
+
+@dataclass(frozen=True)
+class WaitSpec:
+    kind: str
+    """"agent" or "alias"."""
+    statuses: frozenset[str]
+
+    @classmethod
+    def parse(cls, text: str) -> "WaitSpec":
+        kind, sep, rest = text.partition(":")
+        statuses = frozenset(s.strip() for s in rest.split("|") if s.strip())
+        if not sep or kind not in ("agent", "alias") or not statuses:
+            raise AgentctlError(f"invalid wait condition {text!r}",
+                                hint="expected e.g. agent:PREPARED or alias:PREPARED")
+        return cls(kind, statuses)
+
+
+class WaitFailed(AwsError):
+    """The resource reached FAILED (or another unexpected stable status) while waiting."""
+
+    def __init__(self, what: str, status: str, reasons: tuple[str, ...], *, where: str | None):
+        self.status = status
+        self.failure_reasons = reasons
+        text = "; ".join(reasons) if reasons else "no failure reason given"
+        super().__init__(f"wait for {what}", status, text, where=where,
+                         hint="fix the cause in the spec and run `agentctl apply` again")
+
+
+def wait_for(clients: Clients, spec: str, *, agent_id: str, alias_id: str | None = None,
+             progress: ProgressFn | None = None, where: str | None = None,
+             timeout: float | None = None) -> dict[str, Any]:
+    """Poll until the agent/alias status is one of ``spec``'s statuses; return the last Get*
+    response object (``{}`` for ``DELETED``). FAILED (when not awaited) raises ``WaitFailed`` with
+    the failureReasons (§2.2: failures are asynchronous, not exceptions)."""
+    ws = WaitSpec.parse(spec)
+    t = clients.timing
+    limit = t.wait_timeout if timeout is None else timeout
+    start = t.monotonic()
+    delay = t.poll_initial
+    while True:
+        obj = _read_status(clients, ws.kind, agent_id, alias_id, where)
+        status = "DELETED" if obj is None else str(
+            obj.get("agentStatus") if ws.kind == "agent" else obj.get("agentAliasStatus"))
+        elapsed = t.monotonic() - start
+        if progress is not None:
+            progress(status, elapsed)
+        if status in ws.statuses:
+            return obj or {}
+        if obj is None:
+            raise AwsError(f"wait for {ws.kind} {alias_id or agent_id}", "ResourceNotFoundException",
+                           "the resource disappeared while waiting", where=where,
+                           hint="it was deleted outside agentctl; run `agentctl plan`")
+        stable = AGENT_STABLE if ws.kind == "agent" else ALIAS_STABLE
+        if status in stable:
+            reasons = tuple(str(r) for r in obj.get("failureReasons") or ())
+            raise WaitFailed(f"{ws.kind} {alias_id or agent_id} to be {spec.split(':', 1)[1]}",
+                             status, reasons, where=where)
+        if elapsed >= limit:
+            raise AwsError(f"wait for {ws.kind} {alias_id or agent_id}", "Timeout",
+                           f"still {status} after {int(elapsed)}s", where=where,
+                           hint="the service is slow or stuck; check the console, then re-run "
+                                "(the operation is safe to repeat)")
+        t.sleep(delay)
+        delay = min(t.poll_max, delay * 1.5)
+
+
+def _read_status(clients: Clients, kind: str, agent_id: str, alias_id: str | None,
+                 where: str | None) -> dict[str, Any] | None:
+    try:
+        if kind == "agent":
+            return call(clients, "GetAgent", {"agentId": agent_id}, where=where)["agent"]
+        return call(clients, "GetAgentAlias", {"agentId": agent_id, "agentAliasId": alias_id},
+                    where=where)["agentAlias"]
+    except AwsError as e:
+        if e.code == "ResourceNotFoundException":
+            return None
+        raise

@@ -1,0 +1,206 @@
+"""The ``Emulator``: one local Bedrock Agents control plane over one SQLite state file.
+
+It ties the pieces together: ``wire`` (REST-JSON routing and serialization from botocore's
+model), ``faults`` (injected latency / throttling / errors), ``backend`` (the semantics, run in
+one store transaction per operation after settling due transitions) and the call log. Both
+transports end in ``handle_http``: the in-process botocore hook (``client()`` / ``attach()``) and
+the loopback HTTP server (server.py).
+
+Must not: print (diagnostics go to the ``agentctl.emulator`` logger), start threads, or reach
+the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from agentctl import servicemodel
+from agentctl.emulator import inprocess, wire
+from agentctl.errors import UsageError
+from agentctl.emulator.backend import Backend
+from agentctl.emulator.config import EmulatorConfig
+from agentctl.emulator.errors import ServiceError, internal
+from agentctl.emulator.faults import FaultInjector
+from agentctl.emulator.store import Store
+
+log = logging.getLogger("agentctl.emulator")
+
+DUMMY_ACCESS_KEY = "AKIAEMULATOR00000000"
+DUMMY_SECRET_KEY = "emulator-secret-not-a-credential"
+
+
+def _mutating(operation: str) -> bool:
+    return not operation.startswith(("Get", "List"))
+
+
+# Operations that change state; "a second apply made zero mutating calls" is asserted with these.
+MUTATING_OPERATIONS: frozenset[str] = frozenset(
+    op for op in servicemodel.service_model().operation_names if _mutating(op))
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    seq: int
+    operation: str
+    params: dict[str, Any]
+    outcome: str
+    """``ok`` or the error code (``ValidationException``, ``ThrottlingException``, ...)."""
+    ts: float
+    transport: str
+    """``inprocess`` (botocore hook) or ``http`` (server.py)."""
+
+
+@dataclass(frozen=True)
+class World:
+    """Things outside the agent API that agents refer to (seeded, not created through the API)."""
+
+    knowledge_bases: list[dict[str, Any]] = field(default_factory=list)
+    """``{"id": "KB1234ABCD", "name": "hr-policies", "description": "..."}``"""
+    lambdas: list[dict[str, Any]] = field(default_factory=list)
+    """``{"arn": "arn:aws:lambda:...:function:x", "handler": "module:function"}`` (for the runtime)."""
+
+
+class Emulator:
+    def __init__(self, state_path: Path | str | None = None, config: EmulatorConfig | None = None,
+                 region: str = "us-east-1", account: str = "123456789012", *,
+                 clock: Callable[[], float] | None = None, sleep: Callable[[float], None] | None = None):
+        self.config = config or EmulatorConfig()
+        self.region = region
+        self.account = account
+        self._clock = clock or time.time
+        self._tmpdir: str | None = None
+        if state_path is None:
+            self._tmpdir = tempfile.mkdtemp(prefix="agentctl-emulator-")
+            state_path = Path(self._tmpdir) / "state.sqlite3"
+        self.state_path = Path(state_path)
+        self._store = Store(self.state_path, busy_timeout=self.config.busy_timeout_seconds)
+        self._faults = FaultInjector(self.config.faults, clock=self._clock, sleep=sleep or time.sleep)
+        self._backend = Backend(self.config, region=region, account=account,
+                                prepare_hook=self._faults.prepare_outcome)
+        self._fault_lock = threading.Lock()
+        self._session: Any = None
+        self._closed = False
+
+    # --- clients ------------------------------------------------------------------------------
+
+    def client(self, *, config: Any = None) -> Any:
+        """A boto3 ``bedrock-agent`` client (dummy credentials, this emulator's region) whose
+        requests are answered in-process. ``config`` is a ``botocore.config.Config`` (e.g. to
+        turn retries off in a test)."""
+        import boto3
+
+        if self._session is None:
+            self._session = boto3.session.Session(aws_access_key_id=DUMMY_ACCESS_KEY,
+                                                  aws_secret_access_key=DUMMY_SECRET_KEY,
+                                                  region_name=self.region)
+        return self.attach(self._session.client("bedrock-agent", config=config))
+
+    def attach(self, client: Any) -> Any:
+        return inprocess.attach(client, self)
+
+    # --- the one entry point of both transports ---------------------------------------------
+
+    def handle_http(self, method: str, path_and_query: str, headers: Mapping[str, str], body: bytes, *,
+                    transport: str = "http") -> tuple[int, dict[str, str], bytes]:
+        path, query = wire.split_target(path_and_query)
+        routed = wire.match(method, path, query)
+        if routed is None:
+            err = ServiceError("UnknownOperationException",
+                               f"No bedrock-agent operation matches {method.upper()} {path}")
+            self._log("UnknownOperation", {"method": method.upper(), "path": path}, err.code, transport)
+            return wire.serialize_error(err)
+        operation, labels = routed
+        op_model = servicemodel.service_model().operation_model(operation)
+        try:
+            params = wire.parse_request(op_model, labels, query, headers, body or b"")
+        except ServiceError as err:
+            self._log(operation, {}, err.code, transport)
+            return wire.serialize_error(err)
+        try:
+            result = self.invoke(operation, params, transport=transport)
+        except ServiceError as err:
+            return wire.serialize_error(err)
+        return wire.serialize_response(op_model, result)
+
+    def invoke(self, operation: str, params: dict[str, Any], *, transport: str = "direct") -> dict[str, Any]:
+        """Run one operation on already-parsed parameters; raises ``ServiceError``. The result
+        has timestamps as epoch floats (the wire layer formats them)."""
+        with self._fault_lock:
+            injected = self._faults.before(operation)
+        if injected is not None:
+            self._log(operation, params, injected.code, transport)
+            raise injected
+        now = self._clock()
+        outcome = "ok"
+        try:
+            with self._store.transaction() as tx:
+                self._backend.settle(tx, now)
+                return self._backend.dispatch(tx, operation, params, now)
+        except ServiceError as err:
+            outcome = err.code
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug must look like AWS's 500, not hang a client
+            log.exception("emulator bug in %s", operation)
+            outcome = "InternalServerException"
+            raise internal(f"Internal error in the agentctl emulator ({type(exc).__name__}: {exc}).") from exc
+        finally:
+            self._log(operation, params, outcome, transport)
+
+    def _log(self, operation: str, params: dict[str, Any], outcome: str, transport: str) -> None:
+        with self._store.transaction() as tx:
+            tx.log_call(operation, params, outcome, self._clock(), transport)
+
+    # --- call log, state ----------------------------------------------------------------------
+
+    def calls(self, operation: str | None = None) -> list[CallRecord]:
+        with self._store.transaction() as tx:
+            return [CallRecord(*row) for row in tx.calls(operation)]
+
+    def clear_calls(self) -> None:
+        with self._store.transaction() as tx:
+            tx.clear_calls()
+
+    def reset(self) -> None:
+        """Forget every resource, token and call (the state file stays)."""
+        with self._store.transaction() as tx:
+            tx.clear_all()
+
+    def seed_world(self, world: World) -> None:
+        """Create (or refresh) the knowledge bases and Lambda functions of ``world``; idempotent."""
+        now = self._clock()
+        with self._store.transaction() as tx:
+            for kb in world.knowledge_bases:
+                kb_id = kb.get("id") or kb.get("knowledgeBaseId")
+                if not kb_id or not servicemodel.compiled("[0-9a-zA-Z]{10}").fullmatch(kb_id):
+                    raise UsageError(f"World knowledge base needs a 10-character alphanumeric id, got {kb_id!r}")
+                self._backend.seed_knowledge_base(tx, kb_id, kb.get("name") or kb_id, kb.get("description"), now)
+            for fn in world.lambdas:
+                if not fn.get("arn"):
+                    raise UsageError(f"World lambda needs an 'arn': {fn!r}")
+                tx.put("lambda", "", "", fn["arn"], dict(fn))
+
+    def lambdas(self) -> dict[str, dict[str, Any]]:
+        """Seeded Lambda functions by ARN (for the runtime side)."""
+        with self._store.transaction() as tx:
+            return {r.rid: r.doc for r in tx.rows("lambda")}
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._store.close()
+        if self._tmpdir:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+
+    def __enter__(self) -> "Emulator":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

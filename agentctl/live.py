@@ -1,0 +1,382 @@
+"""Read the live side: every agent of a project, and everything agentctl manages of it.
+
+``read_live`` finds agents by name (ListAgents, all pages), then reads each one completely and
+up front (GetAgent, tags, DRAFT action groups / KB associations / collaborators, aliases with their
+tags and history, the version list and the content of the versions that matter), concurrently with
+bounded parallelism, and returns an immutable ``LiveState``. Planning is then a pure function of
+(desired, live) — no lazy remote reads later (ARCHITECTURE.md §1, unlike chalice's planner).
+
+Ownership: an agent belongs to this project when it carries ``OWNER_TAG=agentctl`` and
+``PROJECT_TAG=<project>`` (written by CreateAgent or by ``agentctl adopt``). Anything else with a
+wanted name goes to ``LiveState.unowned`` and is never read further nor touched.
+
+Fingerprint (per agent): the digest of every response read, with the fields that change without
+a user edit removed — statuses (an agent settles PREPARING -> PREPARED by itself), timestamps
+(``updatedAt``/``preparedAt`` are re-stamped by prepare and versioning; ``createdAt`` never
+changes without a new id), failure reasons / recommended actions (follow the status) and
+``clientToken`` (server-owned). Ids, names, settings, tags, routing, alias history and the version
+list all stay in it, so any edit made between ``plan --out`` and ``apply PLANFILE`` is caught.
+
+Must not: mutate anything, print, or import boto3 (clients come from ``agentctl.aws``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+from agentctl import aws
+from agentctl.errors import AgentctlError, AwsError
+from agentctl.model import (
+    OWNER_TAG,
+    OWNER_TAG_VALUE,
+    PROJECT_TAG,
+    AliasConfig,
+    LiveAgent,
+    LiveAlias,
+    LiveState,
+    LiveVersion,
+    Target,
+    digest,
+)
+
+DRAFT = "DRAFT"
+TEST_ALIAS_ID = "TSTALIASID"  # §3.4: built-in test alias, never managed
+MAX_WORKERS = 8
+
+# Keys removed (at any depth) before fingerprinting; see the module docstring.
+VOLATILE_KEYS = frozenset({
+    "agentStatus", "agentAliasStatus", "preparedAt", "updatedAt", "lastUpdatedAt", "createdAt",
+    "failureReasons", "recommendedActions", "clientToken",
+})
+
+
+def is_owned(tags: Mapping[str, str], project: str) -> bool:
+    return tags.get(OWNER_TAG) == OWNER_TAG_VALUE and tags.get(PROJECT_TAG) == project
+
+
+def owner_tags_for(project: str) -> dict[str, str]:
+    return {OWNER_TAG: OWNER_TAG_VALUE, PROJECT_TAG: project}
+
+
+def agent_arn(clients: aws.Clients, agent_id: str) -> str:
+    """The agent ARN (§1.2 ``arn:aws:bedrock:{region}:{acct}:agent/{id}``) without a GetAgent."""
+    partition = getattr(getattr(clients.agent, "meta", None), "partition", None) or "aws"
+    t = clients.target
+    return f"arn:{partition}:bedrock:{t.region}:{t.account}:agent/{agent_id}"
+
+
+@dataclass(frozen=True)
+class AgentRef:
+    """An agent found by ListAgents."""
+
+    name: str
+    agent_id: str
+    status: str
+
+
+def list_agents(clients: aws.Clients) -> dict[str, AgentRef]:
+    """All agents on the target by name (names are unique per account and region, §2.2)."""
+    out: dict[str, AgentRef] = {}
+    for s in aws.paginate(clients, "ListAgents"):
+        out[s["agentName"]] = AgentRef(s["agentName"], s["agentId"], str(s.get("agentStatus")))
+    return out
+
+
+def discover_project_agents(clients: aws.Clients, project: str,
+                            found: Mapping[str, AgentRef] | None = None) -> list[str]:
+    """Names of every agent tagged as owned by ``project`` (so a plan can see agents whose spec
+    left the project, and ``destroy``/``status`` cover them). One ListTagsForResource per agent;
+    an agent we may not read (AccessDenied) or that vanished is skipped: it cannot be ours to
+    manage anyway."""
+    found = list_agents(clients) if found is None else found
+
+    def owned(ref: AgentRef) -> bool:
+        try:
+            tags = aws.call(clients, "ListTagsForResource",
+                            {"resourceArn": agent_arn(clients, ref.agent_id)}).get("tags", {})
+        except AwsError as e:
+            if e.code in ("AccessDeniedException", "ResourceNotFoundException"):
+                return False
+            raise
+        return is_owned(tags, project)
+
+    refs = [r for r in found.values() if r.status != "DELETING"]
+    with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
+        flags = list(pool.map(owned, refs))
+    return sorted(r.name for r, ok in zip(refs, flags) if ok)
+
+
+def read_live(clients: aws.Clients, names: Sequence[str], *, project: str,
+              target: Target | None = None, found: Mapping[str, AgentRef] | None = None
+              ) -> LiveState:
+    """Read every agent in ``names`` (absent ones are recorded as absent)."""
+    target = target or clients.target
+    found = list_agents(clients) if found is None else found
+    wanted = sorted(set(names))
+    absent = frozenset(n for n in wanted if n not in found or found[n].status == "DELETING")
+    present = [found[n] for n in wanted if n not in absent]
+    agents: dict[str, LiveAgent] = {}
+    unowned: dict[str, str] = {}
+    with ThreadPoolExecutor(max_workers=MAX_WORKERS) as inner, \
+            ThreadPoolExecutor(max_workers=max(1, min(4, len(present)))) as outer:
+        futures = {ref.name: outer.submit(_read_one, clients, ref, project, inner)
+                   for ref in present}
+        for name, fut in futures.items():
+            result = fut.result()
+            if isinstance(result, LiveAgent):
+                agents[name] = result
+            elif result is None:  # deleted between ListAgents and GetAgent
+                absent = absent | {name}
+            else:
+                unowned[name] = result
+    return LiveState(target=target, agents=agents, absent=absent, unowned=unowned)
+
+
+# --------------------------------------------------------------------------------- internals
+
+def _read_one(clients: aws.Clients, ref: AgentRef, project: str,
+              pool: ThreadPoolExecutor) -> LiveAgent | str | None:
+    where = f"agent.{ref.name}"
+    try:
+        agent = aws.call(clients, "GetAgent", {"agentId": ref.agent_id}, where=where)["agent"]
+    except AwsError as e:
+        if e.code == "ResourceNotFoundException":
+            return None
+        raise
+    tags = dict(aws.call(clients, "ListTagsForResource", {"resourceArn": agent["agentArn"]},
+                         where=where).get("tags", {}))
+    if not is_owned(tags, project):
+        return ref.agent_id
+    return read_agent(clients, agent, tags, pool=pool, where=where)
+
+
+def read_agent(clients: aws.Clients, agent: Mapping[str, Any], tags: Mapping[str, str], *,
+               pool: ThreadPoolExecutor, where: str) -> LiveAgent:
+    """Read the rest of one owned agent (``agent`` is the GetAgent object)."""
+    from agentctl import normalize  # H4's module; imported late so live.py loads without it
+
+    agent_id = agent["agentId"]
+
+    # Independent reads, all at once.
+    f_groups = pool.submit(_read_action_groups, clients, agent_id, DRAFT, where)
+    f_kbs = pool.submit(_read_kbs, clients, agent_id, DRAFT, where)
+    f_collabs = pool.submit(_read_collaborators, clients, agent_id, DRAFT, where)
+    f_aliases = pool.submit(_read_aliases, clients, agent_id, where)
+    f_versions = pool.submit(lambda: list(aws.paginate(
+        clients, "ListAgentVersions", {"agentId": agent_id}, where=where)))
+
+    groups, kbs, collabs = f_groups.result(), f_kbs.result(), f_collabs.result()
+    aliases_raw: list[tuple[dict[str, Any], dict[str, str]]] = f_aliases.result()
+    version_summaries = [v for v in f_versions.result() if v.get("agentVersion") != DRAFT]
+
+    # Version content: the newest numbered version (does DRAFT differ from it? §3.1) and every
+    # version an alias routes to (promote / rollback / retention decisions).
+    numbers = sorted((str(v["agentVersion"]) for v in version_summaries), key=int)
+    wanted_versions: set[str] = set(numbers[-1:])
+    for a, _ in aliases_raw:
+        v = _routed_version(a)
+        if v is not None and v in numbers:
+            wanted_versions.add(v)
+    version_futures: dict[str, Future] = {
+        v: pool.submit(_read_version, clients, agent_id, v, where) for v in sorted(wanted_versions)
+    }
+    version_raw = {v: f.result() for v, f in version_futures.items()}
+
+    user_tags = {k: v for k, v in tags.items() if not k.startswith("agentctl:")}
+    owner = {k: v for k, v in tags.items() if k.startswith("agentctl:")}
+    alias_configs = {
+        a["agentAliasName"]: AliasConfig(
+            name=a["agentAliasName"],
+            description=a.get("description"),
+            tags=dict(atags),
+            invocation_state=_invocation_state(a),
+        )
+        for a, atags in aliases_raw
+    }
+    config = normalize.config_from_live(agent, groups, kbs, collabs, user_tags, alias_configs)
+
+    versions = []
+    for s in sorted(version_summaries, key=lambda v: int(v["agentVersion"])):
+        num = str(s["agentVersion"])
+        content = None
+        if num in version_raw and version_raw[num] is not None:
+            vobj, vgroups, vkbs, vcollabs = version_raw[num]
+            content = normalize.content_from_version(vobj, vgroups, vkbs, vcollabs)
+        versions.append(LiveVersion(version=num, status=str(s.get("agentStatus")),
+                                    created_at=_iso(s.get("createdAt")), content=content))
+
+    live_aliases = {
+        a["agentAliasName"]: LiveAlias(
+            alias_id=a["agentAliasId"],
+            name=a["agentAliasName"],
+            arn=a["agentAliasArn"],
+            description=a.get("description"),
+            routed_version=_routed_version(a),
+            status=str(a.get("agentAliasStatus")),
+            invocation_state=a.get("aliasInvocationState"),
+            tags=dict(atags),
+            history=tuple(_jsonable(h) for h in a.get("agentAliasHistoryEvents") or ()),
+        )
+        for a, atags in aliases_raw
+    }
+
+    raw = {
+        "agent": agent, "tags": tags, "action_groups": groups, "knowledge_bases": kbs,
+        "collaborators": collabs, "aliases": [{"alias": a, "tags": t} for a, t in aliases_raw],
+        "versions": numbers,
+        "version_content": {v: version_raw[v] for v in sorted(version_raw)},
+    }
+    return LiveAgent(
+        agent_id=agent_id,
+        arn=agent["agentArn"],
+        status=str(agent.get("agentStatus")),
+        config=config,
+        owner_tags=owner,
+        action_group_ids={g["actionGroupName"]: g["actionGroupId"] for g in groups},
+        action_group_states={g["actionGroupName"]: str(g.get("actionGroupState", "ENABLED"))
+                             for g in groups},
+        aliases=live_aliases,
+        versions=tuple(versions),
+        fingerprint=fingerprint(raw),
+        failure_reasons=tuple(str(r) for r in agent.get("failureReasons") or ()),
+        collaborator_ids={c["collaboratorName"]: c["collaboratorId"] for c in collabs},
+    )
+
+
+def fingerprint(raw: Any) -> str:
+    return digest(_strip_volatile(_jsonable(raw)))
+
+
+def _strip_volatile(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_volatile(v) for k, v in value.items() if k not in VOLATILE_KEYS}
+    if isinstance(value, (list, tuple)):
+        return [_strip_volatile(v) for v in value]
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    """Responses carry datetimes (and bytes, in theory); make them JSON values."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, (_dt.datetime, _dt.date)) else str(value)
+
+
+def _routed_version(alias: Mapping[str, Any]) -> str | None:
+    """§3.4: routingConfiguration holds 0..1 entries; none = DISSOCIATED."""
+    for r in alias.get("routingConfiguration") or ():
+        v = r.get("agentVersion")
+        if v:
+            return str(v)
+    return None
+
+
+def _invocation_state(alias: Mapping[str, Any]) -> str | None:
+    # ACCEPT_INVOCATIONS is the service default (§3.4): canonical form leaves defaults absent.
+    state = alias.get("aliasInvocationState")
+    return None if state in (None, "ACCEPT_INVOCATIONS") else str(state)
+
+
+def _read_action_groups(clients: aws.Clients, agent_id: str, version: str,
+                        where: str) -> list[dict[str, Any]]:
+    out = []
+    for s in aws.paginate(clients, "ListAgentActionGroups",
+                          {"agentId": agent_id, "agentVersion": version}, where=where):
+        out.append(aws.call(clients, "GetAgentActionGroup",
+                            {"agentId": agent_id, "agentVersion": version,
+                             "actionGroupId": s["actionGroupId"]}, where=where)["agentActionGroup"])
+    return sorted(out, key=lambda g: g["actionGroupName"])
+
+
+def _read_kbs(clients: aws.Clients, agent_id: str, version: str,
+              where: str) -> list[dict[str, Any]]:
+    out = []
+    for s in aws.paginate(clients, "ListAgentKnowledgeBases",
+                          {"agentId": agent_id, "agentVersion": version}, where=where):
+        out.append(aws.call(clients, "GetAgentKnowledgeBase",
+                            {"agentId": agent_id, "agentVersion": version,
+                             "knowledgeBaseId": s["knowledgeBaseId"]},
+                            where=where)["agentKnowledgeBase"])
+    return sorted(out, key=lambda k: k["knowledgeBaseId"])
+
+
+def _read_collaborators(clients: aws.Clients, agent_id: str, version: str,
+                        where: str) -> list[dict[str, Any]]:
+    out = []
+    for s in aws.paginate(clients, "ListAgentCollaborators",
+                          {"agentId": agent_id, "agentVersion": version}, where=where):
+        out.append(aws.call(clients, "GetAgentCollaborator",
+                            {"agentId": agent_id, "agentVersion": version,
+                             "collaboratorId": s["collaboratorId"]},
+                            where=where)["agentCollaborator"])
+    return sorted(out, key=lambda c: c["collaboratorName"])
+
+
+def _read_aliases(clients: aws.Clients, agent_id: str,
+                  where: str) -> list[tuple[dict[str, Any], dict[str, str]]]:
+    out = []
+    for s in aws.paginate(clients, "ListAgentAliases", {"agentId": agent_id}, where=where):
+        if s.get("agentAliasId") == TEST_ALIAS_ID:
+            continue
+        try:
+            alias = aws.call(clients, "GetAgentAlias",
+                             {"agentId": agent_id, "agentAliasId": s["agentAliasId"]},
+                             where=where)["agentAlias"]
+        except AwsError as e:
+            if e.code == "ResourceNotFoundException":  # deleted while we were reading
+                continue
+            raise
+        if alias.get("agentAliasStatus") == "DELETING":
+            continue
+        tags = dict(aws.call(clients, "ListTagsForResource",
+                             {"resourceArn": alias["agentAliasArn"]}, where=where).get("tags", {}))
+        out.append((alias, tags))
+    return sorted(out, key=lambda at: at[0]["agentAliasName"])
+
+
+def _read_version(clients: aws.Clients, agent_id: str, version: str, where: str):
+    """(GetAgentVersion object, action groups, KBs, collaborators) of numbered ``version``, read
+    with ``agentVersion=N`` (§1.1, §3.2); None if it vanished meanwhile."""
+    try:
+        vobj = aws.call(clients, "GetAgentVersion", {"agentId": agent_id, "agentVersion": version},
+                        where=where)["agentVersion"]
+    except AwsError as e:
+        if e.code == "ResourceNotFoundException":
+            return None
+        raise
+    return (vobj, _read_action_groups(clients, agent_id, version, where),
+            _read_kbs(clients, agent_id, version, where),
+            _read_collaborators(clients, agent_id, version, where))
+
+
+def names_of(items: Iterable[str]) -> list[str]:
+    return sorted(set(items))
+
+
+def require_owned(live: LiveState, name: str) -> LiveAgent:
+    """The owned live agent ``name``, or a clear error (NotOwned / not found)."""
+    from agentctl.errors import NotOwned
+
+    if name in live.unowned:
+        raise NotOwned(f"agent {name!r} ({live.unowned[name]}) exists but is not managed by "
+                       "this agentctl project", where=f"agent.{name}",
+                       hint=f"run `agentctl adopt {name}` to manage it with agentctl")
+    if name not in live.agents:
+        raise AgentctlError(f"agent {name!r} does not exist on the target", where=f"agent.{name}",
+                            hint="run `agentctl apply` to create it, or check -e/--env")
+    return live.agents[name]

@@ -1,0 +1,574 @@
+"""Spec and live values into one canonical shape (``agentctl.model``), so the differ compares
+like with like.
+
+Both sides go through here: the desired side (``canonicalize`` of what the spec loader built)
+and the live side (``config_from_live`` of what GetAgent / GetAgentActionGroup / ... returned;
+``content_from_version`` of a numbered version snapshot). Each AWS quirk is one small named
+function with a comment naming the behaviour and its section of bedrock-semantics.md (§9 is the
+catalogue). Which request members exist is read from botocore's service model
+(``agentctl.servicemodel``), never retyped: a canonical value keeps exactly the members a user
+can set through the create/update operation, so every server-owned field (ids, status,
+timestamps, clientToken, failureReasons, preparedAt, ...) falls away without being listed.
+
+Rules, in one place:
+
+- A service default is represented as *absent*. Where the default is UNCONFIRMED for the real
+  service (idleSessionTTLInSeconds 1800, memory storageDays 30 / maxRecentSessions 20,
+  knowledgeBaseState ENABLED), the planner *always sends the value explicitly* (see
+  ``explicit_defaults``), so whatever the service's own default is, what it stores is the value
+  we chose and the read-back canonicalizes to absent again. "Absent in the spec" therefore
+  means "the documented default", never "don't care"; removing ``idleSessionTtl: 600`` from a
+  spec plans ``600 -> 1800``.
+- The single "don't care" rule: inside an OVERRIDDEN prompt configuration, members the desired
+  side leaves out (a state-only override such as ``PRE_PROCESSING: {state: DISABLED}``) are
+  ignored on the live side, because the service fills them with its default template and
+  inference settings (§9.1, §6.2). ``align_live_to_desired`` applies it, pairwise, for the
+  differ and for the version-content comparison.
+
+Must not: do I/O, read a clock, import boto3 or rich, or raise on odd live data (the live side
+is whatever AWS returned; an unparsable OpenAPI payload stays a string and shows up as a diff).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from agentctl.model import (
+    OWNER_TAG,
+    PROJECT_TAG,
+    AgentConfig,
+    AliasConfig,
+    Ref,
+)
+from agentctl.servicemodel import service_model
+
+DRAFT = "DRAFT"
+
+# Values agentctl writes explicitly whenever the spec leaves them out (see module docstring).
+DEFAULT_IDLE_SESSION_TTL = 1800
+"""§2.4: the API default is UNCONFIRMED; the console's 30 minutes is the likely value and the
+emulator's choice. Sent explicitly on every CreateAgent / UpdateAgent."""
+DEFAULT_MEMORY_STORAGE_DAYS = 30
+"""§6.1: CDK and the Python SDK model 30; the service default is UNCONFIRMED."""
+DEFAULT_MAX_RECENT_SESSIONS = 20
+"""§6.1: CDK default 20; the service default is UNCONFIRMED."""
+
+# Members of one agent that a numbered version cannot carry (§3.2: the AgentVersion shape has no
+# orchestrationType / customOrchestration), so content comparisons must leave them out.
+_NOT_IN_VERSION = ("orchestrationType", "customOrchestration")
+
+# Members whose values are prose a reviewer reads line by line.
+TEXT_MEMBERS = frozenset({"instruction", "basePromptTemplate", "collaborationInstruction"})
+
+# Tag keys that are not user tags: agentctl's ownership tags, and AWS-reserved ``aws:`` tags
+# (the tag API refuses to let users set or remove those).
+_RESERVED_TAG_PREFIXES = ("aws:",)
+
+
+# --------------------------------------------------------------------------------------------
+# Request members, from the service model
+
+
+@functools.lru_cache(maxsize=None)
+def request_members(operation: str) -> frozenset[str]:
+    """Names of the input members of a bedrock-agent operation."""
+    return frozenset(service_model().operation_model(operation).input_shape.members)
+
+
+def _settable(operation: str, *exclude: str) -> frozenset[str]:
+    # agentId / agentVersion / ids are URI members, clientToken is an idempotency token: none is
+    # part of a resource's configuration.
+    return request_members(operation) - {"agentId", "agentVersion", "clientToken", *exclude}
+
+
+def agent_members() -> frozenset[str]:
+    return _settable("UpdateAgent")
+
+
+def action_group_members() -> frozenset[str]:
+    return _settable("UpdateAgentActionGroup", "actionGroupId", "actionGroupName")
+
+
+def knowledge_base_members() -> frozenset[str]:
+    return _settable("AssociateAgentKnowledgeBase", "knowledgeBaseId")
+
+
+def collaborator_members() -> frozenset[str]:
+    return _settable("AssociateAgentCollaborator", "collaboratorId", "collaboratorName")
+
+
+# --------------------------------------------------------------------------------------------
+# Generic helpers
+
+
+def _is_empty(value: Any) -> bool:
+    # Empty strings, maps and lists are "absent" wherever the API treats them so: descriptions
+    # have min length 1 (§1.2), an empty guardrailConfiguration is rejected (§6.3), empty
+    # parameter maps / signature params are simply not returned.
+    return value is None or value == "" or value == {} or value == []
+
+
+def _prune(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in mapping.items() if not _is_empty(v)}
+
+
+def _plain(value: Any) -> Any:
+    """Mappings to dicts, tuples to lists (recursively); Ref objects kept."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _drop_default(mapping: dict[str, Any], key: str, default: Any) -> None:
+    if mapping.get(key) == default:
+        mapping.pop(key, None)
+
+
+def user_tags(tags: Mapping[str, str] | None) -> dict[str, str]:
+    """Only the tags a user owns: ownership tags (``OWNER_TAG``/``PROJECT_TAG``) and AWS-reserved
+    ``aws:`` tags are dropped; sorted by key."""
+    out = {}
+    for k in sorted(tags or {}):
+        if k in (OWNER_TAG, PROJECT_TAG) or k.startswith(_RESERVED_TAG_PREFIXES):
+            continue
+        out[k] = str(tags[k])  # type: ignore[index]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Agent-level quirks
+
+
+def _default_agent_collaboration(agent: dict[str, Any]) -> None:
+    # §2.4 / §9.1: agentCollaboration is DISABLED by default and GetAgent returns DISABLED when
+    # it was never set.
+    _drop_default(agent, "agentCollaboration", "DISABLED")
+
+
+def _default_orchestration(agent: dict[str, Any]) -> None:
+    # §2.4 / §9.1: orchestrationType is DEFAULT when unset; customOrchestration only means
+    # something with CUSTOM_ORCHESTRATION, and an empty one is "not set".
+    _drop_default(agent, "orchestrationType", "DEFAULT")
+    co = agent.get("customOrchestration")
+    if isinstance(co, Mapping):
+        co = _prune({k: _prune(v) if isinstance(v, Mapping) else v for k, v in co.items()})
+        if co:
+            agent["customOrchestration"] = co
+        else:
+            agent.pop("customOrchestration", None)
+
+
+def _default_idle_ttl(agent: dict[str, Any]) -> None:
+    # §2.4 / §9.1: idleSessionTTLInSeconds is always returned; its API default is UNCONFIRMED,
+    # agentctl always sends it (DEFAULT_IDLE_SESSION_TTL when the spec is silent), so 1800 is
+    # the canonical "absent".
+    ttl = agent.get("idleSessionTTLInSeconds")
+    if isinstance(ttl, float) and ttl.is_integer():
+        agent["idleSessionTTLInSeconds"] = ttl = int(ttl)
+    if ttl == DEFAULT_IDLE_SESSION_TTL:
+        agent.pop("idleSessionTTLInSeconds", None)
+
+
+def _canonical_memory(agent: dict[str, Any]) -> None:
+    # §6.1 / §9.1: memory is disabled by omitting the block (an empty enabledMemoryTypes list is
+    # the same thing); when enabled, storageDays 30 and maxRecentSessions 20 are the defaults the
+    # service (reportedly) fills in and agentctl always sends.
+    mem = agent.get("memoryConfiguration")
+    if not isinstance(mem, Mapping) or not mem.get("enabledMemoryTypes"):
+        agent.pop("memoryConfiguration", None)
+        return
+    out = _plain(mem)
+    out["enabledMemoryTypes"] = sorted(out["enabledMemoryTypes"])
+    _drop_default(out, "storageDays", DEFAULT_MEMORY_STORAGE_DAYS)
+    ssc = _prune(out.get("sessionSummaryConfiguration") or {})
+    _drop_default(ssc, "maxRecentSessions", DEFAULT_MAX_RECENT_SESSIONS)
+    if ssc:
+        out["sessionSummaryConfiguration"] = ssc
+    else:
+        out.pop("sessionSummaryConfiguration", None)
+    agent["memoryConfiguration"] = _prune(out)
+
+
+def _canonical_guardrail(agent: dict[str, Any]) -> None:
+    # §6.3: an empty guardrailConfiguration is rejected by the service; "no guardrail" is the
+    # block being absent, and that is also how it reads back.
+    g = agent.get("guardrailConfiguration")
+    if isinstance(g, Mapping):
+        g = _prune(g)
+        if g.get("guardrailIdentifier"):
+            agent["guardrailConfiguration"] = g
+            return
+    agent.pop("guardrailConfiguration", None)
+
+
+def _canonical_inference(inf: Mapping[str, Any]) -> dict[str, Any]:
+    # YAML ``temperature: 0`` is an int, the service returns 0.0: floats are floats, ints ints, so
+    # canonical JSON compares them equal.
+    out = _prune(inf)
+    for key in ("temperature", "topP"):
+        if isinstance(out.get(key), (int, float)) and not isinstance(out.get(key), bool):
+            out[key] = float(out[key])
+    for key in ("topK", "maximumLength"):
+        if isinstance(out.get(key), float) and out[key].is_integer():
+            out[key] = int(out[key])
+    return out
+
+
+def _canonical_prompt_overrides(agent: dict[str, Any]) -> None:
+    # §9.1 / §9.3 item 1: GetAgent returns an entry for every prompt type, DEFAULT-mode ones
+    # filled with the service's default templates. Only OVERRIDDEN entries are the user's
+    # (Terraform's ``removeDefaultPrompts``); sorted by promptType so order never diffs.
+    poc = agent.get("promptOverrideConfiguration")
+    if not isinstance(poc, Mapping):
+        agent.pop("promptOverrideConfiguration", None)
+        return
+    entries = []
+    for entry in poc.get("promptConfigurations") or ():
+        if entry.get("promptCreationMode") != "OVERRIDDEN":
+            continue
+        e = _prune(_plain(entry))
+        # An OVERRIDDEN prompt is enabled unless it says otherwise; agentctl sends ENABLED
+        # explicitly (PRE_PROCESSING's default state is disputed, §6.2), so ENABLED is "absent".
+        _drop_default(e, "promptState", "ENABLED")
+        _drop_default(e, "parserMode", "DEFAULT")
+        if isinstance(e.get("inferenceConfiguration"), Mapping):
+            inf = _canonical_inference(e["inferenceConfiguration"])
+            if inf:
+                e["inferenceConfiguration"] = inf
+            else:
+                e.pop("inferenceConfiguration")
+        entries.append(e)
+    entries.sort(key=lambda e: str(e.get("promptType", "")))
+    out: dict[str, Any] = {}
+    if entries:
+        out["promptConfigurations"] = entries
+    if poc.get("overrideLambda"):
+        out["overrideLambda"] = poc["overrideLambda"]
+    if out:
+        out.setdefault("promptConfigurations", [])
+        agent["promptOverrideConfiguration"] = out
+    else:
+        agent.pop("promptOverrideConfiguration", None)
+
+
+def canonical_agent(agent: Mapping[str, Any]) -> dict[str, Any]:
+    """The agent-level members (UpdateAgent's, minus agentId) in canonical form."""
+    members = agent_members()
+    out = _prune({k: _plain(v) for k, v in agent.items() if k in members})
+    _default_agent_collaboration(out)
+    _default_orchestration(out)
+    _default_idle_ttl(out)
+    _canonical_memory(out)
+    _canonical_guardrail(out)
+    _canonical_prompt_overrides(out)
+    return {k: out[k] for k in sorted(out)}
+
+
+# --------------------------------------------------------------------------------------------
+# Action groups
+
+
+def _rename_parent_signature(group: dict[str, Any]) -> None:
+    # §4.1 / §9.2: the request member ``parentActionGroupSignature`` comes back from
+    # GetAgentActionGroup as ``parentActionSignature``.
+    if "parentActionSignature" in group:
+        sig = group.pop("parentActionSignature")
+        group.setdefault("parentActionGroupSignature", sig)
+
+
+def _default_action_group_state(group: dict[str, Any]) -> None:
+    # §4.1: actionGroupState defaults to ENABLED and is always returned.
+    _drop_default(group, "actionGroupState", "ENABLED")
+
+
+def parse_openapi_payload(payload: Any) -> Any:
+    """An inline OpenAPI payload as a parsed document. §4.3: the payload comes back as a string
+    whose whitespace preservation is UNCONFIRMED, so payloads are compared parsed (JSON is
+    YAML, so one parser does both). Unparsable text stays a string."""
+    if not isinstance(payload, str):
+        return _plain(payload)
+    try:
+        doc = yaml.safe_load(payload)
+    except yaml.YAMLError:
+        return payload
+    return _plain(doc) if isinstance(doc, (dict, list)) else payload
+
+
+def _canonical_api_schema(group: dict[str, Any]) -> None:
+    schema = group.get("apiSchema")
+    if not isinstance(schema, Mapping):
+        return
+    if "payload" in schema and schema["payload"] is not None:
+        group["apiSchema"] = {"payload": parse_openapi_payload(schema["payload"])}
+    elif isinstance(schema.get("s3"), Mapping):
+        # §4.3: an S3-defined schema reads back as apiSchema.s3, never resolved to a payload.
+        group["apiSchema"] = {"s3": _prune(schema["s3"])}
+
+
+def _canonical_function(fn: Mapping[str, Any]) -> dict[str, Any]:
+    f = _prune(_plain(fn))
+    # requireConfirmation DISABLED is the default (the spec's ``requireConfirmation: false``).
+    _drop_default(f, "requireConfirmation", "DISABLED")
+    params = {}
+    for pname in sorted(f.get("parameters") or {}):
+        p = _prune(f["parameters"][pname])
+        # §9.2: parameters compare as a map, ``required`` absent == false.
+        _drop_default(p, "required", False)
+        params[pname] = {k: p[k] for k in sorted(p)}
+    if params:
+        f["parameters"] = params
+    else:
+        f.pop("parameters", None)
+    return {k: f[k] for k in sorted(f)}
+
+
+def _canonical_function_schema(group: dict[str, Any]) -> None:
+    fs = group.get("functionSchema")
+    if not isinstance(fs, Mapping):
+        return
+    # Functions are keyed by name: the service keeps them in request order, the spec may list
+    # them in any order; sorted, order never diffs.
+    fns = [_canonical_function(f) for f in fs.get("functions") or ()]
+    fns.sort(key=lambda f: str(f.get("name", "")))
+    group["functionSchema"] = {"functions": fns}
+
+
+def canonical_action_group(group: Mapping[str, Any]) -> dict[str, Any]:
+    g = {k: _plain(v) for k, v in group.items()}
+    _rename_parent_signature(g)
+    members = action_group_members()
+    g = _prune({k: v for k, v in g.items() if k in members})
+    _default_action_group_state(g)
+    _canonical_api_schema(g)
+    _canonical_function_schema(g)
+    if isinstance(g.get("actionGroupExecutor"), Mapping):
+        g["actionGroupExecutor"] = _prune(g["actionGroupExecutor"])
+    g = _prune(g)
+    return {k: g[k] for k in sorted(g)}
+
+
+# --------------------------------------------------------------------------------------------
+# Knowledge bases, collaborators, aliases
+
+
+def canonical_knowledge_base(kb: Mapping[str, Any]) -> dict[str, Any]:
+    members = knowledge_base_members()
+    out = _prune({k: _plain(v) for k, v in kb.items() if k in members})
+    # §5: knowledgeBaseState is required in the response; its default (ENABLED) is inferred,
+    # so agentctl always sends it and ENABLED is "absent".
+    _drop_default(out, "knowledgeBaseState", "ENABLED")
+    return {k: out[k] for k in sorted(out)}
+
+
+def canonical_collaborator(collab: Mapping[str, Any]) -> dict[str, Any]:
+    members = collaborator_members()
+    out = _prune({k: _plain(v) for k, v in collab.items() if k in members})
+    # §6.4: relayConversationHistory is TO_COLLABORATOR | DISABLED, DISABLED being the default.
+    _drop_default(out, "relayConversationHistory", "DISABLED")
+    if isinstance(out.get("agentDescriptor"), Mapping):
+        out["agentDescriptor"] = _prune(out["agentDescriptor"])
+    return {k: out[k] for k in sorted(out)}
+
+
+def canonical_alias(alias: AliasConfig) -> AliasConfig:
+    # §3.4: aliasInvocationState ACCEPT_INVOCATIONS is the default; descriptions have min
+    # length 1, so "" is "no description".
+    state = alias.invocation_state
+    if state == "ACCEPT_INVOCATIONS":
+        state = None
+    return AliasConfig(
+        name=alias.name,
+        description=alias.description or None,
+        track=alias.track,
+        tags=user_tags(alias.tags),
+        invocation_state=state,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Whole configs
+
+
+def canonicalize(config: AgentConfig) -> AgentConfig:
+    """The canonical form of ``config``. Idempotent: ``canonicalize(canonicalize(c)) ==
+    canonicalize(c)``."""
+    return AgentConfig(
+        name=config.name,
+        agent=canonical_agent(config.agent),
+        tags=user_tags(config.tags),
+        action_groups={k: canonical_action_group(config.action_groups[k])
+                       for k in sorted(config.action_groups)},
+        knowledge_bases={k: canonical_knowledge_base(config.knowledge_bases[k])
+                         for k in sorted(config.knowledge_bases)},
+        collaborators={k: canonical_collaborator(config.collaborators[k])
+                       for k in sorted(config.collaborators)},
+        aliases={k: canonical_alias(config.aliases[k]) for k in sorted(config.aliases)},
+    )
+
+
+def _by_key(items: Iterable[Mapping[str, Any]], key: str) -> dict[str, Mapping[str, Any]]:
+    out = {}
+    for item in items:
+        out[str(item[key])] = item
+    return out
+
+
+def config_from_live(
+    agent: Mapping[str, Any],
+    action_groups: Iterable[Mapping[str, Any]],
+    knowledge_bases: Iterable[Mapping[str, Any]],
+    collaborators: Iterable[Mapping[str, Any]],
+    tags: Mapping[str, str],
+    aliases: Mapping[str, AliasConfig],
+) -> AgentConfig:
+    """The canonical config of a live DRAFT from the service's read-back shapes: GetAgent's
+    ``agent``, GetAgentActionGroup's ``agentActionGroup`` objects, GetAgentKnowledgeBase's
+    ``agentKnowledgeBase`` objects, GetAgentCollaborator's ``agentCollaborator`` objects,
+    ListTagsForResource's ``tags`` (ownership tags are dropped) and the aliases as
+    ``AliasConfig`` (``track`` is not an AWS notion and is ignored by the differ)."""
+    raw = AgentConfig(
+        name=str(agent["agentName"]),
+        agent=agent,
+        tags=tags,
+        action_groups=_by_key(action_groups, "actionGroupName"),
+        knowledge_bases=_by_key(knowledge_bases, "knowledgeBaseId"),
+        collaborators=_by_key(collaborators, "collaboratorName"),
+        aliases=dict(aliases),
+    )
+    return canonicalize(raw)
+
+
+def content_from_version(
+    version: Mapping[str, Any],
+    action_groups: Iterable[Mapping[str, Any]],
+    knowledge_bases: Iterable[Mapping[str, Any]],
+    collaborators: Iterable[Mapping[str, Any]],
+) -> dict[str, Any]:
+    """``AgentConfig.content()`` of a numbered version: GetAgentVersion's ``agentVersion`` (§3.2:
+    same agent members minus orchestrationType/customOrchestration, plus ``version``) and the
+    sub-resources listed with ``agentVersion="N"``."""
+    cfg = config_from_live(version, action_groups, knowledge_bases, collaborators, {}, {})
+    return cfg.content()
+
+
+def comparable_content(content: Mapping[str, Any]) -> dict[str, Any]:
+    """Content reduced to what a version snapshot can record (§3.2: no orchestration members),
+    so DRAFT content and a version's content compare like with like."""
+    out = _plain(content)
+    agent = out.get("agent") or {}
+    for key in _NOT_IN_VERSION:
+        agent.pop(key, None)
+    out["agent"] = agent
+    return out
+
+
+def align_live_to_desired(desired_agent: Mapping[str, Any],
+                          live_agent: Mapping[str, Any]) -> dict[str, Any]:
+    """The live agent members with the one "don't care" rule applied (module docstring): in an
+    OVERRIDDEN prompt configuration that both sides have, members the desired side does not set
+    are dropped from the live side, because the service fills them with its defaults (§6.2,
+    §9.1; e.g. ``PRE_PROCESSING: {state: DISABLED}`` reads back with the default template)."""
+    live = _plain(live_agent)
+    dpoc = desired_agent.get("promptOverrideConfiguration") or {}
+    lpoc = live.get("promptOverrideConfiguration")
+    if not isinstance(lpoc, dict):
+        return live
+    desired_by_type = {e.get("promptType"): e for e in dpoc.get("promptConfigurations") or ()}
+    entries = []
+    for entry in lpoc.get("promptConfigurations") or ():
+        want = desired_by_type.get(entry.get("promptType"))
+        if want is not None:
+            entry = {k: v for k, v in entry.items()
+                     if k in want or k in ("promptType", "promptCreationMode", "promptState")}
+        entries.append(entry)
+    lpoc["promptConfigurations"] = entries
+    return live
+
+
+def align_content(desired: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
+    """``align_live_to_desired`` on ``content()``-shaped values."""
+    out = _plain(live)
+    out["agent"] = align_live_to_desired(desired.get("agent") or {}, out.get("agent") or {})
+    return out
+
+
+def config_document(config: AgentConfig) -> dict[str, Any]:
+    """A JSON-compatible dict of a config (Ref values as ``{"$ref", "key"}``), for digests and
+    test fixtures. ``config_from_document`` is its inverse."""
+    doc = {
+        "name": config.name,
+        **config.content(),
+        "tags": dict(config.tags),
+        "aliases": {
+            k: {"name": a.name, "description": a.description, "track": a.track,
+                "tags": dict(a.tags), "invocation_state": a.invocation_state}
+            for k, a in config.aliases.items()
+        },
+    }
+    return json.loads(json.dumps(doc, default=_ref_to_json))
+
+
+def _ref_to_json(obj: Any) -> Any:
+    if isinstance(obj, Ref):
+        return {"$ref": obj.address, "key": obj.key}
+    raise TypeError(f"not JSON-serialisable: {type(obj).__name__}")
+
+
+def ref_from_json(value: Any) -> Any:
+    """Ref placeholders (``{"$ref", "key"}`` dicts) back to ``Ref`` objects, recursively."""
+    if isinstance(value, dict):
+        if set(value) == {"$ref", "key"}:
+            return Ref(str(value["$ref"]), str(value["key"]))
+        return {k: ref_from_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [ref_from_json(v) for v in value]
+    return value
+
+
+def config_from_document(doc: Mapping[str, Any]) -> AgentConfig:
+    return AgentConfig(
+        name=str(doc["name"]),
+        agent=ref_from_json(dict(doc.get("agent") or {})),
+        tags=dict(doc.get("tags") or {}),
+        action_groups=ref_from_json(dict(doc.get("action_groups") or {})),
+        knowledge_bases=ref_from_json(dict(doc.get("knowledge_bases") or {})),
+        collaborators=ref_from_json(dict(doc.get("collaborators") or {})),
+        aliases={k: AliasConfig(name=a["name"], description=a.get("description"),
+                                track=a.get("track", "pinned"), tags=dict(a.get("tags") or {}),
+                                invocation_state=a.get("invocation_state"))
+                 for k, a in (doc.get("aliases") or {}).items()},
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Explicit defaults for requests
+
+
+def explicit_agent_defaults(agent: Mapping[str, Any]) -> dict[str, Any]:
+    """The agent members with every UNCONFIRMED-default member made explicit (module docstring):
+    what CreateAgent / UpdateAgent send."""
+    out = _plain(agent)
+    out.setdefault("idleSessionTTLInSeconds", DEFAULT_IDLE_SESSION_TTL)
+    # §2.4: UpdateAgent is a full replace and these two default when absent; sending them keeps
+    # the request self-describing.
+    out.setdefault("agentCollaboration", "DISABLED")
+    out.setdefault("orchestrationType", "DEFAULT")
+    mem = out.get("memoryConfiguration")
+    if isinstance(mem, dict):
+        mem.setdefault("storageDays", DEFAULT_MEMORY_STORAGE_DAYS)
+        ssc = mem.setdefault("sessionSummaryConfiguration", {})
+        ssc.setdefault("maxRecentSessions", DEFAULT_MAX_RECENT_SESSIONS)
+    poc = out.get("promptOverrideConfiguration")
+    if isinstance(poc, dict):
+        for entry in poc.get("promptConfigurations") or ():
+            # §6.2: only OVERRIDDEN entries are ever sent; their state is sent explicitly because
+            # PRE_PROCESSING's default state is disputed.
+            entry.setdefault("promptCreationMode", "OVERRIDDEN")
+            entry.setdefault("promptState", "ENABLED")
+    return out

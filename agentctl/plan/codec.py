@@ -1,0 +1,228 @@
+"""The saved-plan file: ``dumps(plan)`` to JSON text and ``loads(text)`` back, exactly.
+
+The document is the plan's own fields plus ``format_version`` (``agentctl.plan.model
+.FORMAT_VERSION``). ``loads`` refuses, with a clear error, a file that is not JSON, has another
+format version (``StalePlan``: re-run ``agentctl plan``), lacks a field, or whose ``plan_id`` no
+longer matches its content (edited by hand or truncated). ``compute_plan_id`` is the one
+definition of a plan's identity: a digest of everything but ``plan_id`` and ``created_at``.
+
+Pure: text in, text out; no file access (the CLI reads and writes the file).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from agentctl.errors import AgentctlError, StalePlan
+from agentctl.model import digest
+from agentctl.plan.model import (
+    FORMAT_VERSION,
+    Action,
+    AgentLifecycle,
+    AliasMove,
+    FieldChange,
+    Plan,
+    ResourceChange,
+    Step,
+)
+
+_HINT = "re-create it with `agentctl plan -o FILE`"
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The plan as a JSON-compatible dict (the saved-file document)."""
+    return {
+        "format_version": plan.format_version,
+        "plan_id": plan.plan_id,
+        "created_at": plan.created_at,
+        "project": plan.project,
+        "environment": plan.environment,
+        "target": _plain(plan.target),
+        "spec_digest": plan.spec_digest,
+        "live_fingerprint": _plain(plan.live_fingerprint),
+        "changes": [_change_to_dict(c) for c in plan.changes],
+        "lifecycle": [_lifecycle_to_dict(lc) for lc in plan.lifecycle],
+        "steps": [_step_to_dict(s) for s in plan.steps],
+    }
+
+
+def compute_plan_id(plan: Plan) -> str:
+    doc = plan_to_dict(plan)
+    doc.pop("plan_id")
+    doc.pop("created_at")
+    return digest(doc)
+
+
+def dumps(plan: Plan) -> str:
+    return json.dumps(plan_to_dict(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def loads(text: str, *, source: str | None = None) -> Plan:
+    """Parse a saved plan. ``source`` (a file name) is used in error messages."""
+    where = source or "saved plan"
+    try:
+        doc = json.loads(text)
+    except (json.JSONDecodeError, TypeError) as e:
+        raise AgentctlError(f"not a saved plan (invalid JSON: {e})", where=where, hint=_HINT) from None
+    if not isinstance(doc, dict) or "format_version" not in doc:
+        raise AgentctlError("not a saved plan (no format_version)", where=where, hint=_HINT)
+    if doc["format_version"] != FORMAT_VERSION:
+        raise StalePlan(
+            f"saved plan has format_version {doc['format_version']!r}; this agentctl reads "
+            f"format_version {FORMAT_VERSION}", where=where, hint=_HINT)
+    try:
+        plan = Plan(
+            format_version=doc["format_version"],
+            project=_str(doc["project"]),
+            environment=_str(doc["environment"]),
+            target=_dict(doc["target"]),
+            spec_digest=_str(doc["spec_digest"]),
+            live_fingerprint=_dict(doc["live_fingerprint"]),
+            changes=tuple(_change_from_dict(c) for c in _list(doc["changes"])),
+            lifecycle=tuple(_lifecycle_from_dict(lc) for lc in _list(doc["lifecycle"])),
+            steps=tuple(_step_from_dict(s) for s in _list(doc["steps"])),
+            plan_id=_str(doc["plan_id"]),
+            created_at=_str(doc.get("created_at", "")),
+        )
+    except (KeyError, TypeError, ValueError) as e:
+        detail = f"missing field {e}" if isinstance(e, KeyError) else str(e)
+        raise AgentctlError(f"corrupt saved plan ({detail})", where=where, hint=_HINT) from None
+    if compute_plan_id(plan) != plan.plan_id:
+        raise AgentctlError("corrupt saved plan (its content does not match its plan_id; was it "
+                            "edited?)", where=where, hint=_HINT)
+    return plan
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _str(v: Any) -> str:
+    if not isinstance(v, str):
+        raise TypeError(f"expected a string, got {type(v).__name__}")
+    return v
+
+
+def _opt_str(v: Any) -> str | None:
+    return None if v is None else _str(v)
+
+
+def _dict(v: Any) -> dict[str, Any]:
+    if not isinstance(v, dict):
+        raise TypeError(f"expected an object, got {type(v).__name__}")
+    return v
+
+
+def _opt_dict(v: Any) -> dict[str, Any] | None:
+    return None if v is None else _dict(v)
+
+
+def _list(v: Any) -> list[Any]:
+    if not isinstance(v, list):
+        raise TypeError(f"expected a list, got {type(v).__name__}")
+    return v
+
+
+def _bool(v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise TypeError(f"expected true/false, got {type(v).__name__}")
+    return v
+
+
+def _change_to_dict(c: ResourceChange) -> dict[str, Any]:
+    return {
+        "address": c.address,
+        "kind": c.kind,
+        "action": c.action.value,
+        "before": _plain(c.before),
+        "after": _plain(c.after),
+        "fields": [{"path": f.path, "before": _plain(f.before), "after": _plain(f.after),
+                    "sensitive": f.sensitive, "text_diff": f.text_diff} for f in c.fields],
+        "reason": c.reason,
+    }
+
+
+def _change_from_dict(d: Any) -> ResourceChange:
+    d = _dict(d)
+    return ResourceChange(
+        address=_str(d["address"]),
+        kind=_str(d["kind"]),
+        action=Action(d["action"]),
+        before=_opt_dict(d["before"]),
+        after=_opt_dict(d["after"]),
+        fields=tuple(
+            FieldChange(path=_str(f["path"]), before=f["before"], after=f["after"],
+                        sensitive=_bool(f["sensitive"]), text_diff=_bool(f["text_diff"]))
+            for f in map(_dict, _list(d["fields"]))
+        ),
+        reason=_opt_str(d["reason"]),
+    )
+
+
+def _move_to_dict(m: AliasMove) -> dict[str, Any]:
+    return {"agent": m.agent, "alias": m.alias, "from_version": m.from_version,
+            "to_version": m.to_version}
+
+
+def _move_from_dict(d: Any) -> AliasMove:
+    d = _dict(d)
+    return AliasMove(agent=_str(d["agent"]), alias=_str(d["alias"]),
+                     from_version=_opt_str(d["from_version"]), to_version=_opt_str(d["to_version"]))
+
+
+def _lifecycle_to_dict(lc: AgentLifecycle) -> dict[str, Any]:
+    return {
+        "agent": lc.agent,
+        "prepare": lc.prepare,
+        "new_version": lc.new_version,
+        "next_version_hint": lc.next_version_hint,
+        "moves": [_move_to_dict(m) for m in lc.moves],
+        "stays": [_move_to_dict(m) for m in lc.stays],
+        "delete_versions": list(lc.delete_versions),
+    }
+
+
+def _lifecycle_from_dict(d: Any) -> AgentLifecycle:
+    d = _dict(d)
+    return AgentLifecycle(
+        agent=_str(d["agent"]),
+        prepare=_bool(d["prepare"]),
+        new_version=_bool(d["new_version"]),
+        next_version_hint=_opt_str(d["next_version_hint"]),
+        moves=tuple(_move_from_dict(m) for m in _list(d["moves"])),
+        stays=tuple(_move_from_dict(m) for m in _list(d["stays"])),
+        delete_versions=tuple(_str(v) for v in _list(d["delete_versions"])),
+    )
+
+
+def _step_to_dict(s: Step) -> dict[str, Any]:
+    return {
+        "operation": s.operation,
+        "params": _plain(s.params),
+        "address": s.address,
+        "description": s.description,
+        "wait_for": s.wait_for,
+        "outputs": _plain(s.outputs),
+        "mutating": s.mutating,
+    }
+
+
+def _step_from_dict(d: Any) -> Step:
+    d = _dict(d)
+    return Step(
+        operation=_str(d["operation"]),
+        params=_dict(d["params"]),
+        address=_str(d["address"]),
+        description=_str(d["description"]),
+        wait_for=_opt_str(d["wait_for"]),
+        outputs={k: _str(v) for k, v in _dict(d["outputs"]).items()},
+        mutating=_bool(d["mutating"]),
+    )

@@ -1,0 +1,197 @@
+"""Attribute-level differences between a desired and a live agent, both canonical.
+
+``diff_config`` returns one ``ResourceChange`` per resource of the agent (the agent itself with
+its user tags, each action group, knowledge-base association, collaborator and alias) whose
+``fields`` name every attribute that differs by a readable path. Keyed lists are compared by
+their natural key, not by index (``promptOverrideConfiguration.promptConfigurations
+[ORCHESTRATION].basePromptTemplate``, ``functionSchema.functions[get_order_status].parameters
+.order_id.required``); other lists compare as whole values. An action group whose name changed
+is a delete plus a create, because the name is its key.
+
+The differ decides *what* differs, never how it looks: it marks prose members (instruction,
+prompt templates, any multi-line string) with ``FieldChange.text_diff`` and the renderers decide
+how to show them (Terraform's "the differ never formats; renderers never diff").
+
+Values in the returned changes are JSON-compatible: ``Ref`` objects become ``{"$ref": address,
+"key": key}`` placeholders (rendered "(known after apply)").
+
+This is a small, explicit recursive walk rather than DeepDiff: the paths it produces are the
+user-facing ones above, and keyed-list handling is a two-line rule instead of a post-processing
+pass over DeepDiff's index paths.
+
+Pure: no I/O; expects canonical inputs (``agentctl.normalize``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from agentctl.model import (
+    ACTION_GROUP,
+    AGENT,
+    ALIAS,
+    COLLABORATOR,
+    KNOWLEDGE_BASE,
+    AgentConfig,
+    AliasConfig,
+    Ref,
+)
+from agentctl.normalize import TEXT_MEMBERS, align_live_to_desired
+from agentctl.plan.model import Action, FieldChange, ResourceChange
+
+# Lists whose items carry a natural key: (parent member, key member).
+_KEYED_LISTS = {
+    "promptConfigurations": "promptType",
+    "functions": "name",
+}
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_\-$]+$")
+
+
+def jsonable(value: Any) -> Any:
+    """Mappings to dicts, tuples to lists, ``Ref`` to its ``{"$ref", "key"}`` placeholder."""
+    if isinstance(value, Ref):
+        return {"$ref": value.address, "key": value.key}
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def agent_address(name: str) -> str:
+    return f"{AGENT}.{name}"
+
+
+def child_address(agent: str, kind: str, key: str) -> str:
+    return f"{AGENT}.{agent}.{kind}.{key}"
+
+
+# --------------------------------------------------------------------------------------------
+# Value-level walk
+
+
+def _join(path: str, key: str) -> str:
+    if not _PLAIN_KEY.match(key):
+        return f"{path}[{key}]" if path else f"[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _is_text(path: str, before: Any, after: Any) -> bool:
+    leaf = re.sub(r"\[[^\]]*\]$", "", path).rsplit(".", 1)[-1]
+    if leaf in TEXT_MEMBERS:
+        return True
+    return any(isinstance(v, str) and "\n" in v for v in (before, after))
+
+
+def _keyed(items: list[Any], key: str) -> dict[str, Any] | None:
+    """``items`` as key -> item, or None when they are not all mappings with distinct keys."""
+    out: dict[str, Any] = {}
+    for item in items:
+        if not isinstance(item, Mapping) or key not in item or str(item[key]) in out:
+            return None
+        out[str(item[key])] = item
+    return out
+
+
+def diff_values(before: Any, after: Any, path: str = "") -> list[FieldChange]:
+    """Leaf-level changes from ``before`` to ``after`` (JSON-compatible values)."""
+    if before == after:
+        return []
+    if isinstance(before, Mapping) and isinstance(after, Mapping):
+        out: list[FieldChange] = []
+        for key in sorted(set(before) | set(after)):
+            sub = _join(path, str(key))
+            out.extend(diff_values(before.get(key), after.get(key), sub))
+        return out
+    leaf = path.rsplit(".", 1)[-1]
+    if isinstance(before, list) and isinstance(after, list) and leaf in _KEYED_LISTS:
+        kb, ka = _keyed(before, _KEYED_LISTS[leaf]), _keyed(after, _KEYED_LISTS[leaf])
+        if kb is not None and ka is not None:
+            out = []
+            for key in sorted(set(kb) | set(ka)):
+                out.extend(diff_values(kb.get(key), ka.get(key), f"{path}[{key}]"))
+            return out
+    return [FieldChange(path=path, before=before, after=after,
+                        text_diff=_is_text(path, before, after))]
+
+
+def _top_level_fields(before: Mapping[str, Any] | None,
+                      after: Mapping[str, Any] | None) -> tuple[FieldChange, ...]:
+    # A created or destroyed resource lists each attribute once, as Terraform does.
+    b, a = before or {}, after or {}
+    return tuple(
+        FieldChange(path=k, before=b.get(k), after=a.get(k), text_diff=_is_text(k, b.get(k), a.get(k)))
+        for k in sorted(set(b) | set(a))
+    )
+
+
+def resource_change(address: str, kind: str, before: Mapping[str, Any] | None,
+              after: Mapping[str, Any] | None) -> ResourceChange:
+    b = jsonable(before) if before is not None else None
+    a = jsonable(after) if after is not None else None
+    if b is None and a is None:
+        raise ValueError(f"{address}: neither side present")
+    if b is None:
+        return ResourceChange(address, kind, Action.CREATE, None, a, _top_level_fields(None, a))
+    if a is None:
+        return ResourceChange(address, kind, Action.DELETE, b, None, _top_level_fields(b, None))
+    fields = tuple(diff_values(b, a))
+    return ResourceChange(address, kind, Action.UPDATE if fields else Action.NOOP, b, a, fields)
+
+
+# --------------------------------------------------------------------------------------------
+# Resources of one agent
+
+
+def agent_value(config: AgentConfig) -> dict[str, Any]:
+    """The agent resource's value: its members plus its user tags (Terraform-style, tags are an
+    attribute of the agent; agentctl applies them with Tag/UntagResource)."""
+    value = dict(config.agent)
+    if config.tags:
+        value["tags"] = dict(config.tags)
+    return value
+
+
+def alias_value(alias: AliasConfig) -> dict[str, Any]:
+    """What the differ compares of an alias. ``track`` is agentctl's own notion (the live side
+    cannot know it) and routing is the planner's business, so neither is here."""
+    value: dict[str, Any] = {}
+    if alias.description:
+        value["description"] = alias.description
+    if alias.invocation_state:
+        value["aliasInvocationState"] = alias.invocation_state
+    if alias.tags:
+        value["tags"] = dict(alias.tags)
+    return value
+
+
+def _children(desired: Mapping[str, Any], live: Mapping[str, Any], agent: str,
+              kind: str) -> list[ResourceChange]:
+    return [
+        resource_change(child_address(agent, kind, key), kind, live.get(key), desired.get(key))
+        for key in sorted(set(desired) | set(live))
+    ]
+
+
+def diff_config(desired: AgentConfig | None, live: AgentConfig | None) -> list[ResourceChange]:
+    """Every resource of one agent, desired vs live (both canonical; either may be None for a
+    create or a delete). NOOP resources are included so counts and JSON are complete."""
+    if desired is None and live is None:
+        return []
+    name = (desired or live).name  # type: ignore[union-attr]
+    empty = AgentConfig(name=name, agent={})
+    d, lv = desired or empty, live or empty
+
+    live_agent = agent_value(lv) if live is not None else None
+    if live_agent is not None and desired is not None:
+        live_agent = align_live_to_desired(desired.agent, live_agent)
+    changes = [resource_change(agent_address(name), AGENT, live_agent,
+                         agent_value(d) if desired is not None else None)]
+    changes += _children(d.action_groups, lv.action_groups, name, ACTION_GROUP)
+    changes += _children(d.knowledge_bases, lv.knowledge_bases, name, KNOWLEDGE_BASE)
+    changes += _children(d.collaborators, lv.collaborators, name, COLLABORATOR)
+    changes += _children({k: alias_value(a) for k, a in d.aliases.items()},
+                         {k: alias_value(a) for k, a in lv.aliases.items()}, name, ALIAS)
+    return changes

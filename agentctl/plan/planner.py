@@ -1,0 +1,713 @@
+"""Desired and live state into a ``Plan``: what changes, and the exact ordered API calls.
+
+``build_plan`` canonicalizes the desired side, diffs each agent (``differ``), and projects the
+diff onto ``Step``s whose ``operation`` is the botocore operation name and whose ``params`` are
+the complete request. Per agent the order is:
+
+1. CreateAgent (with user + ownership tags) or UpdateAgent. UpdateAgent always carries the whole
+   desired agent because it is a full replacement (bedrock-semantics §2.4).
+2. Action groups: removed ENABLED groups are disabled, then deleted (§4.2: an ENABLED group cannot
+   be deleted without the skip flag); then updates (complete objects, §4.2), then creates.
+3. Knowledge bases: disassociate, update (complete, §5), associate.
+4. Collaborators: disassociate, update (complete), associate.
+5. TagResource / UntagResource for user-tag changes (tags are not part of UpdateAgent, §1.2);
+   ownership tags are never touched.
+6. PrepareAgent, once, when anything in the DRAFT changed (§9.3 item 5) or the DRAFT is
+   NOT_PREPARED.
+7. Aliases and the version: a numbered version is cut only when the DRAFT content after apply
+   differs from the newest version's content (§9.2: diff on content, not version numbers), or
+   when no version exists and an alias needs one. It is cut by the first ``track: latest``
+   alias's Create/UpdateAgentAlias *without* routingConfiguration (§3.1); every other alias is
+   sent an explicit routingConfiguration (§9.3 item 3: never send an alias update without
+   routing unless a version is intended), referring to the version that step outputs.
+8. Version retention: DeleteAgentVersion for versions beyond the newest ``version_retention``
+   that no alias routes to, now or after apply (§3.3).
+
+Values known only after apply are ``{"$ref": address, "key": key}`` placeholders resolved by the
+executor from earlier steps' ``outputs`` (e.g. a new agent's id: ``{"$ref": "agent.NAME",
+"key": "agentId"}``; a version cut now: ``{"$ref": "agent.NAME.alias.STAGING", "key":
+"version"}``). Collaborators that name another project agent's alias resolve to its ARN from
+live when it exists; otherwise that agent's steps are ordered first and the placeholder stays.
+
+Pure and deterministic: no I/O, no clock, no boto3; the same inputs give the same Plan, whose
+``plan_id`` is a digest of everything but ``created_at``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from typing import Any, Mapping, Sequence
+
+from agentctl.errors import AgentctlError, NotOwned, UsageError
+from agentctl.model import (
+    ACTION_GROUP,
+    AGENT,
+    ALIAS,
+    COLLABORATOR,
+    KNOWLEDGE_BASE,
+    OWNER_TAG,
+    OWNER_TAG_VALUE,
+    PROJECT_TAG,
+    TRACK_LATEST,
+    VERSION,
+    AgentConfig,
+    LiveAgent,
+    LiveState,
+    Ref,
+    digest,
+)
+from agentctl.normalize import (
+    DRAFT,
+    align_content,
+    canonicalize,
+    comparable_content,
+    config_document,
+    explicit_agent_defaults,
+    user_tags,
+)
+from agentctl.plan.differ import (
+    agent_address,
+    agent_value,
+    alias_value,
+    child_address,
+    diff_config,
+    jsonable,
+    resource_change,
+)
+from agentctl.plan.model import (
+    FORMAT_VERSION,
+    Action,
+    AgentLifecycle,
+    AliasMove,
+    Plan,
+    ResourceChange,
+    Step,
+)
+
+_ALIAS_REF = re.compile(r"^agent\.(?P<agent>[^.]+)\.alias\.(?P<alias>[^.]+)$")
+
+# Response paths later steps may reference (``Step.outputs``): key -> dotted response path.
+_AGENT_OUT = {"agentId": "agent.agentId", "agentArn": "agent.agentArn"}
+_ACTION_GROUP_OUT = {"actionGroupId": "agentActionGroup.actionGroupId"}
+_KB_OUT = {"knowledgeBaseId": "agentKnowledgeBase.knowledgeBaseId"}
+_COLLAB_OUT = {"collaboratorId": "agentCollaborator.collaboratorId"}
+_ALIAS_OUT = {
+    "aliasId": "agentAlias.agentAliasId",
+    "aliasArn": "agentAlias.agentAliasArn",
+    "agentAliasArn": "agentAlias.agentAliasArn",
+    "version": "agentAlias.routingConfiguration.0.agentVersion",
+}
+
+
+def ref(address: str, key: str) -> dict[str, str]:
+    return {"$ref": address, "key": key}
+
+
+def is_ref(value: Any) -> bool:
+    return isinstance(value, Mapping) and set(value) == {"$ref", "key"}
+
+
+# --------------------------------------------------------------------------------------------
+# Request builders: canonical values -> complete request members
+
+
+def agent_request(config: AgentConfig) -> dict[str, Any]:
+    """The complete agent members CreateAgent / UpdateAgent send (without agentId/tags):
+    everything desired, plus the defaults ``normalize`` makes explicit (§2.4 full replace)."""
+    params = explicit_agent_defaults(config.agent)
+    params["agentName"] = config.name
+    return jsonable({k: params[k] for k in sorted(params)})
+
+
+def action_group_request(name: str, group: Mapping[str, Any]) -> dict[str, Any]:
+    """Complete CreateAgentActionGroup / UpdateAgentActionGroup members (without ids)."""
+    params: dict[str, Any] = {"actionGroupName": name, **jsonable(group)}
+    # §4.2: omitting actionGroupState on update presumably resets it (UNCONFIRMED): always send.
+    params.setdefault("actionGroupState", "ENABLED")
+    schema = params.get("apiSchema")
+    if isinstance(schema, dict) and isinstance(schema.get("payload"), (dict, list)):
+        # The API member is a string; the canonical value is the parsed document (§4.3).
+        params["apiSchema"] = {"payload": json.dumps(schema["payload"], indent=2, ensure_ascii=False)}
+    fs = params.get("functionSchema")
+    if isinstance(fs, dict):
+        # Send requireConfirmation explicitly (full replacement): DISABLED is its canonical absence.
+        fns = []
+        for fn in fs.get("functions") or ():
+            fn = dict(fn)
+            fn.setdefault("requireConfirmation", "DISABLED")
+            fns.append(fn)
+        params["functionSchema"] = {"functions": fns}
+    return {k: params[k] for k in sorted(params)}
+
+
+def knowledge_base_request(kb_id: str, kb: Mapping[str, Any]) -> dict[str, Any]:
+    """Complete AssociateAgentKnowledgeBase / UpdateAgentKnowledgeBase members (§5: full
+    replacement, so both description and state are always sent)."""
+    params = {"knowledgeBaseId": kb_id, **jsonable(kb)}
+    params.setdefault("knowledgeBaseState", "ENABLED")
+    return {k: params[k] for k in sorted(params)}
+
+
+def collaborator_request(name: str, collab: Mapping[str, Any]) -> dict[str, Any]:
+    """Complete AssociateAgentCollaborator / UpdateAgentCollaborator members (without ids)."""
+    params = {"collaboratorName": name, **jsonable(collab)}
+    params.setdefault("relayConversationHistory", "DISABLED")
+    return {k: params[k] for k in sorted(params)}
+
+
+# --------------------------------------------------------------------------------------------
+# The plan
+
+
+def build_plan(
+    desired: Mapping[str, AgentConfig],
+    live: LiveState,
+    *,
+    project: str,
+    environment: str,
+    version_retention: int = 5,
+    prune: bool = False,
+    only_agents: Sequence[str] | None = None,
+    created_at: str = "",
+) -> Plan:
+    """The plan that makes ``live`` match ``desired`` (agent name -> config, as the spec loader
+    produced it; canonicalized here). Raises ``NotOwned`` naming every unowned agent the desired
+    side would touch, ``UsageError`` for unknown ``only_agents`` names or a retention below 1,
+    ``AgentctlError`` for collaborator references that cannot be resolved."""
+    if version_retention < 1:
+        raise UsageError(f"version retention must be at least 1 (got {version_retention})",
+                         hint="set settings.versionRetention in agentctl.yaml to 1 or more")
+    known = set(desired) | set(live.agents) | set(live.unowned)
+    if only_agents is not None:
+        unknown = sorted(set(only_agents) - known)
+        if unknown:
+            raise UsageError(f"no such agent in this project: {', '.join(unknown)}",
+                             hint=f"known agents: {', '.join(sorted(known)) or '(none)'}")
+        scope = set(only_agents)
+    else:
+        scope = known
+
+    wanted = {n: canonicalize(desired[n]) for n in sorted(desired) if n in scope}
+    unowned = sorted(n for n in wanted if n in live.unowned)
+    if unowned:
+        listed = ", ".join(f"{n} ({live.unowned[n]})" for n in unowned)
+        raise NotOwned(
+            f"agent(s) not managed by agentctl exist with the same name: {listed}",
+            hint="; ".join(f"run `agentctl adopt {n}` to take it over" for n in unowned)
+            + ", or rename the agent in its spec",
+        )
+
+    wanted, deps = _resolve_collaborators(wanted, desired, live, scope)
+    order = _topological(sorted(wanted), deps)
+
+    changes: list[ResourceChange] = []
+    steps: list[Step] = []
+    lifecycle: list[AgentLifecycle] = []
+    for name in order:
+        c, s, lc = _plan_agent(wanted[name], live.agents.get(name), project=project,
+                               retention=version_retention)
+        changes += c
+        steps += s
+        lifecycle.append(lc)
+    for name in sorted(n for n in live.agents if n in scope and n not in wanted):
+        c, s = _plan_removed(live.agents[name], prune=prune)
+        changes += c
+        steps += s
+
+    in_scope = sorted((set(wanted) | set(live.agents)) & scope - set(live.unowned))
+    plan = Plan(
+        format_version=FORMAT_VERSION,
+        project=project,
+        environment=environment,
+        target=jsonable(dataclasses.asdict(live.target)),
+        spec_digest=digest({n: config_document(wanted[n]) for n in sorted(wanted)}),
+        live_fingerprint={n: (live.agents[n].fingerprint if n in live.agents else "absent")
+                          for n in in_scope},
+        changes=tuple(changes),
+        lifecycle=tuple(lifecycle),
+        steps=tuple(steps),
+        created_at=created_at,
+    )
+    from agentctl.plan.codec import compute_plan_id  # codec imports nothing of the planner
+
+    return dataclasses.replace(plan, plan_id=compute_plan_id(plan))
+
+
+# --------------------------------------------------------------------------------------------
+# Cross-agent references
+
+
+def _resolve_collaborators(
+    wanted: dict[str, AgentConfig], raw: Mapping[str, AgentConfig], live: LiveState,
+    scope: set[str],
+) -> tuple[dict[str, AgentConfig], dict[str, set[str]]]:
+    """Replace ``Ref`` alias ARNs that already exist in live with the ARN; the rest stay refs
+    and make their agent depend on the referenced one."""
+    deps: dict[str, set[str]] = {n: set() for n in wanted}
+    out = {}
+    for name, cfg in wanted.items():
+        collabs = {}
+        for cname, collab in cfg.collaborators.items():
+            arn = (collab.get("agentDescriptor") or {}).get("aliasArn")
+            r = _as_ref(arn)
+            if r is None:
+                collabs[cname] = collab
+                continue
+            where = f"{agent_address(name)}.{COLLABORATOR}.{cname}"
+            m = _ALIAS_REF.match(r.address)
+            if m is None or r.key not in ("aliasArn", "agentAliasArn"):
+                raise AgentctlError(f"collaborator reference {r.address!r} / {r.key!r} is not an "
+                                    "alias ARN of a project agent", where=where,
+                                    hint="use `agent: NAME` and `alias: ALIAS` in the spec")
+            target, alias = m["agent"], m["alias"]
+            live_agent = live.agents.get(target)
+            if live_agent is not None and alias in live_agent.aliases:
+                resolved: Any = live_agent.aliases[alias].arn
+            else:
+                if target not in raw or alias not in raw[target].aliases:
+                    raise AgentctlError(
+                        f"collaborator refers to alias {alias} of agent {target}, which neither "
+                        "exists nor is declared in this project", where=where,
+                        hint=f"declare the agent {target} with an alias {alias}, or use aliasArn")
+                if target not in wanted:
+                    raise AgentctlError(
+                        f"collaborator needs alias {alias} of agent {target}, which does not exist "
+                        "yet and is outside this run", where=where,
+                        hint=f"include {target} (e.g. add it to the agents selected)")
+                if target == name:
+                    raise AgentctlError("an agent cannot be its own collaborator", where=where)
+                deps[name].add(target)
+                resolved = ref(f"{agent_address(target)}.{ALIAS}.{alias}", r.key)
+            descriptor = dict(collab.get("agentDescriptor") or {})
+            descriptor["aliasArn"] = resolved
+            collabs[cname] = {**collab, "agentDescriptor": descriptor}
+        out[name] = dataclasses.replace(cfg, collaborators=collabs)
+    return out, deps
+
+
+def _as_ref(value: Any) -> Ref | None:
+    if isinstance(value, Ref):
+        return value
+    if is_ref(value):
+        return Ref(str(value["$ref"]), str(value["key"]))
+    return None
+
+
+def _topological(names: list[str], deps: Mapping[str, set[str]]) -> list[str]:
+    """Agents ordered so each comes after the agents it depends on; ties by name."""
+    done: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(n: str, trail: tuple[str, ...]) -> None:
+        if state.get(n) == 2:
+            return
+        if state.get(n) == 1:
+            cycle = " -> ".join(trail[trail.index(n):] + (n,))
+            raise AgentctlError(f"collaborator references form a cycle: {cycle}",
+                                hint="an agent can only collaborate with agents that do not "
+                                     "(transitively) collaborate with it")
+        state[n] = 1
+        for d in sorted(deps.get(n, ())):
+            visit(d, trail + (n,))
+        state[n] = 2
+        done.append(n)
+
+    for n in names:
+        visit(n, ())
+    return done
+
+
+# --------------------------------------------------------------------------------------------
+# One agent
+
+
+@dataclasses.dataclass
+class _Ctx:
+    name: str
+    agent_id: Any
+    """The live id, or a ref to CreateAgent's output."""
+    steps: list[Step]
+
+    def add(self, operation: str, params: Mapping[str, Any], address: str, description: str,
+            wait_for: str | None = None, outputs: Mapping[str, str] | None = None,
+            mutating: bool = True) -> None:
+        self.steps.append(Step(operation=operation, params=jsonable(params), address=address,
+                               description=description, wait_for=wait_for,
+                               outputs=dict(outputs or {}), mutating=mutating))
+
+
+def _changed(changes: list[ResourceChange], kind: str) -> list[ResourceChange]:
+    return [c for c in changes if c.kind == kind and c.action is not Action.NOOP]
+
+
+def _key(change: ResourceChange) -> str:
+    return change.address.split(".", 3)[3]
+
+
+def _plan_agent(
+    desired: AgentConfig, live: LiveAgent | None, *, project: str, retention: int,
+) -> tuple[list[ResourceChange], list[Step], AgentLifecycle]:
+    name = desired.name
+    addr = agent_address(name)
+    live_cfg = canonicalize(live.config) if live is not None else None
+    changes = diff_config(desired, live_cfg)
+    ctx = _Ctx(name=name, agent_id=live.agent_id if live else ref(addr, "agentId"), steps=[])
+    draft_changed = False
+
+    # 1. The agent itself.
+    agent_change = changes[0]
+    agent_fields = [f for f in agent_change.fields if not f.path.startswith("tags")]
+    if live is None:
+        tags = {**user_tags(desired.tags), OWNER_TAG: OWNER_TAG_VALUE, PROJECT_TAG: project}
+        ctx.add("CreateAgent", {**agent_request(desired), "tags": tags}, addr,
+                f"create agent {name}", wait_for="agent:NOT_PREPARED", outputs=_AGENT_OUT)
+        draft_changed = True
+    elif agent_fields:
+        ctx.add("UpdateAgent", {"agentId": ctx.agent_id, **agent_request(desired)}, addr,
+                f"update agent {name} (complete configuration: UpdateAgent replaces it)",
+                wait_for="agent:NOT_PREPARED|PREPARED", outputs={"agentId": "agent.agentId"})
+        draft_changed = True
+
+    # 2-4. DRAFT sub-resources.
+    draft_changed |= _plan_action_groups(ctx, changes, desired, live, live_cfg)
+    draft_changed |= _plan_knowledge_bases(ctx, changes, desired)
+    draft_changed |= _plan_collaborators(ctx, changes, desired, live)
+
+    # 5. User tags (not a DRAFT change: tags live on the agent ARN, not in a version).
+    if live is not None and live_cfg is not None:
+        _plan_tags(ctx, addr, live.arn, live_cfg.tags, desired.tags, f"agent {name}")
+
+    # 6. Prepare once.
+    prepare = draft_changed or (live is not None and live.status == "NOT_PREPARED")
+    if prepare:
+        ctx.add("PrepareAgent", {"agentId": ctx.agent_id}, addr,
+                f"prepare the DRAFT of {name}", wait_for="agent:PREPARED")
+
+    # 7-8. Aliases, the version, retention.
+    alias_changes, lifecycle, version_changes = _plan_aliases(ctx, changes, desired, live, draft_changed,
+                                                              prepare, retention)
+    alias_changes.sort(key=lambda c: c.address)
+    changes = [c for c in changes if c.kind != ALIAS] + alias_changes + version_changes
+    return changes, ctx.steps, lifecycle
+
+
+def _plan_action_groups(ctx: _Ctx, changes: list[ResourceChange], desired: AgentConfig,
+                        live: LiveAgent | None, live_cfg: AgentConfig | None) -> bool:
+    touched = _changed(changes, ACTION_GROUP)
+    creates, updates, deletes = [], [], []
+    for c in touched:
+        {Action.CREATE: creates, Action.UPDATE: updates, Action.DELETE: deletes}[c.action].append(c)
+    for c in deletes:
+        group_name = _key(c)
+        group_id = _live_id(live, "action_group_ids", group_name, c.address)
+        before = (live_cfg.action_groups if live_cfg else {})[group_name]
+        state = (live.action_group_states.get(group_name) if live else None) \
+            or before.get("actionGroupState", "ENABLED")
+        if state == "ENABLED":
+            # §4.2: an ENABLED action group cannot be deleted without skipResourceInUseCheck;
+            # disabling it first (a complete update, full replacement) is the documented path.
+            ctx.add("UpdateAgentActionGroup",
+                    {"agentId": ctx.agent_id, "agentVersion": DRAFT, "actionGroupId": group_id,
+                     **action_group_request(group_name, {**before, "actionGroupState": "DISABLED"})},
+                    c.address, f"disable action group {group_name} before deleting it",
+                    outputs=_ACTION_GROUP_OUT)
+        ctx.add("DeleteAgentActionGroup",
+                {"agentId": ctx.agent_id, "agentVersion": DRAFT, "actionGroupId": group_id},
+                c.address, f"delete action group {group_name}")
+    for c in updates:
+        group_name = _key(c)
+        group_id = _live_id(live, "action_group_ids", group_name, c.address)
+        ctx.add("UpdateAgentActionGroup",
+                {"agentId": ctx.agent_id, "agentVersion": DRAFT, "actionGroupId": group_id,
+                 **action_group_request(group_name, desired.action_groups[group_name])},
+                c.address, f"update action group {group_name} (complete: the update replaces it)",
+                outputs=_ACTION_GROUP_OUT)
+    for c in creates:
+        group_name = _key(c)
+        ctx.add("CreateAgentActionGroup",
+                {"agentId": ctx.agent_id, "agentVersion": DRAFT,
+                 **action_group_request(group_name, desired.action_groups[group_name])},
+                c.address, f"create action group {group_name}", outputs=_ACTION_GROUP_OUT)
+    return bool(touched)
+
+
+def _plan_knowledge_bases(ctx: _Ctx, changes: list[ResourceChange], desired: AgentConfig) -> bool:
+    touched = _changed(changes, KNOWLEDGE_BASE)
+    for action, op, verb in ((Action.DELETE, "DisassociateAgentKnowledgeBase", "disassociate"),
+                             (Action.UPDATE, "UpdateAgentKnowledgeBase", "update"),
+                             (Action.CREATE, "AssociateAgentKnowledgeBase", "associate")):
+        for c in touched:
+            if c.action is not action:
+                continue
+            kb_id = _key(c)
+            params: dict[str, Any] = {"agentId": ctx.agent_id, "agentVersion": DRAFT}
+            if action is Action.DELETE:
+                params["knowledgeBaseId"] = kb_id
+            else:
+                params.update(knowledge_base_request(kb_id, desired.knowledge_bases[kb_id]))
+            ctx.add(op, params, c.address, f"{verb} knowledge base {kb_id}",
+                    outputs=_KB_OUT if action is not Action.DELETE else None)
+    return bool(touched)
+
+
+def _plan_collaborators(ctx: _Ctx, changes: list[ResourceChange], desired: AgentConfig,
+                        live: LiveAgent | None) -> bool:
+    touched = _changed(changes, COLLABORATOR)
+    for action, op, verb in ((Action.DELETE, "DisassociateAgentCollaborator", "disassociate"),
+                             (Action.UPDATE, "UpdateAgentCollaborator", "update"),
+                             (Action.CREATE, "AssociateAgentCollaborator", "associate")):
+        for c in touched:
+            if c.action is not action:
+                continue
+            cname = _key(c)
+            params: dict[str, Any] = {"agentId": ctx.agent_id, "agentVersion": DRAFT}
+            if action is not Action.CREATE:
+                params["collaboratorId"] = _live_id(live, "collaborator_ids", cname, c.address)
+            if action is not Action.DELETE:
+                params.update(collaborator_request(cname, desired.collaborators[cname]))
+            ctx.add(op, params, c.address, f"{verb} collaborator {cname}",
+                    outputs=_COLLAB_OUT if action is not Action.DELETE else None)
+    return bool(touched)
+
+
+def _live_id(live: LiveAgent | None, attr: str, key: str, address: str) -> str:
+    ids = getattr(live, attr, None) or {}
+    if key not in ids:
+        raise AgentctlError(f"the live state has no id for {key}", where=address,
+                            hint="re-run `agentctl plan`; if it persists, report it as a bug")
+    return ids[key]
+
+
+def _plan_tags(ctx: _Ctx, address: str, arn: str, before: Mapping[str, str],
+               after: Mapping[str, str], what: str) -> None:
+    # §1.2: tags are set on create or through Tag/UntagResource only; ownership tags never
+    # appear here because ``user_tags`` removed them from both sides.
+    before, after = user_tags(before), user_tags(after)
+    set_tags = {k: v for k, v in after.items() if before.get(k) != v}
+    removed = sorted(k for k in before if k not in after)
+    if set_tags:
+        ctx.add("TagResource", {"resourceArn": arn, "tags": set_tags}, address,
+                f"tag {what}: {', '.join(sorted(set_tags))}")
+    if removed:
+        ctx.add("UntagResource", {"resourceArn": arn, "tagKeys": removed}, address,
+                f"untag {what}: {', '.join(removed)}")
+
+
+# --------------------------------------------------------------------------------------------
+# Aliases, versions
+
+
+def _plan_aliases(
+    ctx: _Ctx, changes: list[ResourceChange], desired: AgentConfig, live: LiveAgent | None,
+    draft_changed: bool, prepared: bool, retention: int,
+) -> tuple[list[ResourceChange], AgentLifecycle, list[ResourceChange]]:
+    name = desired.name
+    live_aliases = dict(live.aliases) if live else {}
+    newest = live.newest_version if live else None
+    wanted = desired.aliases
+    tracking = [a for a in sorted(wanted) if wanted[a].track == TRACK_LATEST]
+
+    # Does the DRAFT after apply differ from the newest version? (§9.2: compare content.)
+    if newest is None:
+        content_differs = True
+    elif newest.content is not None:
+        want = comparable_content(desired.content())
+        have = align_content(want, comparable_content(newest.content))
+        content_differs = jsonable(want) != jsonable(have)
+    else:
+        content_differs = draft_changed
+    new_version = bool(wanted) and ((bool(tracking) and content_differs) or newest is None)
+    minter: str | None = None
+    if new_version:
+        minter = tracking[0] if tracking else sorted(wanted)[0]
+    new_ref = ref(child_address(name, ALIAS, minter), "version") if minter else None
+    latest = new_ref if new_version else (newest.version if newest else None)
+
+    # Target version of every desired alias.
+    targets: dict[str, Any] = {}
+    for a in sorted(wanted):
+        current = live_aliases[a].routed_version if a in live_aliases else None
+        if wanted[a].track == TRACK_LATEST:
+            targets[a] = latest
+        elif current is not None:
+            targets[a] = current  # pinned: only promote/rollback move it
+        else:
+            # A new pinned alias routes to the newest version, or the one cut now if none.
+            targets[a] = newest.version if newest else new_ref
+
+    alias_changes: list[ResourceChange] = []
+    moves, stays = [], []
+    differ_changes = {_key(c): c for c in changes if c.kind == ALIAS}
+    order = ([minter] if minter else []) + [a for a in sorted(wanted) if a != minter]
+
+    # Removed aliases first: frees slots of the 10-alias quota (§3.4) before creating.
+    for a in sorted(set(live_aliases) - set(wanted)):
+        c = differ_changes[a]
+        la = live_aliases[a]
+        alias_changes.append(_with_version(c, la.routed_version, None))
+        ctx.add("DeleteAgentAlias", {"agentId": ctx.agent_id, "agentAliasId": la.alias_id},
+                c.address, f"delete alias {a}", wait_for="alias:DELETED")
+
+    for a in order:
+        cfg = wanted[a]
+        c = differ_changes[a]
+        address = c.address
+        la = live_aliases.get(a)
+        current = la.routed_version if la else None
+        target = targets[a]
+        routing = None if a == minter else [{"agentVersion": target}]
+        attrs_changed = la is not None and (
+            (la.description or None) != cfg.description
+            or (None if la.invocation_state in (None, "ACCEPT_INVOCATIONS") else la.invocation_state)
+            != cfg.invocation_state)
+        verb = "cut a new version and route to it" if a == minter else None
+        if la is None:
+            params: dict[str, Any] = {"agentId": ctx.agent_id, "agentAliasName": a}
+            if cfg.description:
+                params["description"] = cfg.description
+            if routing is not None:
+                params["routingConfiguration"] = routing
+            if cfg.tags:
+                params["tags"] = dict(cfg.tags)
+            ctx.add("CreateAgentAlias", params, address,
+                    f"create alias {a}" + (f" ({verb})" if verb else f" routed to version "
+                                           f"{_show(target)}"),
+                    wait_for="alias:PREPARED", outputs=_ALIAS_OUT)
+            if cfg.invocation_state:
+                # CreateAgentAlias has no aliasInvocationState member; set it right after, with
+                # the routing the alias now has (never without routing, §9.3 item 3).
+                ctx.add("UpdateAgentAlias",
+                        _alias_update(ctx, ref(address, "aliasId"), a, cfg,
+                                      [{"agentVersion": target}]),
+                        address, f"set alias {a} to {cfg.invocation_state}",
+                        wait_for="alias:PREPARED", outputs=_ALIAS_OUT)
+        elif a == minter or target != current or attrs_changed:
+            ctx.add("UpdateAgentAlias", _alias_update(ctx, la.alias_id, a, cfg, routing), address,
+                    f"update alias {a}" + (f" ({verb})" if verb else
+                                           f" (routing pinned to version {_show(target)})"),
+                    wait_for="alias:PREPARED", outputs=_ALIAS_OUT)
+        if a == minter:
+            # §2.2: cutting a version puts the agent in VERSIONING until it is PREPARED again;
+            # nothing else may touch the agent before that.
+            ctx.add("GetAgent", {"agentId": ctx.agent_id}, agent_address(name),
+                    f"wait until {name} has finished versioning", wait_for="agent:PREPARED",
+                    mutating=False)
+        if la is not None:
+            _plan_tags(ctx, address, la.arn, la.tags, cfg.tags, f"alias {a}")
+        alias_changes.append(_with_version(c, current, target))
+        shown_to = "new" if target == new_ref and new_ref is not None else target
+        if la is None or target != current:
+            moves.append(AliasMove(agent=name, alias=a, from_version=current,
+                                   to_version=shown_to if isinstance(shown_to, str) else None))
+        else:
+            stays.append(AliasMove(agent=name, alias=a, from_version=current, to_version=current))
+
+    version_changes, deleted = _plan_retention(ctx, live, targets, new_version, retention)
+    next_hint = None
+    if new_version:
+        next_hint = str(int(newest.version) + 1) if newest else "1"
+    lifecycle = AgentLifecycle(
+        agent=name, prepare=prepared, new_version=new_version, next_version_hint=next_hint,
+        moves=tuple(moves), stays=tuple(stays), delete_versions=tuple(deleted),
+    )
+    return alias_changes, lifecycle, version_changes
+
+
+def _alias_update(ctx: _Ctx, alias_id: Any, name: str, cfg: Any,
+                  routing: list[dict[str, Any]] | None) -> dict[str, Any]:
+    # §3.4: UpdateAgentAlias is a full replacement: name, description, routing and invocation
+    # state always; routing omitted only on the alias meant to cut a new version (§3.1).
+    params: dict[str, Any] = {"agentId": ctx.agent_id, "agentAliasId": alias_id,
+                              "agentAliasName": name}
+    if cfg.description:
+        params["description"] = cfg.description
+    if routing is not None:
+        params["routingConfiguration"] = routing
+    params["aliasInvocationState"] = cfg.invocation_state or "ACCEPT_INVOCATIONS"
+    return params
+
+
+def _with_version(change: ResourceChange, before_version: Any,
+                  after_version: Any) -> ResourceChange:
+    """The differ's alias change with the routed version added as attribute ``agentVersion``
+    (a move is an update of the alias even when nothing else of it changed)."""
+    before = None if change.before is None else {**change.before, "agentVersion": before_version}
+    after = None if change.after is None else {**change.after, "agentVersion": after_version}
+    if before is not None and before.get("agentVersion") is None:
+        before.pop("agentVersion")
+    if after is not None and after.get("agentVersion") is None:
+        after.pop("agentVersion")
+    return resource_change(change.address, change.kind, before, after)
+
+
+def _plan_retention(ctx: _Ctx, live: LiveAgent | None, targets: Mapping[str, Any],
+                    new_version: bool, retention: int) -> tuple[list[ResourceChange], list[str]]:
+    if live is None or not live.versions:
+        return [], []
+    newest_first = sorted(live.versions, key=lambda v: int(v.version), reverse=True)
+    keep = {v.version for v in newest_first[: retention - (1 if new_version else 0)]}
+    # §3.3: never delete a version an alias routes to now or will route to after apply. An
+    # alias this plan deletes no longer counts: its DeleteAgentAlias step waits until it is gone
+    # (``alias:DELETED``) before any DeleteAgentVersion runs.
+    referenced = {a.routed_version for n, a in live.aliases.items()
+                  if a.routed_version and n in targets}
+    referenced |= {t for t in targets.values() if isinstance(t, str)}
+    doomed = sorted((v for v in live.versions if v.version not in keep | referenced),
+                    key=lambda v: int(v.version))
+    out = []
+    for v in doomed:
+        address = child_address(ctx.name, VERSION, v.version)
+        before = {"version": v.version, **({"createdAt": v.created_at} if v.created_at else {})}
+        rc = resource_change(address, VERSION, before, None)
+        out.append(dataclasses.replace(
+            rc, reason=f"version retention keeps the newest {retention} and every version an "
+                       "alias routes to"))
+        ctx.add("DeleteAgentVersion", {"agentId": ctx.agent_id, "agentVersion": v.version},
+                address, f"delete version {v.version} (retention)")
+    return out, [v.version for v in doomed]
+
+
+def _show(version: Any) -> str:
+    return "(known after apply)" if is_ref(version) else str(version)
+
+
+# --------------------------------------------------------------------------------------------
+# Agents whose spec left the project
+
+
+def _plan_removed(live: LiveAgent, *, prune: bool) -> tuple[list[ResourceChange], list[Step]]:
+    name = live.config.name
+    addr = agent_address(name)
+    if not prune:
+        value = jsonable(agent_value(live.config))
+        return [ResourceChange(
+            address=addr, kind=AGENT, action=Action.NOOP, before=value, after=value,
+            reason="exists on the target but no spec declares it any more; "
+                   "`--prune` deletes it",
+        )], []
+    changes = diff_config(None, canonicalize(live.config))
+    changes[0] = dataclasses.replace(
+        changes[0], reason="its spec left the project and --prune was given")
+    ctx = _Ctx(name=name, agent_id=live.agent_id, steps=[])
+    for a in sorted(live.aliases):
+        ctx.add("DeleteAgentAlias", {"agentId": live.agent_id,
+                                     "agentAliasId": live.aliases[a].alias_id},
+                child_address(name, ALIAS, a), f"delete alias {a}", wait_for="alias:DELETED")
+    for g in sorted(live.config.action_groups):
+        group = live.config.action_groups[g]
+        address = child_address(name, ACTION_GROUP, g)
+        group_id = _live_id(live, "action_group_ids", g, address)
+        state = live.action_group_states.get(g) or group.get("actionGroupState", "ENABLED")
+        if state == "ENABLED":
+            ctx.add("UpdateAgentActionGroup",
+                    {"agentId": live.agent_id, "agentVersion": DRAFT, "actionGroupId": group_id,
+                     **action_group_request(g, {**group, "actionGroupState": "DISABLED"})},
+                    address, f"disable action group {g} before deleting it")
+        ctx.add("DeleteAgentActionGroup",
+                {"agentId": live.agent_id, "agentVersion": DRAFT, "actionGroupId": group_id},
+                address, f"delete action group {g}")
+    ctx.add("DeleteAgent", {"agentId": live.agent_id}, addr, f"delete agent {name}",
+            wait_for="agent:DELETED")
+    return changes, ctx.steps

@@ -1,0 +1,66 @@
+"""The human plan: Terraform's idiom, as text.
+
+A header, the legend of the symbols used, one block per changed resource (``# agent.x.alias.PROD
+will be updated in-place``, ``~ attr = old -> new``, ``+``/``-`` lines, long texts as unified
+diffs, ``(known after apply)`` for values resolved during apply, ``(N unchanged attributes
+hidden)``), notes for resources left alone on purpose, then ``Plan: X to add, Y to change, Z to
+destroy.`` and one lifecycle line per agent. ``No changes. Live agents match the specs.`` when
+there is nothing to do.
+
+Colour is plain ANSI and only with ``color=True``; with ``color=False`` the output is plain text
+(golden-tested). Pure: returns a string, prints nothing, never diffs.
+"""
+
+from __future__ import annotations
+
+from agentctl.plan.model import Action, Plan
+from agentctl.render import _text as T
+
+_RESET = "\x1b[0m"
+_COLOURS = {
+    T.ADD: "\x1b[32m",      # green
+    T.REMOVE: "\x1b[31m",   # red
+    T.CHANGE: "\x1b[33m",   # yellow
+    T.NOTE: "\x1b[2m",      # dim
+    T.CONTEXT: "",
+    "bold": "\x1b[1m",
+}
+_ACTION_KIND = {Action.CREATE: T.ADD, Action.DELETE: T.REMOVE, Action.UPDATE: T.CHANGE,
+                Action.REPLACE: T.CHANGE, Action.NOOP: T.CONTEXT}
+
+
+def render_plan(plan: Plan, *, color: bool) -> str:
+    def paint(kind: str, text: str) -> str:
+        code = _COLOURS.get(kind, "") if color else ""
+        return f"{code}{text}{_RESET}" if code else text
+
+    lines: list[str] = [paint("bold", T.header(plan)), ""]
+    notes = T.notes(plan)
+    if T.is_empty(plan):
+        lines.append(paint("bold", "No changes.") + " Live agents match the specs.")
+        if notes:
+            lines += ["", "Notes:"] + [f"  - {n}" for n in notes]
+        return "\n".join(lines) + "\n"
+
+    changed = [c for c in plan.changes if c.action is not Action.NOOP]
+    if changed:
+        lines.append("Resource actions are indicated with the following symbols:")
+        lines += [paint(_ACTION_KIND[a], line) for a, line in T.legend({c.action for c in changed})]
+        lines += ["", "agentctl will perform the following actions:", ""]
+    for c in changed:
+        head = f"  # {c.address} {T.action_verb(c.action)}"
+        if c.reason:
+            head += f" ({c.reason})"
+        lines.append(paint("bold", head))
+        kind = _ACTION_KIND[c.action]
+        lines.append(paint(kind, f"  {c.action.symbol} {T.resource_label(c)}") + " {")
+        for k, text in T.body_lines(c):
+            lines.append(paint(k, "      " + text))
+        lines += ["    }", ""]
+    if notes:
+        lines += ["Notes:"] + [f"  - {n}" for n in notes] + [""]
+    lines.append(paint("bold", T.summary_line(plan)))
+    lifecycle = T.lifecycle_lines(plan)
+    if lifecycle:
+        lines += ["", "Lifecycle:"] + [f"  {line}" for line in lifecycle]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,405 @@
+"""Generate the published JSON Schemas (``specs/*.schema.json`` and the package copies under
+``agentctl/schemas/``) from hand-written skeletons plus botocore's service model.
+
+The skeletons below give structure, titles and descriptions (what an editor shows). Every
+constraint that botocore's bedrock-agent model has (name patterns, lengths, enums, ranges) is
+*not* typed here: a property carries ``"x-bedrock": "Operation:member.path"`` and the generator
+fills ``pattern`` / ``minLength`` / ``maxLength`` / ``enum`` / ``minimum`` / ``maximum`` /
+``minItems`` / ``maxItems`` from the model. A botocore upgrade therefore moves the schema with it
+(``tests/spec/test_schema_generated.py`` fails until ``python -m agentctl.spec.gen_schema`` is
+re-run). The only deliberate departures from the model are named constants from ``rules``
+(bedrock-semantics.md §6.2/§6.3): the instruction quota (20,000, not the model's stale 4000) and
+ROUTING_CLASSIFIER (accepted by CloudFormation, absent from the control-plane enum).
+
+Must not: validate anything itself, or import anything that does I/O at import time.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from botocore.model import ListShape, MapShape, Shape, StructureShape
+
+from agentctl import servicemodel
+from agentctl.spec import rules_constants as rc
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_BASE = "https://agentctl.dev/schemas/"
+PACKAGE_DIR = Path(__file__).resolve().parent.parent / "schemas"
+REPO_SPECS_DIR = Path(__file__).resolve().parent.parent.parent / "specs"
+NAMES = ("agent", "project")
+
+# A string may carry ${var.X} / ${env.X} until interpolation; editors see it uninterpolated, so a
+# generated pattern also accepts any string containing an interpolation. agentctl validates the
+# interpolated value, and the Bedrock-rules layer re-checks every value against the model anyway.
+_INTERP_ALT = r".*\$\{(?:var|env)\.[^}]+\}.*"
+
+
+def _p(title: str, description: str, type_: str | list[str] | None = None, **extra: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"title": title, "description": description}
+    if type_ is not None:
+        out["type"] = type_
+    out.update(extra)
+    return out
+
+
+def _obj(title: str, description: str, properties: dict[str, Any], required: list[str] | None = None,
+         **extra: Any) -> dict[str, Any]:
+    out = _p(title, description, "object", properties=properties, additionalProperties=False, **extra)
+    if required:
+        out["required"] = required
+    return out
+
+
+def _text_or_file(title: str, description: str, member: str | None = None, **extra: Any) -> dict[str, Any]:
+    string = _p(title, description + " Inline text.", "string", **extra)
+    if member:
+        string["x-bedrock"] = member
+    return _p(title, description, oneOf=[
+        string,
+        {"$ref": "#/$defs/fileInclude"},
+    ])
+
+
+def _tags(title: str, member: str) -> dict[str, Any]:
+    return _p(title, "Tag key -> value (agentctl adds its own ownership tags).", "object",
+              **{"x-bedrock": member + "#map"},
+              additionalProperties=_p("Tag value", "Tag value.", "string", **{"x-bedrock": member + "#value"}))
+
+
+def agent_skeleton() -> dict[str, Any]:
+    ca = "CreateAgent:"
+    poc = ca + "promptOverrideConfiguration.promptConfigurations."
+    ag = "CreateAgentActionGroup:"
+    fn = ag + "functionSchema.functions."
+    prompt_types = {"x-bedrock": poc + "promptType", "x-extra-enum": list(rc.EXTRA_PROMPT_TYPES)}
+    override = _obj(
+        "Prompt override",
+        "Overrides one step's prompt (promptCreationMode OVERRIDDEN). Only `state: DISABLED` needs "
+        "no template.",
+        {
+            "state": _p("State", "promptState: whether this step runs.", "string", **{"x-bedrock": poc + "promptState"}),
+            "template": _text_or_file("Template", "basePromptTemplate for this step.", poc + "basePromptTemplate"),
+            "inference": _obj("Inference configuration", "inferenceConfiguration for this step.", {
+                "temperature": _p("Temperature", "Randomness of the response.", "number",
+                                  **{"x-bedrock": poc + "inferenceConfiguration.temperature"}),
+                "topP": _p("Top P", "Nucleus sampling cut-off.", "number",
+                           **{"x-bedrock": poc + "inferenceConfiguration.topP"}),
+                "topK": _p("Top K", "Number of most-likely candidates considered.", "integer",
+                           **{"x-bedrock": poc + "inferenceConfiguration.topK"}),
+                "maximumLength": _p("Maximum length", "Maximum number of tokens in the response.", "integer",
+                                    **{"x-bedrock": poc + "inferenceConfiguration.maximumLength"}),
+                "stopSequences": _p("Stop sequences", "Sequences that stop generation.", "array",
+                                    items=_p("Stop sequence", "One stop sequence.", "string"),
+                                    **{"x-bedrock": poc + "inferenceConfiguration.stopSequences"}),
+            }),
+            "parser": _p("Parser mode", "parserMode: OVERRIDDEN hands this step's output to prompts.parserLambda.",
+                         "string", **{"x-bedrock": poc + "parserMode"}),
+            "model": _p("Model", "Per-step foundationModel (optional).", "string", **{"x-bedrock": poc + "foundationModel"}),
+            "additionalModelRequestFields": _p(
+                "Additional model request fields", "Free-form JSON passed to the model (e.g. reasoning config).",
+                "object"),
+        },
+    )
+    function = _obj("Function", "One tool of a function-schema action group.", {
+        "name": _p("Name", "Function name the model calls.", "string", **{"x-bedrock": fn + "name"}),
+        "description": _p("Description", "What the function does and when to use it: the model chooses tools "
+                          "by this text.", "string", **{"x-bedrock": fn + "description"}),
+        "requireConfirmation": _p("Require confirmation", "Ask the user to confirm before calling "
+                                  "(requireConfirmation ENABLED).", "boolean"),
+        "parameters": _p("Parameters", "Parameter name -> details.", "object",
+                         **{"x-bedrock": fn + "parameters#map"},
+                         additionalProperties=_obj("Parameter", "One function parameter.", {
+                             "type": _p("Type", "Parameter type.", "string",
+                                        **{"x-bedrock": fn + "parameters.type"}),
+                             "description": _p("Description", "What the parameter means, with an example value.",
+                                               "string", **{"x-bedrock": fn + "parameters.description"}),
+                             "required": _p("Required", "Whether the model must supply it (default false).", "boolean"),
+                         }, required=["type"])),
+    }, required=["name"])
+    action_group = _obj("Action group", "A group of tools: functions or an OpenAPI schema, run by a Lambda or "
+                        "returned to the caller; or a built-in group (`builtin`).", {
+        "name": _p("Name", "actionGroupName, unique within the agent.", "string", **{"x-bedrock": ag + "actionGroupName"}),
+        "description": _p("Description", "What this group is for.", "string", **{"x-bedrock": ag + "description"}),
+        "state": _p("State", "actionGroupState (default ENABLED).", "string", **{"x-bedrock": ag + "actionGroupState"}),
+        "executor": _obj("Executor", "Who runs the tools: a Lambda function, or the caller (return of control).", {
+            "lambda": _p("Lambda", "Lambda function ARN (optional :qualifier).", "string",
+                         **{"x-bedrock": ag + "actionGroupExecutor.lambda"}),
+            "returnControl": _p("Return control", "true: return tool calls to the caller (customControl "
+                                "RETURN_CONTROL).", "boolean"),
+            "handler": _p("Local handler", "module:function run by agentctl's local target for returned calls "
+                          "(agentctl only; not sent to AWS).", "string", pattern=rc.HANDLER_PATTERN),
+        }),
+        "functions": _p("Functions", "functionSchema: the tools of this group.", "array", items=function, minItems=1),
+        "openapi": _obj("OpenAPI schema", "apiSchema: exactly one of file, inline or s3.", {
+            "file": _p("File", "Path of an OpenAPI 3.0 YAML/JSON file, relative to this spec.", "string", minLength=1),
+            "inline": _p("Inline", "The OpenAPI 3.0 document itself.", "object"),
+            "s3": _obj("S3 object", "An OpenAPI document in S3 (not checked offline).", {
+                "bucket": _p("Bucket", "s3BucketName.", "string", **{"x-bedrock": ag + "apiSchema.s3.s3BucketName"}),
+                "key": _p("Key", "s3ObjectKey.", "string", **{"x-bedrock": ag + "apiSchema.s3.s3ObjectKey"}),
+            }, required=["bucket", "key"]),
+        }, minProperties=1, maxProperties=1),
+        "builtin": _p("Built-in signature", "parentActionGroupSignature: a built-in group; no executor, schema "
+                      "or description.", "string", **{"x-bedrock": ag + "parentActionGroupSignature"}),
+        "builtinParams": _p("Built-in parameters", "parentActionGroupSignatureParams, e.g. {type: computer_20241022}.",
+                            "object", additionalProperties=_p("Value", "Parameter value.", "string",
+                                                               **{"x-bedrock": ag + "parentActionGroupSignatureParams#value"}),
+                            **{"x-bedrock": ag + "parentActionGroupSignatureParams#map"}),
+    }, required=["name"])
+    kb = _obj("Knowledge base", "An existing knowledge base associated with the agent.", {
+        "id": _p("Id", "knowledgeBaseId.", "string", **{"x-bedrock": "AssociateAgentKnowledgeBase:knowledgeBaseId"}),
+        "description": _p("Description", "When the agent should search it: the model decides by this text.",
+                          "string", **{"x-bedrock": "AssociateAgentKnowledgeBase:description"}),
+        "state": _p("State", "knowledgeBaseState (default ENABLED).", "string",
+                    **{"x-bedrock": "AssociateAgentKnowledgeBase:knowledgeBaseState"}),
+    }, required=["id", "description"])
+    co = "AssociateAgentCollaborator:"
+    collaborator = _obj("Collaborator", "Another agent this supervisor can delegate to: `agent` + `alias` of this "
+                        "project, or an `aliasArn`.", {
+        "name": _p("Name", "collaboratorName.", "string", **{"x-bedrock": co + "collaboratorName"}),
+        "agent": _p("Agent", "Name of another agent of this project.", "string",
+                    **{"x-bedrock": "CreateAgent:agentName"}),
+        "alias": _p("Alias", "Alias of that agent (resolved to its alias ARN).", "string",
+                    **{"x-bedrock": "CreateAgentAlias:agentAliasName"}),
+        "aliasArn": _p("Alias ARN", "Alias ARN of an agent outside the project.", "string",
+                       **{"x-bedrock": co + "agentDescriptor.aliasArn"}),
+        "instruction": _p("Instruction", "collaborationInstruction: when to hand over to this collaborator.",
+                          "string", **{"x-bedrock": co + "collaborationInstruction"}),
+        "relayConversationHistory": _p("Relay conversation history", "true: send the conversation history "
+                                       "(TO_COLLABORATOR).", "boolean"),
+    }, required=["name", "instruction"])
+    alias = _obj("Alias", "A named pointer at a version; applications invoke aliases.", {
+        "name": _p("Name", "agentAliasName.", "string", **{"x-bedrock": "CreateAgentAlias:agentAliasName"}),
+        "description": _p("Description", "Alias description.", "string", **{"x-bedrock": "CreateAgentAlias:description"}),
+        "track": _p("Track", "latest: apply moves it to each new version; pinned (default): only promote/rollback.",
+                    "string", enum=list(rc.TRACKS)),
+        "tags": _tags("Tags", "CreateAgentAlias:tags"),
+        "invocationState": _p("Invocation state", "aliasInvocationState: REJECT_INVOCATIONS pauses the alias.",
+                              "string", **{"x-bedrock": "UpdateAgentAlias:aliasInvocationState"}),
+    }, required=["name"])
+    return {
+        "$schema": DRAFT,
+        "$id": SCHEMA_BASE + "agent.schema.json",
+        "title": "agentctl agent spec",
+        "description": "One Amazon Bedrock agent (docs/spec-format.md).",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name", "model", "instruction", "role"],
+        "$defs": {
+            "fileInclude": _obj("File include", "Text of a file, relative to this spec, inside the project.", {
+                "file": _p("File", "Path relative to the including file.", "string", minLength=1),
+            }, required=["file"]),
+        },
+        "properties": {
+            "name": _p("Name", "agentName: unique per account and region.", "string", **{"x-bedrock": ca + "agentName"}),
+            "description": _p("Description", "Agent description.", "string", **{"x-bedrock": ca + "description"}),
+            "model": _p("Model", "foundationModel: model id, model ARN or inference profile.", "string",
+                        **{"x-bedrock": ca + "foundationModel"}),
+            "instruction": _text_or_file("Instruction", "What the agent does and how (system prompt).",
+                                         ca + "instruction", maxLength=rc.INSTRUCTION_MAX_CHARS),
+            "role": _p("Role", "agentResourceRoleArn: the IAM role the agent runs as.", "string",
+                       **{"x-bedrock": ca + "agentResourceRoleArn"}),
+            "idleSessionTtl": _p("Idle session TTL", "idleSessionTTLInSeconds (default 1800).", "integer",
+                                 **{"x-bedrock": ca + "idleSessionTTLInSeconds"}),
+            "encryptionKey": _p("Encryption key", "customerEncryptionKeyArn (KMS key ARN).", "string",
+                                **{"x-bedrock": ca + "customerEncryptionKeyArn"}),
+            "tags": _tags("Tags", ca + "tags"),
+            "guardrail": _obj("Guardrail", "guardrailConfiguration.", {
+                "id": _p("Id", "guardrailIdentifier (id or ARN).", "string",
+                         **{"x-bedrock": ca + "guardrailConfiguration.guardrailIdentifier"}),
+                "version": _p("Version", "guardrailVersion: DRAFT or a number, quoted.", "string",
+                              **{"x-bedrock": ca + "guardrailConfiguration.guardrailVersion"}),
+            }, required=["id", "version"]),
+            "memory": _obj("Memory", "memoryConfiguration; absent = memory disabled.", {
+                "type": _p("Type", "The memory type.", "string",
+                           **{"x-bedrock": ca + "memoryConfiguration.enabledMemoryTypes#item"}),
+                "storageDays": _p("Storage days", "Days summaries are kept.", "integer",
+                                  **{"x-bedrock": ca + "memoryConfiguration.storageDays"}),
+                "maxRecentSessions": _p("Max recent sessions", "Sessions summarised into memory.", "integer",
+                                        **{"x-bedrock": ca + "memoryConfiguration.sessionSummaryConfiguration.maxRecentSessions"}),
+            }, required=["type"]),
+            "orchestration": _obj("Orchestration", "orchestrationType / customOrchestration; absent = DEFAULT.", {
+                "type": _p("Type", "orchestrationType.", "string", **{"x-bedrock": ca + "orchestrationType"}),
+                "lambda": _p("Lambda", "customOrchestration.executor.lambda.", "string",
+                             **{"x-bedrock": ca + "customOrchestration.executor.lambda"}),
+            }, required=["type"]),
+            "prompts": _obj("Prompts", "promptOverrideConfiguration.", {
+                "parserLambda": _p("Parser Lambda", "overrideLambda: parses steps with `parser: OVERRIDDEN`.",
+                                   "string", **{"x-bedrock": ca + "promptOverrideConfiguration.overrideLambda"}),
+                "overrides": _p("Overrides", "promptType -> override.", "object",
+                                propertyNames=_p("Prompt type", "promptType.", "string", **prompt_types),
+                                additionalProperties=override,
+                                **{"x-bedrock": ca + "promptOverrideConfiguration.promptConfigurations#list-as-map"}),
+            }),
+            "actionGroups": _p("Action groups", "Tools the agent can call.", "array", items=action_group),
+            "knowledgeBases": _p("Knowledge bases", "Knowledge bases the agent can search.", "array", items=kb),
+            "collaboration": _obj("Collaboration", "Multi-agent collaboration; absent = DISABLED.", {
+                "mode": _p("Mode", "agentCollaboration.", "string", **{"x-bedrock": ca + "agentCollaboration"},
+                           **{"x-exclude-enum": ["DISABLED"]}),
+                "collaborators": _p("Collaborators", "Agents this supervisor delegates to.", "array",
+                                    items=collaborator),
+            }, required=["mode"]),
+            "aliases": _p("Aliases", "Aliases of this agent.", "array", items=alias),
+        },
+    }
+
+
+def project_skeleton() -> dict[str, Any]:
+    world_kb = _obj("World knowledge base", "A knowledge base that exists on the local target.", {
+        "id": _p("Id", "knowledgeBaseId.", "string", **{"x-bedrock": "AssociateAgentKnowledgeBase:knowledgeBaseId"}),
+        "name": _p("Name", "Knowledge base name.", "string", minLength=1),
+        "description": _p("Description", "What it contains.", "string"),
+    }, required=["id"])
+    world_lambda = _obj("World Lambda", "A Lambda ARN served by a local Python handler.", {
+        "arn": _p("ARN", "Lambda function ARN.", "string", **{"x-bedrock": "CreateAgentActionGroup:actionGroupExecutor.lambda"}),
+        "handler": _p("Handler", "module:function, importable from the project directory.", "string",
+                      pattern=rc.HANDLER_PATTERN),
+    }, required=["arn", "handler"])
+    environment = _obj("Environment", "Where and how the project is deployed.", {
+        "target": _p("Target", "local: the built-in emulator; aws: Amazon Bedrock.", "string", enum=list(rc.TARGETS)),
+        "region": _p("Region", "AWS region.", "string", pattern=rc.REGION_PATTERN),
+        "account": _p("Account", "12-digit AWS account id (quoted).", "string", pattern=rc.ACCOUNT_PATTERN),
+        "profile": _p("Profile", "AWS profile (aws target).", ["string", "null"], minLength=1),
+        "endpoint": _p("Endpoint", "Endpoint URL override.", ["string", "null"], pattern=r"^https?://"),
+        "state": _p("State", "Emulator database path, relative to the project (local target).", "string", minLength=1),
+        "variables": _p("Variables", "Values for ${var.NAME}.", "object",
+                        propertyNames=_p("Variable name", "Variable name.", "string", pattern=rc.VARIABLE_NAME_PATTERN),
+                        additionalProperties=_p("Value", "Variable value.", ["string", "number", "boolean"])),
+        "world": _obj("World", "What exists outside the agents on the local target.", {
+            "knowledgeBases": _p("Knowledge bases", "Knowledge bases that exist.", "array", items=world_kb),
+            "lambdas": _p("Lambdas", "Lambda functions and their local handlers.", "array", items=world_lambda),
+        }),
+        "overlays": _p("Overlays", "Agent name -> partial agent spec, deep-merged over that agent's spec "
+                       "(maps merge, lists are replaced).", "object",
+                       additionalProperties=_p("Overlay", "Partial agent spec.", "object")),
+    }, required=["target", "region", "account"])
+    return {
+        "$schema": DRAFT,
+        "$id": SCHEMA_BASE + "project.schema.json",
+        "title": "agentctl project file (agentctl.yaml)",
+        "description": "Project name, agent spec globs and environments (docs/spec-format.md).",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["project", "agents", "environments"],
+        "properties": {
+            "project": _p("Project", "Project name; written into ownership tags.", "string",
+                          **{"x-bedrock": "CreateAgent:tags#value"}, minLength=1),
+            "agents": _p("Agents", "Globs of agent spec files, relative to this file.", "array", minItems=1,
+                         items=_p("Glob", "A glob such as agents/*.yaml.", "string", minLength=1)),
+            "defaultEnvironment": _p("Default environment", "Used when neither -e/--env nor AGENTCTL_ENV is given.",
+                                     "string", pattern=rc.ENV_NAME_PATTERN),
+            "settings": _obj("Settings", "Project-wide settings.", {
+                "versionRetention": _p("Version retention", "Unreferenced numbered versions kept by apply.",
+                                       "integer", minimum=0),
+            }),
+            "environments": _p("Environments", "Environment name -> settings.", "object", minProperties=1,
+                               propertyNames=_p("Environment name", "Environment name.", "string",
+                                                pattern=rc.ENV_NAME_PATTERN),
+                               additionalProperties=environment),
+        },
+    }
+
+
+# --- generation ---------------------------------------------------------------------------------
+
+def _resolve(ref: str) -> tuple[Shape, str]:
+    op, _, rest = ref.partition(":")
+    dotted, _, mode = rest.partition("#")
+    return servicemodel.member_shape(op, dotted), mode
+
+
+def _fill(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_fill(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _fill(v) for k, v in node.items()}
+    ref = out.get("x-bedrock")
+    if isinstance(ref, str):
+        _apply(out, ref)
+    return out
+
+
+def _apply(prop: dict[str, Any], ref: str) -> None:
+    shape, mode = _resolve(ref)
+    if mode in ("item", "value") and isinstance(shape, (ListShape, MapShape)):
+        shape = shape.member if isinstance(shape, ListShape) else shape.value
+    c = servicemodel.shape_constraints(shape)
+    extra_enum = prop.pop("x-extra-enum", [])
+    exclude_enum = prop.pop("x-exclude-enum", [])
+    if mode == "map":
+        assert isinstance(shape, MapShape), ref
+        kc = servicemodel.shape_constraints(shape.key)
+        names: dict[str, Any] = {}
+        _string_constraints(names, kc)
+        if names:
+            prop["propertyNames"] = names
+        _set(prop, "minProperties", c.get("min"))
+        _set(prop, "maxProperties", c.get("max"))
+        return
+    if mode == "list-as-map":
+        _set(prop, "maxProperties", c.get("max"))
+        return
+    t = prop.get("type")
+    if t == "string":
+        _string_constraints(prop, c, extra_enum, exclude_enum)
+    elif t in ("integer", "number"):
+        _set(prop, "minimum", c.get("min"))
+        _set(prop, "maximum", c.get("max"))
+    elif t == "array":
+        _set(prop, "minItems", c.get("min"))
+        _set(prop, "maxItems", c.get("max"))
+    else:
+        # propertyNames of a list-as-map (prompt types) carry no "type" key twice; strings only.
+        _string_constraints(prop, c, extra_enum, exclude_enum)
+
+
+def _string_constraints(prop: dict[str, Any], c: dict[str, Any], extra_enum: list[str] = (),
+                        exclude_enum: list[str] = ()) -> None:
+    if "enum" in c:
+        prop["enum"] = [v for v in c["enum"] if v not in exclude_enum] + list(extra_enum)
+        return
+    _set(prop, "minLength", c.get("min"))
+    _set(prop, "maxLength", c.get("max"))
+    if "pattern" in c:
+        prop["pattern"] = f"^(?:(?:{c['pattern']})|{_INTERP_ALT})$"
+
+
+def _set(prop: dict[str, Any], key: str, value: Any) -> None:
+    # A value the skeleton sets explicitly wins (only the instruction quota does this).
+    if value is not None and key not in prop:
+        prop[key] = value
+
+
+def generate(name: str) -> dict[str, Any]:
+    skeleton = {"agent": agent_skeleton, "project": project_skeleton}[name]()
+    return _fill(copy.deepcopy(skeleton))
+
+
+def render(name: str) -> str:
+    return json.dumps(generate(name), indent=2, ensure_ascii=False) + "\n"
+
+
+def write(targets: list[Path] | None = None) -> list[Path]:
+    written = []
+    for directory in targets or [PACKAGE_DIR, REPO_SPECS_DIR]:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name in NAMES:
+            path = directory / f"{name}.schema.json"
+            path.write_text(render(name), encoding="utf-8")
+            written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    for path in write():
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,179 @@
+"""Validate an action group's OpenAPI document: OpenAPI 3.0 itself (``openapi-spec-validator``)
+plus the extra rules Bedrock imposes (bedrock-semantics.md §4.1, agents-api-schema.html):
+
+- ``openapi`` is a 3.0.x version;
+- every path starts with ``/``; only get, post, put, patch and delete operations;
+- every operation has a ``description`` and an ``operationId`` that is unique and made of
+  ``[a-zA-Z0-9_-]`` (no ``__``: it is the tool-name separator);
+- the tool name ``<verb>__<actionGroup>__<operationId>`` fits ``^[a-zA-Z0-9_-]{1,64}$``;
+- no ``requestBody`` on GET/DELETE; request bodies are ``application/json`` only;
+- parameter types are string, number, integer, boolean or array;
+- ``enum`` is **a warning** (``openapi.enum-unsupported``, an error under ``--strict``): the
+  docs say it is not supported and to list allowed values in the description instead; whether
+  the service rejects it or ignores it is not documented, so agentctl does not refuse it.
+- only local ``$ref``s (``#/...``): external references would need a download, and Bedrock
+  receives the document as one payload.
+
+Must not: fetch anything (external references are refused before the validator sees them).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from agentctl.errors import Problem
+from agentctl.spec import rules_constants as rc
+from agentctl.spec.resolve import OpenApiDoc
+from agentctl.spec.yamlload import PathT, render_path
+
+_OP_ID = re.compile(rc.OPENAPI_OPERATION_ID_PATTERN)
+_TOOL = re.compile(rc.TOOL_NAME_PATTERN)
+_PATH_ITEM_KEYS = {"summary", "description", "servers", "parameters", "$ref"}
+_ALL_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def operations(value: Any) -> Iterator[tuple[str, str, Any]]:
+    """(path, method, operation) for every supported-or-not HTTP operation of the document."""
+    paths = value.get("paths") if isinstance(value, dict) else None
+    if not isinstance(paths, dict):
+        return
+    for p, item in paths.items():
+        if not isinstance(item, dict):
+            continue
+        for method, op in item.items():
+            if method.lower() in _ALL_METHODS:
+                yield p, method, op
+
+
+def count_operations(doc: OpenApiDoc) -> int:
+    return sum(1 for _, m, _ in operations(doc.value) if m.lower() in rc.OPENAPI_METHODS)
+
+
+def validate(doc: OpenApiDoc, group_name: str, prefix: PathT) -> list[Problem]:
+    out: list[Problem] = []
+    value = doc.value
+
+    def add(path: PathT, message: str, code: str, hint: str | None = None, severity: str = "error",
+            key: bool = False) -> None:
+        loc = doc.positions.key(path) if key else doc.positions.value(path)
+        out.append(Problem(loc, render_path(prefix + path), message, code, hint=hint, severity=severity))
+
+    if not isinstance(value, dict):
+        add((), "the OpenAPI document must be a mapping", "openapi.invalid")
+        return out
+    version = value.get("openapi")
+    if not (isinstance(version, str) and re.fullmatch(r"3\.0\.\d+", version)):
+        add(("openapi",), f"Bedrock needs an OpenAPI 3.0.x document, got openapi: {version!r}",
+            "openapi.version", hint='set `openapi: 3.0.0` (quote it if YAML reads it as a number)')
+        return out  # the 3.0 validator would report noise on other versions
+
+    external = list(_external_refs(value, ()))
+    for path, ref in external:
+        add(path, f"external $ref {ref!r} is not supported", "openapi.external-ref",
+            hint="inline the referenced schema, or use a local #/components/... reference")
+    if not external:
+        out.extend(_spec_validator(doc, prefix))
+
+    seen_ids: dict[str, PathT] = {}
+    for p, method, op in operations(value):
+        opath: PathT = ("paths", p, method)
+        m = method.lower()
+        if not p.startswith("/"):
+            continue  # reported by the 3.0 validator
+        if m not in rc.OPENAPI_METHODS:
+            add(opath, f"HTTP method {method.upper()} is not supported by Bedrock action groups",
+                "openapi.method", hint=f"use one of: {', '.join(rc.OPENAPI_METHODS)}", key=True)
+            continue
+        if not isinstance(op, dict):
+            continue
+        op_id = op.get("operationId")
+        if not isinstance(op_id, str) or not op_id:
+            add(opath, f"{method.upper()} {p} has no operationId", "openapi.operation-id-missing",
+                hint="Bedrock names the tool after it; add `operationId: someName`", key=True)
+        else:
+            if not _OP_ID.fullmatch(op_id) or "__" in op_id:
+                add(opath + ("operationId",), f"operationId {op_id!r} may use only letters, digits, _ and - "
+                    "(and no '__')", "openapi.operation-id-pattern")
+            if op_id in seen_ids:
+                add(opath + ("operationId",), f"operationId {op_id!r} is used twice", "openapi.operation-id-duplicate",
+                    hint=f"first used at {render_path(prefix + seen_ids[op_id])}")
+            else:
+                seen_ids[op_id] = opath + ("operationId",)
+            tool = f"{m}__{group_name}__{op_id}"
+            if not _TOOL.fullmatch(tool):
+                add(opath + ("operationId",), f"tool name {tool!r} is {len(tool)} characters; Bedrock allows 64",
+                    "openapi.tool-name-length",
+                    hint="shorten the operationId or the action group name")
+        if not (isinstance(op.get("description"), str) and op["description"].strip()):
+            add(opath, f"{method.upper()} {p} has no description", "openapi.description-missing",
+                hint="Bedrock requires it; the model picks the operation by this text", key=True)
+        if "requestBody" in op and m in rc.OPENAPI_NO_BODY_METHODS:
+            add(opath + ("requestBody",), f"{method.upper()} operations cannot have a requestBody in Bedrock",
+                "openapi.request-body-method", hint="use query or path parameters, or POST/PUT", key=True)
+        body = op.get("requestBody")
+        if isinstance(body, dict) and isinstance(body.get("content"), dict):
+            for ctype in body["content"]:
+                if ctype != "application/json":
+                    add(opath + ("requestBody", "content", ctype), f"request body type {ctype!r} is not supported",
+                        "openapi.content-type", hint="Bedrock sends request bodies as application/json", key=True)
+        for i, param in enumerate(op.get("parameters") or [] if isinstance(op.get("parameters"), list) else []):
+            if not isinstance(param, dict) or not isinstance(param.get("schema"), dict):
+                continue
+            t = param["schema"].get("type")
+            if t is not None and t not in rc.OPENAPI_PARAMETER_TYPES:
+                add(opath + ("parameters", i, "schema", "type"), f"parameter type {t!r} is not supported",
+                    "openapi.parameter-type", hint=f"use one of: {', '.join(rc.OPENAPI_PARAMETER_TYPES)}")
+    for path in _enums(value, ()):
+        add(path, "`enum` is not supported by Bedrock action groups", "openapi.enum-unsupported",
+            hint="list the allowed values in the description instead", severity="warning", key=True)
+    return out
+
+
+def _spec_validator(doc: OpenApiDoc, prefix: PathT) -> list[Problem]:
+    from openapi_spec_validator import OpenAPIV30SpecValidator
+
+    out = []
+    try:
+        errors = list(OpenAPIV30SpecValidator(doc.value).iter_errors())
+    except Exception as e:  # noqa: BLE001 - a broken document must become a problem, not a crash
+        return [Problem(doc.positions.value(()), render_path(prefix), f"invalid OpenAPI document: {e}",
+                        "openapi.invalid")]
+    for err in errors:
+        path = tuple(getattr(err, "absolute_path", ()) or ())
+        message = err.message
+        if "does not match any of the regexes: '^\\\\/'" in message or "'^\\/'" in message:
+            bad = message.split("'")[1] if "'" in message else "?"
+            out.append(Problem(doc.positions.key(path + (bad,)), render_path(prefix + path + (bad,)),
+                               f"path {bad!r} must start with '/'", "openapi.path",
+                               hint=f"write it as '/{bad.lstrip('/')}'"))
+            continue
+        if len(message) > 300:
+            message = message[:297] + "..."
+        out.append(Problem(doc.positions.value(path), render_path(prefix + path),
+                           f"invalid OpenAPI 3.0: {message}", "openapi.invalid"))
+    return out
+
+
+def _external_refs(value: Any, path: PathT) -> Iterator[tuple[PathT, str]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == "$ref" and isinstance(v, str) and not v.startswith("#"):
+                yield path + (k,), v
+            else:
+                yield from _external_refs(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _external_refs(v, path + (i,))
+
+
+def _enums(value: Any, path: PathT) -> Iterator[PathT]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == "enum" and isinstance(v, list) and path and path[-1] != "properties":
+                yield path + (k,)
+            else:
+                yield from _enums(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _enums(v, path + (i,))

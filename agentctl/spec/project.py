@@ -1,0 +1,361 @@
+"""Find, load and validate a project: ``agentctl.yaml``, its selected environment and every agent
+spec it lists, into a ``Project`` whose ``desired`` map feeds the planner.
+
+Steps: find ``agentctl.yaml`` from the start directory upward; parse and schema-check it; select
+the environment (``-e/--env`` > ``AGENTCTL_ENV`` > ``defaultEnvironment`` > the only one);
+expand the spec globs (relative to the project directory, sorted, no match is an error); for
+each spec: load with positions, apply the environment's overlay, interpolate, resolve includes
+(``resolve``), check the schema (``schema``) and Bedrock's rules (``rules``). Every problem of
+every file is collected; ``SpecInvalid`` carries all of them (errors and warnings) at once.
+
+Must not: touch AWS or the emulator, write files, or print; ``desired`` is a mapping only
+(``mapping``), canonicalised later by ``agentctl.normalize``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import glob as globmod
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from agentctl.errors import Location, Problem, ProjectError, SpecInvalid
+from agentctl.model import AgentConfig
+from agentctl.spec import mapping, rules, schema
+from agentctl.spec.resolve import (
+    IncludeContext,
+    OpenApiDoc,
+    Variables,
+    deep_merge,
+    display,
+    interpolate,
+    resolve_includes,
+    sub_positions,
+)
+from agentctl.spec.yamlload import PathT, PositionMap, YamlFailure, load_file, render_path
+
+PROJECT_FILE = "agentctl.yaml"
+DEFAULT_VERSION_RETENTION = 5
+ENV_VAR = "AGENTCTL_ENV"
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    target: str
+    """"local" (the emulator) or "aws"."""
+    region: str
+    account: str
+    profile: str | None = None
+    endpoint: str | None = None
+    state_path: Path | None = None
+    """Absolute path of the emulator database (local target only)."""
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    world: Mapping[str, Any] = field(default_factory=lambda: {"knowledgeBases": [], "lambdas": []})
+    """Local target only: ``{"knowledgeBases": [{id, name, description}], "lambdas": [{arn, handler}]}``."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    version_retention: int = DEFAULT_VERSION_RETENTION
+
+
+@dataclass(frozen=True)
+class AgentSpecDoc:
+    """One resolved agent spec: overlay applied, interpolated, includes resolved."""
+
+    name: str
+    source: Path
+    """Absolute path of the spec file."""
+    doc: Mapping[str, Any]
+    positions: PositionMap
+    openapi: Mapping[int, OpenApiDoc] = field(default_factory=dict)
+    """Parsed OpenAPI documents by action-group index (file or inline)."""
+
+    def locate(self, path: PathT) -> Location:
+        return self.positions.value(path)
+
+
+@dataclass(frozen=True)
+class Project:
+    name: str
+    root: Path
+    environment: Environment
+    settings: Settings
+    agents: Mapping[str, AgentSpecDoc]
+    desired: Mapping[str, AgentConfig]
+    warnings: list[Problem]
+    environments: tuple[str, ...] = ()
+    file: Path | None = None
+
+
+def find_project_file(start: Path) -> Path | None:
+    start = start.resolve()
+    if start.is_file():
+        start = start.parent
+    for directory in (start, *start.parents):
+        candidate = directory / PROJECT_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_project(start: Path, env: str | None = None, *, paths: list[Path] | None = None,
+                 strict: bool = False, environ: Mapping[str, str] | None = None) -> Project:
+    """Load and validate the project found from ``start``. Raises ``ProjectError`` when there is
+    no usable project / environment, ``SpecInvalid`` (every problem, errors and warnings) when any
+    spec is invalid (or has warnings, with ``strict``). With ``paths``, only those spec files are
+    checked and put in ``agents`` / ``desired`` (the rest of the project is still read, quietly,
+    so collaborator references resolve)."""
+    environ = dict(os.environ if environ is None else environ)
+    pfile = find_project_file(start)
+    if pfile is None:
+        raise ProjectError(f"no {PROJECT_FILE} found in {start.resolve()} or any parent directory",
+                           hint=f"create one (see docs/spec-format.md), or point at a project with -C DIR")
+    root = pfile.parent.resolve()
+    ctx = IncludeContext(root=root, display_root=root)
+    try:
+        loaded = load_file(pfile, display=PROJECT_FILE)
+    except YamlFailure as e:
+        raise SpecInvalid(e.problems) from None
+    data, ppos = loaded.value, loaded.positions
+    if data is None:
+        raise SpecInvalid([Problem(Location(PROJECT_FILE, 1, 1), "", f"{PROJECT_FILE} is empty", "project.empty",
+                                   hint="see docs/spec-format.md for the project file format")])
+    problems = schema.validate("project", data, ppos)
+    if any(p.severity == "error" for p in problems):
+        raise SpecInvalid(problems)
+
+    envs = data["environments"]
+    name = _select_env(env, environ, data, ppos)
+    eraw = dict(envs[name])
+    epath: PathT = ("environments", name)
+    overlays = eraw.pop("overlays", None) or {}
+    # ${env.NAME} works in the environment block (endpoint, variables, ...); ${var.X} does not.
+    # Overlays are interpolated later, as part of each merged agent spec, with the variables.
+    eraw = interpolate(eraw, sub_positions(ppos, epath), Variables(var={}, env=environ,
+                                                                   source=PROJECT_FILE), problems)
+    # interpolate reported paths relative to the environment: re-root them
+    problems = [dataclasses.replace(p, path=render_path(epath) + ("." + p.path if p.path else ""))
+                if p.code.startswith("interpolate.") else p for p in problems]
+    environment = _environment(name, eraw, root, ppos, epath, problems)
+    settings = Settings(int((data.get("settings") or {}).get("versionRetention", DEFAULT_VERSION_RETENTION)))
+
+    all_files = _expand_globs(data["agents"], root, ppos, problems)
+    if paths:
+        selected = []
+        for p in paths:
+            rp = (p if p.is_absolute() else Path.cwd() / p).resolve()
+            if not rp.is_file():
+                problems.append(Problem(Location(str(p)), "", "no such spec file", "project.no-such-file"))
+                continue
+            selected.append(rp)
+        files = list(dict.fromkeys(all_files + selected))
+    else:
+        selected = all_files
+        files = all_files
+
+    builtins = {"project": data["project"], "environment": name, "region": environment.region,
+                "account": environment.account}
+    variables = Variables(var={**builtins, **environment.variables}, env=environ,
+                          source=f"{PROJECT_FILE} (environment {name!r})")
+    docs, per_file = _load_specs(files, ctx, variables, overlays, ppos, epath + ("overlays",))
+
+    # quiet files (not selected) contribute context only
+    chosen = set(selected)
+    for f in files:
+        if f in chosen:
+            problems.extend(per_file.get(f, []))
+    specs = [d for d in docs if d.source in chosen]
+    problems.extend(_check_specs(specs, docs, environment, per_file))
+
+    if not paths:
+        names = {d.name for d in docs}
+        for agent in overlays:
+            if agent not in names:
+                close = difflib.get_close_matches(agent, sorted(names), n=1, cutoff=0.6)
+                problems.append(Problem(ppos.key(epath + ("overlays", agent)),
+                                        render_path(epath + ("overlays", agent)),
+                                        f"overlay for {agent!r}, which is no agent of this project",
+                                        "project.unknown-overlay",
+                                        hint=f"did you mean {close[0]!r}?" if close else None,
+                                        severity="warning"))
+    problems = finish(problems, strict)
+    if any(p.severity == "error" for p in problems):
+        raise SpecInvalid(problems)
+    agents = {d.name: d for d in specs}
+    desired = {d.name: mapping.to_config(d.doc, d.openapi) for d in specs}
+    return Project(name=data["project"], root=root, environment=environment, settings=settings,
+                   agents=agents, desired=desired, warnings=problems, environments=tuple(envs), file=pfile)
+
+
+def check_files(paths: list[Path], root: Path, *, strict: bool = False,
+                environ: Mapping[str, str] | None = None) -> list[Problem]:
+    """Validate agent spec files outside any project: no variables, no overlays, no world;
+    collaborator references to other agents are not resolved. Includes must stay under ``root``."""
+    environ = dict(os.environ if environ is None else environ)
+    root = root.resolve()
+    ctx = IncludeContext(root=root, display_root=root)
+    problems: list[Problem] = []
+    files = []
+    for p in paths:
+        rp = (p if p.is_absolute() else Path.cwd() / p).resolve()
+        if not rp.is_file():
+            problems.append(Problem(Location(str(p)), "", "no such spec file", "project.no-such-file"))
+        else:
+            files.append(rp)
+    variables = Variables(var={}, env=environ, source=f"a project's {PROJECT_FILE} (none found)")
+    docs, per_file = _load_specs(files, ctx, variables, {}, PositionMap(), ())
+    for f in files:
+        problems.extend(per_file.get(f, []))
+    problems.extend(_check_specs(docs, docs, None, per_file))
+    return finish(problems, strict)
+
+
+def finish(problems: list[Problem], strict: bool) -> list[Problem]:
+    """Deduplicate, promote warnings under ``strict``, and sort by file and position."""
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for p in problems:
+        if strict and p.severity == "warning":
+            p = dataclasses.replace(p, severity="error")
+        key = (p.location, p.path, p.code, p.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    out.sort(key=lambda p: (p.location.file, p.location.line, p.location.col, p.code))
+    return out
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+def _select_env(explicit: str | None, environ: Mapping[str, str], data: Mapping[str, Any],
+                ppos: PositionMap) -> str:
+    envs = data["environments"]
+    known = ", ".join(envs)
+    default = data.get("defaultEnvironment")
+    if default is not None and default not in envs:
+        raise SpecInvalid([Problem(ppos.value(("defaultEnvironment",)), "defaultEnvironment",
+                                   f"defaultEnvironment {default!r} is not defined under environments",
+                                   "project.unknown-environment", hint=f"known environments: {known}")])
+    for name, how in ((explicit, "-e/--env"), (environ.get(ENV_VAR) or None, ENV_VAR), (default, None)):
+        if name is None:
+            continue
+        if name not in envs:
+            close = difflib.get_close_matches(name, list(envs), n=1, cutoff=0.6)
+            raise ProjectError(f"unknown environment {name!r} (from {how})",
+                               hint=(f"did you mean {close[0]!r}? " if close else "") + f"known environments: {known}")
+        return name
+    if len(envs) == 1:
+        return next(iter(envs))
+    raise ProjectError("no environment selected", where=PROJECT_FILE,
+                       hint=f"pass -e ENV, set {ENV_VAR}, or set defaultEnvironment; known environments: {known}")
+
+
+def _environment(name: str, raw: Mapping[str, Any], root: Path, ppos: PositionMap, epath: PathT,
+                 problems: list[Problem]) -> Environment:
+    target = raw["target"]
+    if target != "local":
+        for key in ("state", "world"):
+            if key in raw:
+                problems.append(Problem(ppos.key(epath + (key,)), render_path(epath + (key,)),
+                                        f"`{key}` applies only to the local target", "project.local-only",
+                                        hint=f"remove it, or set `target: local`"))
+    world_raw = raw.get("world") or {}
+    world = {"knowledgeBases": [dict(k) for k in world_raw.get("knowledgeBases") or []],
+             "lambdas": [dict(lam) for lam in world_raw.get("lambdas") or []]}
+    state_path = None
+    if target == "local":
+        state_path = (root / (raw.get("state") or f".agentctl/{name}.db")).resolve()
+    return Environment(name=name, target=target, region=raw["region"], account=str(raw["account"]),
+                       profile=raw.get("profile"), endpoint=raw.get("endpoint"), state_path=state_path,
+                       variables=dict(raw.get("variables") or {}), world=world)
+
+
+def _expand_globs(patterns: list[str], root: Path, ppos: PositionMap, problems: list[Problem]) -> list[Path]:
+    files: list[Path] = []
+    for i, pattern in enumerate(patterns):
+        matches = sorted(Path(m).resolve() for m in globmod.glob(str(root / pattern), recursive=True)
+                         if Path(m).is_file())
+        inside = [m for m in matches if m.is_relative_to(root)]
+        if len(inside) < len(matches):
+            problems.append(Problem(ppos.value(("agents", i)), f"agents[{i}]",
+                                    f"glob {pattern!r} matches files outside the project directory",
+                                    "project.glob-outside"))
+        if not inside:
+            problems.append(Problem(ppos.value(("agents", i)), f"agents[{i}]", f"glob {pattern!r} matches no file",
+                                    "project.glob-no-match",
+                                    hint=f"globs are relative to {PROJECT_FILE}'s directory"))
+        files.extend(m for m in inside if m not in files)
+    return files
+
+
+def _load_specs(files: list[Path], ctx: IncludeContext, variables: Variables, overlays: Mapping[str, Any],
+                ppos: PositionMap, overlay_base: PathT) -> tuple[list[AgentSpecDoc], dict[Path, list[Problem]]]:
+    docs: list[AgentSpecDoc] = []
+    per_file: dict[Path, list[Problem]] = {}
+    for f in files:
+        problems: list[Problem] = per_file.setdefault(f, [])
+        shown = display(f, ctx)
+        try:
+            loaded = load_file(f, display=shown)
+        except YamlFailure as e:
+            problems.extend(e.problems)
+            continue
+        doc, positions = loaded.value, loaded.positions
+        if not isinstance(doc, dict):
+            problems.append(Problem(positions.value(()), "", "an agent spec must be a mapping of keys"
+                                    + (" (the file is empty)" if doc is None else ""), "spec.not-mapping",
+                                    hint="see docs/spec-format.md"))
+            continue
+        name = doc.get("name")
+        if isinstance(name, str) and isinstance(overlays.get(name), dict):
+            doc = deep_merge(doc, overlays[name], positions, sub_positions(ppos, overlay_base + (name,)))
+        doc = interpolate(doc, positions, variables, problems)
+        problems.extend(schema.validate("agent", doc, positions))
+        doc, openapi = resolve_includes(doc, f, positions, ctx, problems)
+        docs.append(AgentSpecDoc(name=name if isinstance(name, str) else f.stem, source=f, doc=doc,
+                                 positions=positions, openapi=openapi))
+    return docs, per_file
+
+
+def _check_specs(specs: list[AgentSpecDoc], all_docs: list[AgentSpecDoc], environment: Environment | None,
+                 per_file: Mapping[Path, list[Problem]]) -> list[Problem]:
+    out: list[Problem] = []
+    seen: dict[str, AgentSpecDoc] = {}
+    for d in all_docs:
+        if d.name in seen and d in specs:
+            out.append(Problem(d.positions.value(("name",)), "name",
+                               f"agent {d.name!r} is also defined in {display(seen[d.name].source, IncludeContext(d.source.parent, seen[d.name].source.parent))}",
+                               "unique.agent", hint="agent names are unique per account and region"))
+        seen.setdefault(d.name, d)
+    agents = {d.name: frozenset(a["name"] for a in (d.doc.get("aliases") or [])
+                                if isinstance(a, dict) and isinstance(a.get("name"), str))
+              for d in all_docs} if environment is not None else {}
+    ctx = rules.Context(agents=agents)
+    if environment is not None:
+        world = environment.world
+        ctx = rules.Context(
+            agents=agents, target=environment.target,
+            world_knowledge_bases=frozenset(k.get("id") for k in world.get("knowledgeBases") or []),
+            world_lambdas=frozenset(lam.get("arn") for lam in world.get("lambdas") or []))
+    for d in specs:
+        earlier = per_file.get(d.source, [])
+        bad_paths = {p.path for p in earlier if p.severity == "error"}
+        broken = any(p.code.startswith("schema.") for p in earlier if p.severity == "error")
+        try:
+            found = rules.check(d.doc, d.positions, d.openapi, ctx)
+        except (TypeError, AttributeError, KeyError, ValueError):
+            if not broken:
+                raise
+            continue  # the schema problems already explain why this document cannot be checked
+        for p in found:
+            # The schema already reported this value: do not say it twice in other words.
+            if p.path in bad_paths or any(p.path.startswith(b + ".") or p.path.startswith(b + "[")
+                                          for b in bad_paths if b):
+                continue
+            out.append(p)
+    return out

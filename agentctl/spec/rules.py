@@ -1,0 +1,441 @@
+"""Bedrock's own rules for one resolved agent spec, beyond what the JSON Schema says.
+
+Layers (every problem located at file:line:col with its spec path):
+
+1. botocore's model: the spec is mapped to the CreateAgent / CreateAgentActionGroup /
+   AssociateAgentKnowledgeBase / AssociateAgentCollaborator / CreateAgentAlias requests
+   (``mapping.requests``, placeholder ids) and run through ``servicemodel.validate``; each
+   violation's member path is mapped back to the spec. This re-checks values the schema could not
+   see (included instruction and template files, interpolated values) and any constraint the
+   schema generator does not carry.
+2. Quotas and service rules (bedrock-semantics.md §3.4, §4.1, §6, §7): instruction length,
+   APIs per agent, parameters per function, action groups, KBs, aliases, collaborators,
+   reserved alias names, unique names.
+3. Cross-references and consistency: collaborators resolve to a project agent and its alias,
+   collaboration mode vs collaborators, prompt overrides vs templates and the parser Lambda,
+   custom orchestration vs its Lambda, built-in vs regular action groups, executors; on the local
+   target, knowledge bases and Lambdas exist in the environment's ``world``.
+4. Warnings (errors with ``--strict``): descriptions too thin to guide the model, near-duplicate
+   tool descriptions, and an instruction that names a tool that does not exist.
+
+Must not: read files or mutate the document.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from agentctl import servicemodel
+from agentctl.errors import Problem
+from agentctl.spec import mapping
+from agentctl.spec import openapi as openapi_rules
+from agentctl.spec import rules_constants as rc
+from agentctl.spec.resolve import OpenApiDoc
+from agentctl.spec.yamlload import PathT, PositionMap, render_path
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the rules need to know beyond the one spec."""
+
+    agents: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Every agent of the project by name -> its alias names (for collaborator references)."""
+    target: str | None = None
+    world_knowledge_bases: frozenset[str] | None = None
+    """Knowledge-base ids that exist on the local target (None: not checked)."""
+    world_lambdas: frozenset[str] | None = None
+
+
+class _Out:
+    def __init__(self, positions: PositionMap):
+        self.positions = positions
+        self.items: list[Problem] = []
+
+    def add(self, path: PathT, message: str, code: str, hint: str | None = None, *, key: bool = False,
+            severity: str = "error") -> None:
+        loc = self.positions.key(path) if key else self.positions.value(path)
+        self.items.append(Problem(loc, render_path(path), message, code, hint=hint, severity=severity))
+
+    def warn(self, path: PathT, message: str, code: str, hint: str | None = None, *, key: bool = False) -> None:
+        self.add(path, message, code, hint, key=key, severity="warning")
+
+
+def check(doc: Mapping[str, Any], positions: PositionMap, openapi: Mapping[int, OpenApiDoc],
+          ctx: Context) -> list[Problem]:
+    out = _Out(positions)
+    _botocore(doc, openapi, out)
+    _quotas(doc, openapi, out)
+    _unique_names(doc, out)
+    _prompts(doc, out)
+    _orchestration(doc, out)
+    _action_groups(doc, openapi, ctx, out)
+    _collaboration(doc, ctx, out)
+    _knowledge_bases(doc, ctx, out)
+    _aliases(doc, out)
+    _descriptions(doc, openapi, out)
+    _instruction_mentions(doc, openapi, out)
+    return out.items
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+# --- 1. botocore --------------------------------------------------------------------------------
+
+def _botocore(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], out: _Out) -> None:
+    for req in mapping.requests(doc, openapi):
+        for v in servicemodel.validate(req.operation, req.params):
+            path = req.spec_path(v.member)
+            if req.operation == "CreateAgent" and v.member == "instruction" and v.kind == "length" \
+                    and "less than" in v.constraint:
+                continue  # stale model maximum (4000); the quota (20,000) is checked below (§6.3)
+            if v.member.endswith(".promptType") and v.kind == "enum" and v.value in rc.EXTRA_PROMPT_TYPES:
+                out.warn(path, f"prompt type {v.value} is not in botocore's control-plane enum",
+                         "bedrock.prompt-type-unconfirmed",
+                         hint="CloudFormation accepts it; whether the API does is unconfirmed (§6.2)", key=True)
+                continue
+            if v.member.startswith("apiSchema") and v.kind == "union":
+                continue  # reported as a missing/duplicate schema by _action_groups
+            if v.member.startswith("actionGroupExecutor") and v.kind == "union":
+                continue  # reported by _action_groups
+            shown = v.value if not isinstance(v.value, (dict, list)) else None
+            what = f"{shown!r}: " if isinstance(shown, (str, int, float)) and len(repr(shown)) < 80 else ""
+            out.add(path, f"{what}{v.constraint[0].lower()}{v.constraint[1:]} ({req.operation} {_member_name(v.member)})",
+                    f"bedrock.{v.kind}")
+
+
+def _member_name(member: str) -> str:
+    return re.sub(r"\.\d+\.(member|key|value)", "[]", member)
+
+
+# --- 2. quotas ----------------------------------------------------------------------------------
+
+def _quotas(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], out: _Out) -> None:
+    instruction = doc.get("instruction")
+    if isinstance(instruction, str) and len(instruction) > rc.INSTRUCTION_MAX_CHARS:
+        out.add(("instruction",), f"instruction is {len(instruction)} characters; the quota is "
+                f"{rc.INSTRUCTION_MAX_CHARS}", "bedrock.quota.instruction",
+                hint="the 'Characters in Agent instructions' quota is not adjustable; move detail into "
+                     "knowledge bases or prompt templates")
+    groups = [g for g in _list(doc.get("actionGroups")) if isinstance(g, dict)]
+    apis = 0
+    for i, g in enumerate(groups):
+        apis += len(_list(g.get("functions")))
+        if i in openapi:
+            apis += openapi_rules.count_operations(openapi[i])
+        for j, f in enumerate(_list(g.get("functions"))):
+            params = _dict(_dict(f).get("parameters"))
+            if len(params) > rc.MAX_PARAMETERS_PER_FUNCTION:
+                out.add(("actionGroups", i, "functions", j, "parameters"),
+                        f"{len(params)} parameters; Bedrock allows {rc.MAX_PARAMETERS_PER_FUNCTION} per function",
+                        "bedrock.quota.parameters", hint="group related values into fewer parameters "
+                        "(quota L-4B4330A0 is adjustable)")
+    if apis > rc.MAX_APIS_PER_AGENT:
+        out.add(("actionGroups",), f"{apis} APIs (functions + OpenAPI operations); Bedrock allows "
+                f"{rc.MAX_APIS_PER_AGENT} per agent", "bedrock.quota.apis",
+                hint="split the agent, or request an increase of quota L-6B2DA87E")
+    if len(groups) > rc.MAX_ACTION_GROUPS:
+        out.add(("actionGroups",), f"{len(groups)} action groups; Bedrock allows {rc.MAX_ACTION_GROUPS}",
+                "bedrock.quota.action-groups")
+    enabled = [g for g in groups if g.get("state", "ENABLED") == "ENABLED"]
+    if len(enabled) > rc.MAX_ENABLED_ACTION_GROUPS:
+        out.add(("actionGroups",), f"{len(enabled)} enabled action groups; Bedrock allows "
+                f"{rc.MAX_ENABLED_ACTION_GROUPS}", "bedrock.quota.enabled-action-groups",
+                hint="disable some with `state: DISABLED`")
+    limits = ((("knowledgeBases",), rc.MAX_KNOWLEDGE_BASES, "knowledge bases", "bedrock.quota.knowledge-bases"),
+              (("aliases",), rc.MAX_ALIASES, "aliases", "bedrock.quota.aliases"),
+              (("collaboration", "collaborators"), rc.MAX_COLLABORATORS, "collaborators",
+               "bedrock.quota.collaborators"))
+    for path, limit, what, code in limits:
+        value: Any = doc
+        for part in path:
+            value = _dict(value).get(part)
+        items = _list(value)
+        if len(items) > limit:
+            out.add(path + (limit,), f"{len(items)} {what}; Bedrock allows {limit} per agent", code)
+
+
+def _unique_names(doc: Mapping[str, Any], out: _Out) -> None:
+    def unique(items: Iterable[tuple[PathT, Any]], what: str, code: str) -> None:
+        seen: dict[Any, PathT] = {}
+        for path, name in items:
+            if name is None:
+                continue
+            if name in seen:
+                out.add(path, f"{what} {name!r} is defined twice", code,
+                        hint=f"first defined at {out.positions.value(seen[name])}")
+            else:
+                seen[name] = path
+
+    groups = _list(doc.get("actionGroups"))
+    unique(((("actionGroups", i, "name"), _dict(g).get("name")) for i, g in enumerate(groups)),
+           "action group", "unique.action-group")
+    for i, g in enumerate(groups):
+        unique(((("actionGroups", i, "functions", j, "name"), _dict(f).get("name"))
+                for j, f in enumerate(_list(_dict(g).get("functions")))), "function", "unique.function")
+    unique(((("aliases", i, "name"), _dict(a).get("name")) for i, a in enumerate(_list(doc.get("aliases")))),
+           "alias", "unique.alias")
+    unique(((("knowledgeBases", i, "id"), _dict(k).get("id")) for i, k in enumerate(_list(doc.get("knowledgeBases")))),
+           "knowledge base", "unique.knowledge-base")
+    collabs = _list(_dict(doc.get("collaboration")).get("collaborators"))
+    unique(((("collaboration", "collaborators", i, "name"), _dict(c).get("name")) for i, c in enumerate(collabs)),
+           "collaborator", "unique.collaborator")
+
+
+# --- 3. consistency and cross-references --------------------------------------------------------
+
+def _prompts(doc: Mapping[str, Any], out: _Out) -> None:
+    prompts = _dict(doc.get("prompts"))
+    overrides = _dict(prompts.get("overrides"))
+    any_parser = False
+    for ptype, ov in overrides.items():
+        ov = _dict(ov)
+        path: PathT = ("prompts", "overrides", ptype)
+        if ov.get("parser") == "OVERRIDDEN":
+            any_parser = True
+        # A state-only DISABLED override is how a step is switched off (the seed's PRE_PROCESSING);
+        # anything else OVERRIDDEN needs a template, or the service keeps no prompt to run (§6.2).
+        state_only_disabled = set(ov) == {"state"} and ov.get("state") == "DISABLED"
+        if not state_only_disabled and ov.get("template") is None:
+            out.add(path, f"the {ptype} override has no template", "prompts.template-missing",
+                    hint="add `template: {file: prompts/...}`, or use only `state: DISABLED` to turn the step off",
+                    key=True)
+    if prompts.get("parserLambda") is not None and not any_parser:
+        out.add(("prompts", "parserLambda"), "parserLambda is set but no override has `parser: OVERRIDDEN`",
+                "prompts.parser-lambda-unused",
+                hint="set `parser: OVERRIDDEN` on the step the Lambda parses, or remove parserLambda (§6.2)")
+    if any_parser and prompts.get("parserLambda") is None:
+        first = next(t for t, ov in overrides.items() if _dict(ov).get("parser") == "OVERRIDDEN")
+        out.add(("prompts", "overrides", first, "parser"), "parser: OVERRIDDEN needs prompts.parserLambda",
+                "prompts.parser-lambda-missing", hint="add `parserLambda: arn:aws:lambda:...` under prompts")
+
+
+def _orchestration(doc: Mapping[str, Any], out: _Out) -> None:
+    orch = doc.get("orchestration")
+    if not isinstance(orch, dict):
+        return
+    if orch.get("type") == "CUSTOM_ORCHESTRATION" and not orch.get("lambda"):
+        out.add(("orchestration",), "CUSTOM_ORCHESTRATION needs `lambda`", "orchestration.lambda-missing",
+                hint="the Lambda that runs the orchestration (customOrchestration.executor.lambda)", key=True)
+    if orch.get("type") == "DEFAULT" and orch.get("lambda"):
+        out.add(("orchestration", "lambda"), "`lambda` is only used with type CUSTOM_ORCHESTRATION",
+                "orchestration.lambda-unused", key=True)
+
+
+def _action_groups(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], ctx: Context, out: _Out) -> None:
+    for i, g in enumerate(_list(doc.get("actionGroups"))):
+        if not isinstance(g, dict):
+            continue
+        p: PathT = ("actionGroups", i)
+        name = g.get("name")
+        schemas = [k for k in ("functions", "openapi") if k in g]
+        if g.get("builtin") is not None:
+            # Built-in signature groups take no description, schema or executor (§4.1).
+            for k in ("executor", "functions", "openapi", "description"):
+                if k in g:
+                    out.add(p + (k,), f"built-in action group {name!r} ({g['builtin']}) cannot have `{k}`",
+                            "action-group.builtin-extra", hint=f"remove `{k}`", key=True)
+            continue
+        if "builtinParams" in g:
+            out.add(p + ("builtinParams",), "builtinParams is only valid with `builtin`",
+                    "action-group.builtin-params", key=True)
+        if not schemas:
+            out.add(p, f"action group {name!r} has no tools", "action-group.schema-missing",
+                    hint="add `functions: [...]` or `openapi: {file: ...}` (or `builtin:` for a built-in group)")
+        elif len(schemas) > 1:
+            out.add(p + ("openapi",), f"action group {name!r} has both functions and openapi",
+                    "action-group.schema-both", hint="Bedrock takes exactly one; split into two groups", key=True)
+        executor = g.get("executor")
+        if executor is None:
+            out.add(p, f"action group {name!r} has no executor", "action-group.executor-missing",
+                    hint="add `executor: {lambda: arn:aws:lambda:...}` or `executor: {returnControl: true}`")
+        elif isinstance(executor, dict):
+            rc_on = executor.get("returnControl") is True
+            if executor.get("lambda") is not None and rc_on:
+                out.add(p + ("executor",), "executor has both lambda and returnControl", "action-group.executor-both",
+                        hint="choose one: a Lambda runs the tools, return of control hands them to the caller")
+            elif executor.get("lambda") is None and not rc_on:
+                out.add(p + ("executor",), "executor needs `lambda: ARN` or `returnControl: true`",
+                        "action-group.executor-missing")
+            if executor.get("handler") is not None and not rc_on:
+                out.add(p + ("executor", "handler"), "`handler` is only used with returnControl",
+                        "action-group.handler-unused",
+                        hint="a Lambda's local handler is declared under the environment's world.lambdas", key=True)
+            lam = executor.get("lambda")
+            if (ctx.target == "local" and ctx.world_lambdas is not None and isinstance(lam, str)
+                    and lam.split(":$LATEST")[0] not in ctx.world_lambdas and lam not in ctx.world_lambdas):
+                out.warn(p + ("executor", "lambda"), f"the local target has no handler for {lam}",
+                         "world.unknown-lambda",
+                         hint="add it under the environment's world.lambdas with `handler: module:function`")
+        if i in openapi and isinstance(name, str):
+            base = p + ("openapi", "file" if "file" in _dict(g.get("openapi")) else "inline")
+            out.items.extend(openapi_rules.validate(openapi[i], name, base))
+
+
+def _collaboration(doc: Mapping[str, Any], ctx: Context, out: _Out) -> None:
+    collab = doc.get("collaboration")
+    if not isinstance(collab, dict):
+        return
+    collaborators = _list(collab.get("collaborators"))
+    mode = collab.get("mode")
+    if mode in ("SUPERVISOR", "SUPERVISOR_ROUTER") and not collaborators:
+        out.add(("collaboration", "mode"), f"{mode} needs at least one collaborator",
+                "collaboration.no-collaborators",
+                hint="PrepareAgent fails for a supervisor without collaborators (§6.3); add `collaborators:`")
+    me = doc.get("name")
+    for i, c in enumerate(collaborators):
+        if not isinstance(c, dict):
+            continue
+        p: PathT = ("collaboration", "collaborators", i)
+        has_ref = "agent" in c or "alias" in c
+        if "aliasArn" in c and has_ref:
+            out.add(p, "give either aliasArn or agent + alias, not both", "collaborator.both", key=False)
+            continue
+        if "aliasArn" in c:
+            continue
+        if not ("agent" in c and "alias" in c):
+            missing = "alias" if "agent" in c else "agent"
+            out.add(p, f"collaborator needs `agent` and `alias` (or `aliasArn`); `{missing}` is missing",
+                    "collaborator.incomplete")
+            continue
+        agent, alias = c["agent"], c["alias"]
+        if agent == me:
+            out.add(p + ("agent",), "an agent cannot be its own collaborator", "collaborator.self")
+            continue
+        if not ctx.agents:
+            continue  # no project context (standalone file): cannot resolve
+        if agent not in ctx.agents:
+            close = difflib.get_close_matches(str(agent), list(ctx.agents), n=1, cutoff=0.6)
+            out.add(p + ("agent",), f"no agent named {agent!r} in this project", "collaborator.unknown-agent",
+                    hint=f"did you mean {close[0]!r}?" if close else
+                    f"project agents: {', '.join(sorted(ctx.agents))}")
+        elif alias not in ctx.agents[agent]:
+            aliases = sorted(ctx.agents[agent])
+            close = difflib.get_close_matches(str(alias), aliases, n=1, cutoff=0.6)
+            out.add(p + ("alias",), f"agent {agent!r} has no alias {alias!r}", "collaborator.unknown-alias",
+                    hint=f"did you mean {close[0]!r}?" if close else
+                    (f"its aliases: {', '.join(aliases)}" if aliases else f"add an alias to {agent}'s spec"))
+
+
+def _knowledge_bases(doc: Mapping[str, Any], ctx: Context, out: _Out) -> None:
+    if ctx.target != "local" or ctx.world_knowledge_bases is None:
+        return
+    for i, kb in enumerate(_list(doc.get("knowledgeBases"))):
+        kb_id = _dict(kb).get("id")
+        if isinstance(kb_id, str) and kb_id not in ctx.world_knowledge_bases:
+            known = sorted(ctx.world_knowledge_bases)
+            out.add(("knowledgeBases", i, "id"), f"knowledge base {kb_id} does not exist on the local target",
+                    "world.unknown-knowledge-base",
+                    hint="add it under the environment's world.knowledgeBases"
+                    + (f" (known: {', '.join(known)})" if known else ""))
+
+
+def _aliases(doc: Mapping[str, Any], out: _Out) -> None:
+    for i, a in enumerate(_list(doc.get("aliases"))):
+        name = _dict(a).get("name")
+        if name in rc.RESERVED_ALIAS_NAMES:
+            out.add(("aliases", i, "name"), f"{name!r} is the built-in test alias of every agent",
+                    "alias.reserved", hint="choose another name; TSTALIASID/AgentTestAlias always points at DRAFT")
+
+
+# --- 4. warnings --------------------------------------------------------------------------------
+
+def _thin(text: Any) -> bool:
+    return not isinstance(text, str) or len(text.strip()) < rc.MIN_DESCRIPTION_CHARS
+
+
+def _descriptions(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], out: _Out) -> None:
+    tools: list[tuple[PathT, str, str]] = []  # (path, tool name, description)
+    hint = (f"write at least {rc.MIN_DESCRIPTION_CHARS} characters saying what it does and when to use it: "
+            "the model chooses by this text")
+    for i, g in enumerate(_list(doc.get("actionGroups"))):
+        g = _dict(g)
+        p: PathT = ("actionGroups", i)
+        if g.get("builtin") is None and _thin(g.get("description")):
+            out.warn(p + ("description",) if "description" in g else p,
+                     f"action group {g.get('name')!r} has {'a too short' if 'description' in g else 'no'} description",
+                     "description.thin", hint=hint, key="description" not in g)
+        for j, f in enumerate(_list(g.get("functions"))):
+            f = _dict(f)
+            fp = p + ("functions", j)
+            if _thin(f.get("description")):
+                out.warn(fp + ("description",) if "description" in f else fp + ("name",),
+                         f"function {f.get('name')!r} has {'a too short' if 'description' in f else 'no'} description",
+                         "description.thin", hint=hint)
+            elif isinstance(f.get("name"), str):
+                tools.append((fp + ("description",), f"{g.get('name')}.{f['name']}", f["description"]))
+            for pname, param in _dict(f.get("parameters")).items():
+                param = _dict(param)
+                pp = fp + ("parameters", pname)
+                if _thin(param.get("description")):
+                    out.warn(pp + ("description",) if "description" in param else pp,
+                             f"parameter {pname!r} of {f.get('name')!r} has "
+                             f"{'a too short' if 'description' in param else 'no'} description",
+                             "description.thin", hint="say what the value means and give an example", key="description" not in param)
+        if i in openapi:
+            for path, method, op in openapi_rules.operations(openapi[i].value):
+                if isinstance(op, dict) and isinstance(op.get("description"), str) and op["description"].strip():
+                    base = p + ("openapi", "file" if "file" in _dict(g.get("openapi")) else "inline")
+                    tools.append((base + ("paths", path, method, "description"),
+                                  f"{g.get('name')}.{op.get('operationId', method)}", op["description"]))
+    for i, kb in enumerate(_list(doc.get("knowledgeBases"))):
+        kb = _dict(kb)
+        if "description" in kb and _thin(kb.get("description")):
+            out.warn(("knowledgeBases", i, "description"), f"knowledge base {kb.get('id')!r} has a too short description",
+                     "description.thin", hint="say what it contains and which questions it answers")
+    for a in range(len(tools)):
+        for b in range(a + 1, len(tools)):
+            ratio = difflib.SequenceMatcher(None, tools[a][2].lower(), tools[b][2].lower()).ratio()
+            if ratio >= rc.NEAR_DUPLICATE_RATIO:
+                path = tools[b][0]
+                if len(path) > 4 and path[2] == "openapi":
+                    continue  # openapi positions live in another file; reported on the function side only
+                out.warn(path, f"{tools[b][1]} and {tools[a][1]} have near-identical descriptions "
+                         f"({ratio:.0%} alike)", "description.near-duplicate",
+                         hint="say how they differ, so the model can choose between them")
+
+
+_IDENT = re.compile(r"`([A-Za-z][A-Za-z0-9_-]*)`|\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+)\b")
+
+
+def _instruction_mentions(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], out: _Out) -> None:
+    instruction = doc.get("instruction")
+    if not isinstance(instruction, str):
+        return
+    known: set[str] = set()
+    for i, g in enumerate(_list(doc.get("actionGroups"))):
+        g = _dict(g)
+        if isinstance(g.get("name"), str):
+            known.add(g["name"])
+        for f in _list(g.get("functions")):
+            if isinstance(_dict(f).get("name"), str):
+                known.add(f["name"])
+        if i in openapi:
+            for _, _, op in openapi_rules.operations(openapi[i].value):
+                if isinstance(_dict(op).get("operationId"), str):
+                    known.add(op["operationId"])
+    for c in _list(_dict(doc.get("collaboration")).get("collaborators")):
+        for k in ("name", "agent"):
+            if isinstance(_dict(c).get(k), str):
+                known.add(c[k])
+    if isinstance(doc.get("name"), str):
+        known.add(doc["name"])
+    reported: set[str] = set()
+    for m in _IDENT.finditer(instruction):
+        word = m.group(1) or m.group(2)
+        if word in known or word in reported:
+            continue
+        close = difflib.get_close_matches(word, sorted(known), n=1, cutoff=0.75)
+        if close or m.group(1):
+            reported.add(word)
+            out.warn(("instruction",), f"the instruction mentions {word!r}, which is no action group, function "
+                     "or operation of this agent", "instruction.unknown-tool",
+                     hint=f"did you mean {close[0]!r}?" if close else "rename it to an existing tool, or add the tool")

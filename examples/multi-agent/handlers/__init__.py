@@ -1,0 +1,1 @@
+"""Local handlers of the multi-agent example's Lambdas."""

@@ -1,0 +1,1 @@
+"""Boto3-only conformance suite of the local emulator (and, opt-in, real AWS)."""

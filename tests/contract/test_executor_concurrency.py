@@ -1,0 +1,166 @@
+"""Executor behaviour across agents (threads): cross-agent ``$ref`` waits, independent agents
+continuing after another fails, dependants not run, crashes re-raised, cycles refused. A tiny
+thread-safe fake client stands in for boto3 here (Stubber's single global queue cannot express
+two agents running concurrently)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from agentctl import apply
+from agentctl.aws import Clients, Timing
+from agentctl.errors import AgentctlError
+from agentctl.model import Target
+from agentctl.plan.model import Plan, Step
+
+ARN = "arn:aws:bedrock:us-east-1:123456789012"
+
+
+class FakeBedrock:
+    """Answers the handful of operations these plans use; everything settles immediately."""
+
+    def __init__(self, fail: set[str] = frozenset()):
+        self.lock = threading.Lock()
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.fail = fail
+        self.n = 0
+
+    def _id(self, prefix: str) -> str:
+        self.n += 1
+        return f"{prefix}{self.n:0{10 - len(prefix)}d}"
+
+    def __getattr__(self, method: str):
+        def handler(**params):
+            with self.lock:
+                self.calls.append((method, params))
+                if method in self.fail:
+                    import botocore.exceptions
+                    raise botocore.exceptions.ClientError(
+                        {"Error": {"Code": "ValidationException", "Message": f"{method} bad"}},
+                        method)
+                return getattr(self, "_" + method)(**params)
+        return handler
+
+    def _create_agent(self, agentName, **_):
+        aid = self._id("AG")
+        return {"agent": {"agentId": aid, "agentName": agentName, "agentStatus": "CREATING",
+                          "agentArn": f"{ARN}:agent/{aid}"}}
+
+    def _get_agent(self, agentId):
+        return {"agent": {"agentId": agentId, "agentStatus": "PREPARED"}}
+
+    def _prepare_agent(self, agentId):
+        return {"agentId": agentId, "agentStatus": "PREPARING"}
+
+    def _create_agent_alias(self, agentId, agentAliasName, **_):
+        alias_id = self._id("AL")
+        return {"agentAlias": {"agentId": agentId, "agentAliasId": alias_id,
+                               "agentAliasName": agentAliasName,
+                               "agentAliasArn": f"{ARN}:agent-alias/{agentId}/{alias_id}"}}
+
+    def _get_agent_alias(self, agentId, agentAliasId):
+        return {"agentAlias": {"agentId": agentId, "agentAliasId": agentAliasId,
+                               "agentAliasStatus": "PREPARED",
+                               "agentAliasArn": f"{ARN}:agent-alias/{agentId}/{agentAliasId}",
+                               "routingConfiguration": [{"agentVersion": "1"}]}}
+
+    def _associate_agent_collaborator(self, agentId, collaboratorName, agentDescriptor, **_):
+        return {"agentCollaborator": {"collaboratorId": self._id("CO"),
+                                      "agentDescriptor": agentDescriptor}}
+
+
+def clients_for(fake: FakeBedrock) -> Clients:
+    return Clients(agent=fake, target=Target("aws", "us-east-1", "123456789012"),
+                   timing=Timing(poll_initial=0, poll_max=0, retries=0, sleep=lambda s: None,
+                                 jitter=False))
+
+
+def ref(address: str, key: str) -> dict[str, str]:
+    return {"$ref": address, "key": key}
+
+
+def plan_of(*steps: Step) -> Plan:
+    return Plan(format_version=1, project="p", environment="e", target={}, spec_digest="",
+                live_fingerprint={}, changes=(), lifecycle=(), steps=tuple(steps),
+                plan_id="x" * 64, created_at="t")
+
+
+def supervisor_plan() -> Plan:
+    # The supervisor's steps come first in the plan, but its collaborator needs billing's alias.
+    return plan_of(
+        Step("CreateAgent", {"agentName": "supervisor"}, "agent.supervisor", "create",
+             wait_for="agent:NOT_PREPARED|PREPARED"),
+        Step("AssociateAgentCollaborator", {
+            "agentId": ref("agent.supervisor", "agentId"), "agentVersion": "DRAFT",
+            "collaboratorName": "billing", "collaborationInstruction": "billing questions",
+            "agentDescriptor": {"aliasArn": ref("agent.billing.alias.PROD", "agentAliasArn")}},
+             "agent.supervisor.collaborator.billing", "associate"),
+        Step("CreateAgent", {"agentName": "billing"}, "agent.billing", "create"),
+        Step("PrepareAgent", {"agentId": ref("agent.billing", "agentId")}, "agent.billing",
+             "prepare", wait_for="agent:PREPARED"),
+        Step("CreateAgentAlias", {"agentId": ref("agent.billing", "agentId"),
+                                  "agentAliasName": "PROD"}, "agent.billing.alias.PROD", "cut"),
+    )
+
+
+def test_cross_agent_ref_waits_for_the_producer():
+    fake = FakeBedrock()
+    result = apply.execute(supervisor_plan(), clients_for(fake))
+    assert result.ok
+    methods = [m for m, _ in fake.calls]
+    assert methods.index("associate_agent_collaborator") > methods.index("create_agent_alias")
+    assoc = next(p for m, p in fake.calls if m == "associate_agent_collaborator")
+    prod_arn = result.outputs["agent.billing.alias.PROD"]["agentAliasArn"]
+    assert assoc["agentDescriptor"]["aliasArn"] == prod_arn
+    assert assoc["agentId"] == result.outputs["agent.supervisor"]["agentId"]
+    assert len(assoc["clientToken"]) == 64
+
+
+def test_failure_of_the_producer_leaves_dependants_not_run_and_others_done():
+    fake = FakeBedrock(fail={"prepare_agent"})
+    result = apply.execute(supervisor_plan(), clients_for(fake))
+    assert not result.ok
+    assert result.failed.step.address == "agent.billing"
+    assert "PrepareAgent failed: ValidationException" in result.failed.error
+    assert {s.address for s in result.not_run} == {"agent.supervisor.collaborator.billing",
+                                                   "agent.billing.alias.PROD"}
+    assert {r.step.address for r in result.completed} == {"agent.supervisor", "agent.billing"}
+
+
+class Crash(BaseException):
+    pass
+
+
+def test_a_crash_after_a_step_propagates_after_threads_stop():
+    fake = FakeBedrock()
+    done: list[str] = []
+
+    def after(step, response):
+        done.append(step.operation)
+        if step.operation == "PrepareAgent":
+            raise Crash()
+
+    with pytest.raises(Crash):
+        apply.execute(supervisor_plan(), clients_for(fake), after_step=after)
+    assert "create_agent_alias" not in [m for m, _ in fake.calls]
+
+
+def test_reference_cycles_are_refused_before_any_call():
+    fake = FakeBedrock()
+    plan = plan_of(
+        Step("PrepareAgent", {"agentId": ref("agent.b", "agentId")}, "agent.a", "x"),
+        Step("PrepareAgent", {"agentId": ref("agent.a", "agentId")}, "agent.b", "y"),
+    )
+    with pytest.raises(AgentctlError, match="cycle"):
+        apply.execute(plan, clients_for(fake))
+    assert fake.calls == []
+
+
+def test_version_cut_detection():
+    assert apply.is_version_cut(Step("UpdateAgentAlias", {"agentAliasName": "S"}, "agent.a", ""))
+    assert not apply.is_version_cut(Step("UpdateAgentAlias", {
+        "routingConfiguration": [{"agentVersion": "3"}]}, "agent.a", ""))
+    assert not apply.is_version_cut(Step("PrepareAgent", {}, "agent.a", ""))

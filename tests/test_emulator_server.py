@@ -1,0 +1,426 @@
+"""The emulator's HTTP server (agentctl/emulator/server.py) and the `agentctl emulator` commands.
+
+End-to-end checks start `python -m agentctl emulator serve` as a separate process and drive it
+with plain boto3 clients from this process; the transport pieces (byte passthrough, status
+codes without bodies, error fallback, host checks) are also tested in-process against a fake
+emulator so they do not depend on the emulator core.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import os
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from agentctl.cli import run
+from agentctl.emulator.server import (
+    EmulatorHTTPServer,
+    ListenAddress,
+    check_host,
+    default_state_path,
+    is_loopback,
+    serve,
+)
+from agentctl.errors import UsageError
+from agentctl.exitcodes import ExitCode
+
+LINE = re.compile(r"^agentctl emulator listening on (http://127\.0\.0\.1:(\d+)) \(state: (.+)\)$")
+ROLE = "arn:aws:iam::123456789012:role/AgentRole"
+MODEL = "anthropic.claude-3-5-sonnet-20241022-v2:0"
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+class Server:
+    def __init__(self, *args: str, cwd: Path, env: dict[str, str] | None = None,
+                 pre: tuple[str, ...] = ()):
+        self.stderr_path = cwd / f"server-{time.monotonic_ns()}.err"
+        self._err = open(self.stderr_path, "wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "agentctl", *pre, "emulator", "serve", *args],
+                                     stdout=subprocess.PIPE, stderr=self._err, cwd=cwd,
+                                     env={**os.environ, **(env or {})})
+        self.first_line = self._first_line()
+
+    def _first_line(self, timeout: float = 60) -> str:
+        assert self.proc.stdout is not None
+        sel = selectors.DefaultSelector()
+        sel.register(self.proc.stdout, selectors.EVENT_READ)
+        if not sel.select(timeout):
+            self.kill()
+            pytest.fail(f"server printed nothing in {timeout}s; stderr: {self.stderr()}")
+        return self.proc.stdout.readline().decode().rstrip("\n")
+
+    @property
+    def url(self) -> str:
+        m = LINE.match(self.first_line)
+        assert m, f"unexpected first line {self.first_line!r}; stderr: {self.stderr()}"
+        return m.group(1)
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+    def signal(self, sig: int, timeout: float = 20) -> int:
+        self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        finally:
+            self.kill()
+        return rc
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout and not self.proc.stdout.closed:
+            self.proc.stdout.close()
+        self._err.close()
+
+
+def client_for(url: str) -> object:
+    return boto3.session.Session().client(
+        "bedrock-agent", region_name="us-east-1", endpoint_url=url,
+        aws_access_key_id="x", aws_secret_access_key="y",
+        config=Config(retries={"max_attempts": 1}))
+
+
+@pytest.fixture
+def server_factory(tmp_path):
+    started: list[Server] = []
+
+    def start(*args: str, env: dict[str, str] | None = None, pre: tuple[str, ...] = ()) -> Server:
+        s = Server(*args, cwd=tmp_path, env=env, pre=pre)
+        started.append(s)
+        return s
+    yield start
+    for s in started:
+        s.kill()
+
+
+def _wait_status(client, agent_id, statuses, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        agent = client.get_agent(agentId=agent_id)["agent"]
+        if agent["agentStatus"] in statuses or time.monotonic() > deadline:
+            return agent
+        time.sleep(0.05)
+
+
+# ---- end to end: a second process -----------------------------------------------------------
+
+@pytest.mark.server
+def test_server_serves_a_plain_boto3_client_from_another_process(server_factory, tmp_path):
+    state = tmp_path / "state.db"
+    srv = server_factory("--port", "0", "--state", str(state))
+    assert LINE.match(srv.first_line), srv.first_line
+    assert LINE.match(srv.first_line).group(3) == str(state)
+    client = client_for(srv.url)
+    created = client.create_agent(agentName="served-agent", agentResourceRoleArn=ROLE,
+                                  foundationModel=MODEL)
+    assert created["ResponseMetadata"]["HTTPStatusCode"] == 202
+    agent_id = created["agent"]["agentId"]
+    assert client.get_agent(agentId=agent_id)["agent"]["agentName"] == "served-agent"
+    names = [a["agentName"] for a in client.list_agents()["agentSummaries"]]
+    assert names == ["served-agent"]
+    # Errors travel as REST-JSON errors the SDK parses into the modelled exception.
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_agent(agentId="ZZZZZZZZZ9")
+    # A 204 (no body) response keeps the kept-alive connection usable for the next call.
+    _wait_status(client, agent_id, {"NOT_PREPARED"})
+    group = client.create_agent_action_group(
+        agentId=agent_id, agentVersion="DRAFT", actionGroupName="g1", actionGroupState="DISABLED",
+        actionGroupExecutor={"customControl": "RETURN_CONTROL"},
+        functionSchema={"functions": [{"name": "f"}]})["agentActionGroup"]
+    resp = client.delete_agent_action_group(agentId=agent_id, agentVersion="DRAFT",
+                                            actionGroupId=group["actionGroupId"])
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert client.list_agent_action_groups(agentId=agent_id, agentVersion="DRAFT")["actionGroupSummaries"] == []
+    assert srv.signal(signal.SIGTERM) == 0
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_signal_shuts_the_server_down_cleanly(server_factory, tmp_path, sig):
+    srv = server_factory("--port", "0", "--state", str(tmp_path / "s.db"))
+    client_for(srv.url).list_agents()
+    assert srv.signal(sig) == 0
+    assert "Traceback" not in srv.stderr()
+    assert "stopped" in srv.stderr()
+
+
+@pytest.mark.server
+def test_state_survives_a_restart(server_factory, tmp_path):
+    state = tmp_path / "persist.db"
+    first = server_factory("--port", "0", "--state", str(state))
+    client = client_for(first.url)
+    agent_id = client.create_agent(agentName="durable", agentResourceRoleArn=ROLE,
+                                   foundationModel=MODEL)["agent"]["agentId"]
+    _wait_status(client, agent_id, {"NOT_PREPARED"})
+    assert first.signal(signal.SIGTERM) == 0
+
+    second = server_factory("--port", "0", "--state", str(state))
+    again = client_for(second.url).get_agent(agentId=agent_id)["agent"]
+    assert (again["agentName"], again["agentStatus"]) == ("durable", "NOT_PREPARED")
+    assert second.signal(signal.SIGTERM) == 0
+
+
+@pytest.mark.server
+def test_aws_endpoint_url_env_var_reaches_the_server(server_factory, tmp_path, monkeypatch):
+    srv = server_factory("--port", "0", "--state", str(tmp_path / "env.db"))
+    monkeypatch.delenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_AGENT", srv.url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "y")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    client = boto3.session.Session().client("bedrock-agent")
+    assert client.meta.endpoint_url == srv.url
+    agent_id = client.create_agent(agentName="via-env")["agent"]["agentId"]
+    assert client.get_agent(agentId=agent_id)["agent"]["agentName"] == "via-env"
+    assert srv.signal(signal.SIGTERM) == 0
+
+
+@pytest.mark.server
+def test_config_file_is_applied(server_factory, tmp_path):
+    cfg = tmp_path / "emu.yaml"
+    cfg.write_text("idle_session_ttl_default: 900\n")
+    srv = server_factory("--port", "0", "--state", str(tmp_path / "c.db"), "--config", str(cfg))
+    client = client_for(srv.url)
+    agent_id = client.create_agent(agentName="cfg")["agent"]["agentId"]
+    assert client.get_agent(agentId=agent_id)["agent"]["idleSessionTTLInSeconds"] == 900
+    assert srv.signal(signal.SIGTERM) == 0
+
+
+@pytest.mark.server
+def test_allow_remote_binds_with_a_warning(server_factory, tmp_path):
+    srv = server_factory("--host", "0.0.0.0", "--allow-remote", "--port", "0",
+                         "--state", str(tmp_path / "r.db"))
+    assert srv.first_line.startswith("agentctl emulator listening on http://0.0.0.0:")
+    assert "not a loopback address" in srv.stderr()
+    assert srv.signal(signal.SIGTERM) == 0
+
+
+def test_default_state_path_is_found_from_the_project_file(tmp_path):
+    project = tmp_path / "proj"
+    (project / "agents").mkdir(parents=True)
+    (project / "agentctl.yaml").write_text("project: demo\n")
+    assert default_state_path(project / "agents") == project / ".agentctl" / "local.db"
+    assert default_state_path(tmp_path / "elsewhere") == tmp_path / "elsewhere" / ".agentctl" / "local.db"
+
+
+@pytest.mark.server
+def test_serve_defaults_to_the_projects_state_under_dash_c(server_factory, tmp_path):
+    project = tmp_path / "proj"
+    (project / "agents").mkdir(parents=True)
+    (project / "agentctl.yaml").write_text("project: demo\n")
+    srv = server_factory("--port", "0", pre=("-C", str(project / "agents")))
+    assert LINE.match(srv.first_line).group(3) == str(project / ".agentctl" / "local.db")
+    assert srv.signal(signal.SIGTERM) == 0
+    assert (project / ".agentctl" / "local.db").exists()
+
+
+# ---- the CLI, in-process --------------------------------------------------------------------
+
+def test_non_loopback_host_is_refused(capsys, tmp_path):
+    code = run(["emulator", "serve", "--host", "0.0.0.0", "--port", "0",
+                "--state", str(tmp_path / "x.db")])
+    assert code == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert "refusing to listen on non-loopback address '0.0.0.0'" in err
+    assert "--allow-remote" in err
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_bad_account_is_a_usage_error(capsys, tmp_path):
+    code = run(["emulator", "serve", "--account", "123", "--state", str(tmp_path / "x.db")])
+    assert code == ExitCode.USAGE
+    assert "12 digits" in capsys.readouterr().err
+
+
+def test_missing_config_file_is_a_usage_error(capsys, tmp_path):
+    code = run(["emulator", "serve", "--port", "0", "--config", str(tmp_path / "nope.yaml"),
+                "--state", str(tmp_path / "x.db")])
+    assert code == ExitCode.USAGE
+    assert "config file not found" in capsys.readouterr().err
+
+
+def test_reset_without_yes_off_a_terminal_is_refused(capsys, tmp_path, monkeypatch):
+    state = tmp_path / "r.db"
+    state.write_bytes(b"")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert run(["emulator", "reset", "--state", str(state)]) == ExitCode.USAGE
+    assert "--yes" in capsys.readouterr().err
+
+
+def test_reset_of_a_missing_state_is_a_no_op(capsys, tmp_path):
+    assert run(["emulator", "reset", "--yes", "--state", str(tmp_path / "none.db")]) == ExitCode.OK
+    assert "nothing to reset" in capsys.readouterr().err
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_reset_wipes_state_and_calls_lists_the_log(capsys, tmp_path):
+    from agentctl.emulator import Emulator
+
+    state = tmp_path / "w.db"
+    emu = Emulator(state_path=state)
+    client = emu.client()
+    agent_id = client.create_agent(agentName="to-wipe")["agent"]["agentId"]
+    emu.close()
+
+    assert run(["emulator", "calls", "--state", str(state), "--output", "json"]) == ExitCode.OK
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["format_version"] == 1
+    assert [c["operation"] for c in doc["calls"]] == ["CreateAgent"]
+    assert doc["calls"][0]["outcome"] == "ok"
+
+    assert run(["emulator", "calls", "--state", str(state)]) == ExitCode.OK
+    assert "CreateAgent" in capsys.readouterr().out
+
+    assert run(["emulator", "reset", "--state", str(state), "--yes"]) == ExitCode.OK
+    emu = Emulator(state_path=state)
+    try:
+        with pytest.raises(emu.client().exceptions.ResourceNotFoundException):
+            emu.client().get_agent(agentId=agent_id)
+    finally:
+        emu.close()
+
+
+def test_calls_rejects_unknown_output(capsys, tmp_path):
+    assert run(["emulator", "calls", "--state", str(tmp_path / "x.db"), "--output", "xml"]) == ExitCode.USAGE
+
+
+# ---- the transport, against a fake emulator (no dependency on the core) --------------------
+
+class FakeEmulator:
+    def __init__(self, reply=None):
+        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
+        self.reply = reply or (lambda m, p, h, b: (200, {"Content-Type": "application/json"}, b'{"ok": true}'))
+        self.closed = False
+
+    def handle_http(self, method, path, headers, body):
+        self.requests.append((method, path, dict(headers), body))
+        return self.reply(method, path, headers, body)
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.fixture
+def fake_server():
+    running = []
+
+    def start(emu: FakeEmulator):
+        stop = threading.Event()
+        out = io.StringIO()
+        t = threading.Thread(target=serve, args=(emu, ListenAddress("127.0.0.1", 0)),
+                             kwargs={"state_label": "memory", "out": out, "stop": stop}, daemon=True)
+        t.start()
+        deadline = time.monotonic() + 10
+        while "listening" not in out.getvalue():
+            assert time.monotonic() < deadline, "fake server did not start"
+            time.sleep(0.01)
+        port = int(re.search(r":(\d+) ", out.getvalue()).group(1))
+        running.append((stop, t))
+        return port, stop, t
+    yield start
+    for stop, t in running:
+        stop.set()
+        t.join(5)
+
+
+def test_request_bytes_pass_through_unchanged(fake_server):
+    emu = FakeEmulator()
+    port, stop, t = fake_server(emu)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("PUT", "/agents/ABCDEFGHIJ/?skipResourceInUseCheck=true", body=b'{"x": 1}',
+                 headers={"Content-Type": "application/json", "X-Amz-Target": "t"})
+    resp = conn.getresponse()
+    assert (resp.status, resp.read()) == (200, b'{"ok": true}')
+    method, path, headers, body = emu.requests[0]
+    assert (method, path, body) == ("PUT", "/agents/ABCDEFGHIJ/?skipResourceInUseCheck=true", b'{"x": 1}')
+    assert headers["X-Amz-Target"] == "t"
+    stop.set()
+    t.join(5)
+    assert emu.closed
+
+
+def test_chunked_request_body_is_reassembled(fake_server):
+    emu = FakeEmulator()
+    port, _, _ = fake_server(emu)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("POST", "/agents/", body=iter([b'{"a":', b' 2}']), encode_chunked=True,
+                 headers={"Transfer-Encoding": "chunked"})
+    assert conn.getresponse().status == 200
+    assert emu.requests[0][3] == b'{"a": 2}'
+
+
+def test_no_content_response_has_no_body_and_connection_stays_usable(fake_server):
+    emu = FakeEmulator(lambda m, p, h, b: (204, {"x-amzn-requestid": "r1"}, b"ignored"))
+    port, _, _ = fake_server(emu)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    for _ in range(2):  # the same keep-alive connection twice
+        conn.request("DELETE", "/agents/A/agentversions/DRAFT/actiongroups/B/")
+        resp = conn.getresponse()
+        assert (resp.status, resp.read(), resp.getheader("x-amzn-requestid")) == (204, b"", "r1")
+    assert len(emu.requests) == 2
+
+
+def test_an_emulator_crash_becomes_an_internal_server_exception(fake_server, capsys):
+    def boom(m, p, h, b):
+        raise RuntimeError("bug")
+    port, _, _ = fake_server(FakeEmulator(boom))
+    client = client_for(f"http://127.0.0.1:{port}")
+    with pytest.raises(client.exceptions.InternalServerException):
+        client.list_agents()
+    assert "RuntimeError: bug" in capsys.readouterr().err
+
+
+def test_server_passes_error_headers_and_status(fake_server):
+    body = json.dumps({"message": "nope"}).encode()
+    port, _, _ = fake_server(FakeEmulator(lambda m, p, h, b: (
+        409, {"Content-Type": "application/json", "x-amzn-errortype": "ConflictException"}, body)))
+    client = client_for(f"http://127.0.0.1:{port}")
+    with pytest.raises(client.exceptions.ConflictException) as exc:
+        client.delete_agent(agentId="ABCDEFGHIJ")
+    assert exc.value.response["Error"]["Message"] == "nope"
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+
+
+@pytest.mark.parametrize("host,expected", [
+    ("127.0.0.1", True), ("127.0.0.2", True), ("::1", True), ("[::1]", True), ("localhost", True),
+    ("0.0.0.0", False), ("10.1.2.3", False), ("::", False),
+])
+def test_loopback_detection(host, expected):
+    assert is_loopback(host) is expected
+
+
+def test_check_host_refuses_then_warns():
+    with pytest.raises(UsageError):
+        check_host("0.0.0.0", allow_remote=False)
+    warn = io.StringIO()
+    check_host("0.0.0.0", allow_remote=True, warn=warn)
+    assert "not a loopback address" in warn.getvalue()
+    check_host("127.0.0.1", allow_remote=False)
+
+
+def test_port_in_use_is_a_usage_error():
+    first = EmulatorHTTPServer(ListenAddress("127.0.0.1", 0), lambda *a: (200, {}, b""))
+    try:
+        with pytest.raises(UsageError, match="cannot listen"):
+            EmulatorHTTPServer(ListenAddress("127.0.0.1", first.server_address[1]),
+                               lambda *a: (200, {}, b""))
+    finally:
+        first.server_close()
