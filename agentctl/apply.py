@@ -207,9 +207,22 @@ def _check_acyclic(deps: Mapping[str, set[str]]) -> None:
         visit(n, [])
 
 
+def _serial_order(names: list[str], deps: Mapping[str, set[str]]) -> list[str]:
+    """``names`` in their order, moved only as needed so every agent follows the agents it
+    references (deps are acyclic, checked before)."""
+    order: list[str] = []
+    remaining = list(names)
+    while remaining:
+        ready = next(n for n in remaining
+                     if all(d in order or d not in names for d in deps.get(n, ())))
+        order.append(ready)
+        remaining.remove(ready)
+    return order
+
+
 def execute(plan: Plan, clients: aws.Clients, *, progress: Progress | None = None,
-            after_step: AfterStep | None = None, stop: threading.Event | None = None
-            ) -> ApplyResult:
+            after_step: AfterStep | None = None, stop: threading.Event | None = None,
+            serial: bool = False) -> ApplyResult:
     """Run ``plan``'s steps; never raises for a failed step (see ``ApplyResult``). A
     ``BaseException`` escaping a step (a crash, used by tests through ``after_step``) is
     re-raised once every agent thread has stopped."""
@@ -253,20 +266,36 @@ def execute(plan: Plan, clients: aws.Clients, *, progress: Progress | None = Non
             run.not_run.extend(run.steps[pos:])
             outputs.finish(run.name)
 
-    threads = [threading.Thread(target=worker, args=(run,), name=f"apply-{run.name}", daemon=True)
-               for run in runs.values()]
-    for t in threads:
-        t.start()
+    # serial: one agent after another, in order of first appearance in the plan (destroy uses
+    # it so a supervisor is gone before the collaborators it references lose their aliases).
+    # Producers of referenced outputs still go before their consumers (else a consumer would
+    # wait for an agent that has not started).
+    batches = [[runs[n]] for n in _serial_order(list(runs), deps)] if serial \
+        else [list(runs.values())]
+    threads: list[threading.Thread] = []
+    started: set[str] = set()
     try:
-        for t in threads:
-            while t.is_alive():
-                t.join(timeout=0.2)
+        for batch in batches:
+            if stop.is_set() or any(r.crash is not None for r in runs.values()):
+                break
+            started.update(run.name for run in batch)
+            threads = [threading.Thread(target=worker, args=(run,), name=f"apply-{run.name}",
+                                        daemon=True) for run in batch]
+            for t in threads:
+                t.start()
+            for t in threads:
+                while t.is_alive():
+                    t.join(timeout=0.2)
     except KeyboardInterrupt:
         # Let each agent finish the call in flight (a half-sent sequence is worse), then stop.
         stop.set()
         say("interrupted: finishing the steps in flight, then stopping")
         for t in threads:
             t.join()
+    for run in runs.values():
+        if run.name not in started:  # serial mode, stopped before this agent's turn
+            run.not_run.extend(run.steps)
+            outputs.finish(run.name)
 
     for run in runs.values():
         if run.crash is not None:

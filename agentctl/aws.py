@@ -80,8 +80,8 @@ class Timing:
     jitter: bool = True
 
 
-LOCAL_TIMING = Timing(poll_initial=0.05, poll_max=0.5, wait_timeout=120.0, backoff_base=0.05,
-                      backoff_max=1.0)
+LOCAL_TIMING = Timing(poll_initial=0.05, poll_max=0.5, wait_timeout=120.0, retries=10,
+                      backoff_base=0.05, backoff_max=1.0)
 """The emulator settles in fractions of a second: poll faster."""
 
 
@@ -146,7 +146,9 @@ def make_clients(environment: Any, *, root: Path | None = None, emulator_config:
 
     # local target
     endpoint = target.endpoint if not target.endpoint.startswith("embedded:") else None
-    config = Config(retries={"mode": "standard", "max_attempts": 3})
+    # Local target: botocore's own retries off (its backoff is tuned for AWS, seconds per try);
+    # ``call`` retries throttling / 5xx itself with LOCAL_TIMING's sub-second backoff.
+    config = Config(retries={"mode": "standard", "total_max_attempts": 1})
     if endpoint:
         client = boto3.client("bedrock-agent", region_name=environment.region,
                               endpoint_url=endpoint, aws_access_key_id="agentctl",
@@ -220,12 +222,20 @@ def translate(e: botocore.exceptions.ClientError, operation: str, *,
     err = e.response.get("Error", {}) if isinstance(e.response, Mapping) else {}
     code = str(err.get("Code") or "Unknown")
     message = str(err.get("Message") or e)
-    return AwsError(operation, code, message, where=where, hint=_HINTS.get(code))
+    hint = _HINTS.get(code)
+    m = STATE_REFUSAL.search(message)
+    if m:
+        # §2.3: refused because of the agent's state, not because of the request.
+        hint = (f"the agent was {m.group('state').strip()}; `agentctl apply` prepares the DRAFT "
+                "and waits for stable states, so re-running it usually resolves this")
+    return AwsError(operation, code, message, where=where, hint=hint)
 
 
 def state_refusal(error: AwsError) -> str | None:
     """The state named by a §2.3 state refusal ("Preparing", "Not Prepared", ...), else None."""
-    if error.code != "ValidationException":
+    # AWS reports these as ValidationException; the class for some variants is UNCONFIRMED
+    # (§12.3), and flows use ConflictException for the same thing (§8): accept both.
+    if error.code not in ("ValidationException", "ConflictException"):
         return None
     m = STATE_REFUSAL.search(error.aws_message)
     return m.group("state").strip() if m else None

@@ -123,7 +123,10 @@ def desired_of(project: Any) -> dict[str, AgentConfig]:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Millisecond resolution: the applied-plans record keys on plan id + creation time, and two
+    # plans of identical content are often made within one second (plan --out, then apply).
+    now = _dt.datetime.now(_dt.timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
 # --------------------------------------------------------------------------------- lock
@@ -243,6 +246,7 @@ def check_saved_plan(ctx: Context, plan: Plan) -> None:
         diffs = ", ".join(f"{k} {have[k]!r} != {want[k]!r}" for k in want if have[k] != want[k])
         raise StalePlan(f"the plan was made for a different target ({diffs})",
                         hint="create a new plan for this target with `agentctl plan --out`")
+    # The record is keyed on plan id + creation time (ms), so it names exactly this plan file.
     if was_applied(ctx.root, plan):
         raise StalePlan(f"plan {plan.plan_id[:12]} was already applied",
                         hint="run `agentctl plan` to see whether anything is left to do")
@@ -258,13 +262,16 @@ def check_saved_plan(ctx: Context, plan: Plan) -> None:
                         hint="create a new plan with `agentctl plan --out` and review it")
 
 
+
 # -------------------------------------------------------------------------------- apply
 
 def apply_plan(ctx: Context, plan: Plan, *, progress: Progress | None = None,
-               after_step: AfterStep | None = None, record: bool = True) -> ApplyResult:
+               after_step: AfterStep | None = None, record: bool = True,
+               serial: bool = False) -> ApplyResult:
     """Execute ``plan`` (the caller holds the project lock). Records it as applied when every
-    step ran, so the same saved plan is refused next time."""
-    result = execute(plan, ctx.clients, progress=progress, after_step=after_step)
+    step ran, so the same saved plan is refused next time. ``serial`` runs one agent at a time
+    in plan order (destroy)."""
+    result = execute(plan, ctx.clients, progress=progress, after_step=after_step, serial=serial)
     if record and result.ok:
         record_applied(ctx.root, plan)
     return result
@@ -544,6 +551,27 @@ def destroy_steps(name: str, agent: LiveAgent) -> list[Step]:
     return steps
 
 
+def _dependants_first(names: Sequence[str], live: LiveState) -> list[str]:
+    """Supervisors before the agents whose aliases they use as collaborators: their aliases are
+    deleted once nothing of the project points at them any more (executed ``serial``)."""
+    alias_owner = {a.arn: n for n, agent in live.agents.items() for a in agent.aliases.values()}
+    uses: dict[str, set[str]] = {}
+    for n in names:
+        for c in live.agents[n].config.collaborators.values():
+            arn = (c.get("agentDescriptor") or {}).get("aliasArn")
+            if isinstance(arn, str) and alias_owner.get(arn) not in (None, n):
+                uses.setdefault(n, set()).add(alias_owner[arn])
+    order: list[str] = []
+    remaining = sorted(names)
+    while remaining:
+        # next: an agent no remaining agent uses (cycles: fall back to name order)
+        free = [n for n in remaining if not any(n in uses.get(m, ()) for m in remaining)]
+        pick = free[0] if free else remaining[0]
+        order.append(pick)
+        remaining.remove(pick)
+    return order
+
+
 def plan_destroy(ctx: Context, only_agents: Sequence[str] | None = None) -> Plan:
     """A plan deleting the project's agents (all it owns on the target, or ``only_agents``)."""
     live = read_project_live(ctx, names=None)
@@ -557,6 +585,7 @@ def plan_destroy(ctx: Context, only_agents: Sequence[str] | None = None) -> Plan
             raise UsageError(f"no such agent of this project on the target: {', '.join(missing)}",
                              hint=f"agents found: {', '.join(names) or 'none'}")
         names = sorted(set(only_agents))
+    names = _dependants_first(names, live)
     changes: list[ResourceChange] = []
     steps: list[Step] = []
     lifecycle: list[AgentLifecycle] = []

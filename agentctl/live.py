@@ -86,7 +86,8 @@ def list_agents(clients: aws.Clients) -> dict[str, AgentRef]:
 
 
 def discover_project_agents(clients: aws.Clients, project: str,
-                            found: Mapping[str, AgentRef] | None = None) -> list[str]:
+                            found: Mapping[str, AgentRef] | None = None, *,
+                            max_workers: int = MAX_WORKERS) -> list[str]:
     """Names of every agent tagged as owned by ``project`` (so a plan can see agents whose spec
     left the project, and ``destroy``/``status`` cover them). One ListTagsForResource per agent;
     an agent we may not read (AccessDenied) or that vanished is skipped: it cannot be ours to
@@ -104,15 +105,16 @@ def discover_project_agents(clients: aws.Clients, project: str,
         return is_owned(tags, project)
 
     refs = [r for r in found.values() if r.status != "DELETING"]
-    with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
         flags = list(pool.map(owned, refs))
     return sorted(r.name for r, ok in zip(refs, flags) if ok)
 
 
 def read_live(clients: aws.Clients, names: Sequence[str], *, project: str,
-              target: Target | None = None, found: Mapping[str, AgentRef] | None = None
-              ) -> LiveState:
-    """Read every agent in ``names`` (absent ones are recorded as absent)."""
+              target: Target | None = None, found: Mapping[str, AgentRef] | None = None,
+              max_workers: int = MAX_WORKERS) -> LiveState:
+    """Read every agent in ``names`` (absent ones are recorded as absent). ``max_workers``
+    bounds the concurrent reads (1 makes the call order deterministic, for contract tests)."""
     target = target or clients.target
     found = list_agents(clients) if found is None else found
     wanted = sorted(set(names))
@@ -120,8 +122,8 @@ def read_live(clients: aws.Clients, names: Sequence[str], *, project: str,
     present = [found[n] for n in wanted if n not in absent]
     agents: dict[str, LiveAgent] = {}
     unowned: dict[str, str] = {}
-    with ThreadPoolExecutor(max_workers=MAX_WORKERS) as inner, \
-            ThreadPoolExecutor(max_workers=max(1, min(4, len(present)))) as outer:
+    with ThreadPoolExecutor(max_workers=max(1, max_workers)) as inner, \
+            ThreadPoolExecutor(max_workers=max(1, min(4, max_workers, len(present)))) as outer:
         futures = {ref.name: outer.submit(_read_one, clients, ref, project, inner)
                    for ref in present}
         for name, fut in futures.items():

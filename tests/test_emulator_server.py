@@ -14,6 +14,7 @@ import json
 import os
 import re
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -194,6 +195,25 @@ def test_aws_endpoint_url_env_var_reaches_the_server(server_factory, tmp_path, m
 
 
 @pytest.mark.server
+@pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed")
+def test_the_aws_cli_works_through_the_endpoint_env_var(server_factory, tmp_path):
+    srv = server_factory("--port", "0", "--state", str(tmp_path / "cli.db"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ENDPOINT_URL_BEDROCK_AGENT=srv.url, AWS_ACCESS_KEY_ID="x",
+               AWS_SECRET_ACCESS_KEY="y", AWS_DEFAULT_REGION="us-east-1",
+               AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"))
+    out = subprocess.run(["aws", "bedrock-agent", "create-agent", "--agent-name", "cli-agent",
+                          "--output", "json"], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    agent_id = json.loads(out.stdout)["agent"]["agentId"]
+    out = subprocess.run(["aws", "bedrock-agent", "get-agent", "--agent-id", agent_id,
+                          "--query", "agent.agentName", "--output", "text"],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert (out.returncode, out.stdout.strip()) == (0, "cli-agent"), out.stderr
+    assert srv.signal(signal.SIGTERM) == 0
+
+
+@pytest.mark.server
 def test_config_file_is_applied(server_factory, tmp_path):
     cfg = tmp_path / "emu.yaml"
     cfg.write_text("idle_session_ttl_default: 900\n")
@@ -205,11 +225,61 @@ def test_config_file_is_applied(server_factory, tmp_path):
 
 
 @pytest.mark.server
+def test_faults_from_the_config_file_reach_http_clients(server_factory, tmp_path):
+    cfg = tmp_path / "faults.yaml"
+    cfg.write_text("faults:\n  seed: 7\n  throttle: probability\n  throttle_probability: 1.0\n"
+                   "  operations: [ListAgents]\n")
+    srv = server_factory("--port", "0", "--state", str(tmp_path / "f.db"), "--config", str(cfg))
+    client = client_for(srv.url)
+    with pytest.raises(client.exceptions.ThrottlingException) as exc:
+        client.list_agents()
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    client.create_agent(agentName="not-throttled")  # other operations are untouched
+    assert srv.signal(signal.SIGTERM) == 0
+
+
+@pytest.mark.server
+def test_environment_overrides_the_config_file(server_factory, tmp_path):
+    cfg = tmp_path / "emu.yaml"
+    cfg.write_text("idle_session_ttl_default: 900\n")
+    srv = server_factory("--port", "0", "--state", str(tmp_path / "e.db"), "--config", str(cfg),
+                         env={"AGENTCTL_EMULATOR_IDLE_SESSION_TTL_DEFAULT": "600"})
+    client = client_for(srv.url)
+    agent_id = client.create_agent(agentName="env-wins")["agent"]["agentId"]
+    assert client.get_agent(agentId=agent_id)["agent"]["idleSessionTTLInSeconds"] == 600
+    assert srv.signal(signal.SIGTERM) == 0
+
+
+@pytest.mark.server
+def test_unknown_route_is_a_json_404(server_factory, tmp_path):
+    srv = server_factory("--port", "0", "--state", str(tmp_path / "u.db"))
+    port = int(srv.url.rsplit(":", 1)[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/no/such/route")
+    resp = conn.getresponse()
+    body = json.loads(resp.read())
+    assert resp.status == 404
+    assert resp.getheader("x-amzn-errortype", "").startswith("UnknownOperationException")
+    assert "message" in body
+    conn.close()
+    assert srv.signal(signal.SIGTERM) == 0
+
+
+def test_invalid_config_file_is_a_usage_error(capsys, tmp_path):
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("no_such_setting: 1\n")
+    code = run(["emulator", "serve", "--port", "0", "--config", str(cfg),
+                "--state", str(tmp_path / "x.db")])
+    assert code == ExitCode.USAGE
+    assert "no_such_setting" in capsys.readouterr().err
+
+
+@pytest.mark.server
 def test_allow_remote_binds_with_a_warning(server_factory, tmp_path):
     srv = server_factory("--host", "0.0.0.0", "--allow-remote", "--port", "0",
                          "--state", str(tmp_path / "r.db"))
     assert srv.first_line.startswith("agentctl emulator listening on http://0.0.0.0:")
-    assert "not a loopback address" in srv.stderr()
+    assert srv.stderr().count("not a loopback address") == 1
     assert srv.signal(signal.SIGTERM) == 0
 
 
@@ -221,15 +291,40 @@ def test_default_state_path_is_found_from_the_project_file(tmp_path):
     assert default_state_path(tmp_path / "elsewhere") == tmp_path / "elsewhere" / ".agentctl" / "local.db"
 
 
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "support-bot"
+
+
+@pytest.fixture
+def project(tmp_path):
+    dest = tmp_path / "proj"
+    shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns(".agentctl", "__pycache__"))
+    return dest
+
+
 @pytest.mark.server
-def test_serve_defaults_to_the_projects_state_under_dash_c(server_factory, tmp_path):
-    project = tmp_path / "proj"
-    (project / "agents").mkdir(parents=True)
-    (project / "agentctl.yaml").write_text("project: demo\n")
+def test_serve_uses_the_projects_local_environment(server_factory, project):
+    """Without --state: the project's local environment gives state, region, account and world."""
     srv = server_factory("--port", "0", pre=("-C", str(project / "agents")))
     assert LINE.match(srv.first_line).group(3) == str(project / ".agentctl" / "local.db")
+    client = client_for(srv.url)
+    # The world's knowledge base was seeded, so associating it works as in plan/apply.
+    kb = client.get_knowledge_base(knowledgeBaseId="KB1234ABCD")["knowledgeBase"]
+    assert kb["name"] == "hr-policies"
+    arn = client.create_agent(agentName="proj-agent")["agent"]["agentArn"]
+    assert arn.startswith("arn:aws:bedrock:us-east-1:123456789012:agent/")
     assert srv.signal(signal.SIGTERM) == 0
     assert (project / ".agentctl" / "local.db").exists()
+
+
+def test_serve_refuses_an_aws_environment(capsys, project):
+    assert run(["-C", str(project), "emulator", "serve", "--port", "0", "-e", "prod"]) == ExitCode.USAGE
+    assert "targets aws" in capsys.readouterr().err
+    assert not (project / ".agentctl").exists()
+
+
+def test_env_without_a_project_is_a_usage_error(capsys, tmp_path):
+    assert run(["-C", str(tmp_path), "emulator", "calls", "-e", "local"]) == ExitCode.USAGE
+    assert "needs a project" in capsys.readouterr().err
 
 
 # ---- the CLI, in-process --------------------------------------------------------------------
@@ -296,6 +391,13 @@ def test_reset_wipes_state_and_calls_lists_the_log(capsys, tmp_path):
             emu.client().get_agent(agentId=agent_id)
     finally:
         emu.close()
+
+
+def test_a_file_that_is_not_a_state_db_is_a_usage_error(capsys, tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    assert run(["emulator", "calls", "--state", str(junk)]) == ExitCode.USAGE
+    assert "not a usable emulator state file" in capsys.readouterr().err
 
 
 def test_calls_rejects_unknown_output(capsys, tmp_path):
@@ -414,6 +516,18 @@ def test_check_host_refuses_then_warns():
     check_host("0.0.0.0", allow_remote=True, warn=warn)
     assert "not a loopback address" in warn.getvalue()
     check_host("127.0.0.1", allow_remote=False)
+
+
+def test_port_in_use_is_a_usage_error_and_closes_the_emulator():
+    taken = EmulatorHTTPServer(ListenAddress("127.0.0.1", 0), lambda *a: (200, {}, b""))
+    emu = FakeEmulator()
+    try:
+        with pytest.raises(UsageError, match="cannot listen"):
+            serve(emu, ListenAddress("127.0.0.1", taken.server_address[1]), state_label="m",
+                  out=io.StringIO(), stop=threading.Event())
+    finally:
+        taken.server_close()
+    assert emu.closed
 
 
 def test_port_in_use_is_a_usage_error():

@@ -13,14 +13,18 @@ internals beyond its public interface (``Emulator``, ``EmulatorConfig``).
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import sys
+from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 import typer
 
 from agentctl.cli.app import app, project_dir
-from agentctl.errors import AgentctlError, UsageError
+from agentctl.errors import UsageError
 from agentctl.exitcodes import ExitCode
 
 emulator_app = typer.Typer(
@@ -35,31 +39,58 @@ app.add_typer(emulator_app, name="emulator")
 DEFAULT_PORT = 8555
 
 
-def _state_path(state: Path | None) -> Path:
-    """``--state`` relative to ``-C`` DIR, or the project's default emulator database."""
+@dataclass(frozen=True)
+class LocalTarget:
+    """What to serve: a state file, and (from a project's local environment) region, account and
+    the world to seed. ``None`` means "not given; use the command's default"."""
+
+    state_path: Path
+    region: str | None = None
+    account: str | None = None
+    world: Mapping[str, Any] | None = None
+    environment: str | None = None
+
+
+def _resolve(state: Path | None, env: str | None) -> LocalTarget:
+    """``--state`` (relative to ``-C`` DIR) wins for the file. Without it, the local environment
+    of the project found from ``-C``/cwd upward (``-e``, ``AGENTCTL_ENV`` or its
+    defaultEnvironment) gives state path, region, account and world, exactly what the embedded
+    local target of plan/apply uses (agentctl/aws.py); with no project, ``./.agentctl/local.db``."""
     from agentctl.emulator.server import default_state_path
+    from agentctl.spec.project import find_project_file, load_project
 
     base = project_dir()
-    if state is None:
-        return default_state_path(base)
-    return state if state.is_absolute() else (base / state)
+    explicit = None if state is None else (state if state.is_absolute() else base / state)
+    if find_project_file(base) is None:
+        if env is not None:
+            raise UsageError(f"-e/--env {env!r} needs a project, but no agentctl.yaml was found "
+                             f"in {base} or any parent directory",
+                             hint="run inside a project (or -C DIR), or pass --state instead")
+        return LocalTarget(explicit or default_state_path(base))
+    if explicit is not None and env is None:
+        return LocalTarget(explicit)  # an explicit file needs no project (which may not load)
+    environment = load_project(base, env).environment
+    if environment.target != "local" or environment.state_path is None:
+        raise UsageError(f"environment {environment.name!r} targets {environment.target}, not the "
+                         "local emulator",
+                         hint="pick a local environment with -e, or pass --state PATH")
+    return LocalTarget(explicit or Path(environment.state_path), environment.region,
+                       str(environment.account), environment.world, environment.name)
 
 
 def _load_config(config: Path | None) -> Any:
+    """The emulator config: defaults < ``--config`` FILE (else ``AGENTCTL_EMULATOR_CONFIG``) <
+    ``AGENTCTL_EMULATOR_<FIELD>`` variables, the precedence ``EmulatorConfig.from_env`` defines."""
     from agentctl.emulator import EmulatorConfig
 
-    if config is None:
-        return EmulatorConfig.from_env()
-    path = config if config.is_absolute() else project_dir() / config
-    if not path.is_file():
-        raise UsageError(f"emulator config file not found: {path}",
-                         hint="pass --config with an existing YAML or JSON file")
-    try:
-        return EmulatorConfig.load(path)
-    except AgentctlError:
-        raise
-    except (ValueError, TypeError, KeyError, OSError) as e:
-        raise UsageError(f"{path}: invalid emulator config: {e}") from e
+    env = dict(os.environ)
+    if config is not None:
+        path = config if config.is_absolute() else project_dir() / config
+        if not path.is_file():
+            raise UsageError(f"emulator config file not found: {path}",
+                             hint="pass --config with an existing YAML or JSON file")
+        env["AGENTCTL_EMULATOR_CONFIG"] = str(path)
+    return EmulatorConfig.from_env(env)
 
 
 def _open(state_path: Path, config: Any = None, region: str | None = None,
@@ -75,7 +106,16 @@ def _open(state_path: Path, config: Any = None, region: str | None = None,
         state_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise UsageError(f"cannot create the directory for the emulator state {state_path}: {e}") from e
-    return Emulator(**kwargs)
+    try:
+        return Emulator(**kwargs)
+    except sqlite3.DatabaseError as e:
+        raise UsageError(f"{state_path} is not a usable emulator state file: {e}",
+                         hint="pass another --state, or delete the file to start empty") from e
+
+
+STATE_HELP = ("SQLite state file (default: the state of the project's local environment, "
+              "else ./.agentctl/local.db).")
+ENV_HELP = "Project environment (local target) to use: state file, region, account and world."
 
 
 @emulator_app.command("serve")
@@ -83,38 +123,53 @@ def serve_cmd(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (loopback only unless --allow-remote)."),
     port: int = typer.Option(DEFAULT_PORT, "--port", "-p", min=0, max=65535,
                              help="TCP port; 0 picks a free one (printed on start)."),
-    state: Optional[Path] = typer.Option(None, "--state", metavar="PATH",
-                                         help="SQLite state file [default: <project>/.agentctl/local.db]."),
+    state: Optional[Path] = typer.Option(None, "--state", metavar="PATH", help=STATE_HELP),
+    env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
     config: Optional[Path] = typer.Option(None, "--config", metavar="FILE",
                                           help="Emulator config (YAML/JSON): durations, quotas, faults, switches."),
-    region: str = typer.Option("us-east-1", "--region", help="Region the emulator pretends to be."),
-    account: str = typer.Option("123456789012", "--account", help="Account id used in ARNs."),
+    region: Optional[str] = typer.Option(None, "--region",
+                                         help="Region to pretend to be (default: the environment's, else us-east-1)."),
+    account: Optional[str] = typer.Option(None, "--account",
+                                          help="Account id in ARNs (default: the environment's, else 123456789012)."),
     allow_remote: bool = typer.Option(False, "--allow-remote",
                                       help="Allow a non-loopback --host (no authentication!)."),
     access_log: bool = typer.Option(False, "--access-log", help="Log each request line to stderr."),
 ) -> int:
-    """Serve the emulator over HTTP until interrupted (SIGINT/SIGTERM exit 0)."""
+    """Serve the emulator over HTTP until interrupted (SIGINT/SIGTERM exit 0).
+
+    Point any SDK or the AWS CLI at it with AWS_ENDPOINT_URL_BEDROCK_AGENT=<printed URL>."""
+    from agentctl.emulator import World
     from agentctl.emulator.server import ListenAddress, check_host, serve
 
-    if not (len(account) == 12 and account.isdigit()):
+    if account is not None and not (len(account) == 12 and account.isdigit()):
         raise UsageError(f"--account must be 12 digits, got {account!r}")
     # Check the host before opening (and possibly creating) the state file.
     check_host(host, allow_remote=allow_remote)
     cfg = _load_config(config)
-    path = _state_path(state)
-    emu = _open(path, cfg, region, account)
-    return serve(emu, ListenAddress(host, port), state_label=str(path),
-                 allow_remote=True, access_log=access_log)
+    target = _resolve(state, env)
+    emu = _open(target.state_path, cfg, region or target.region or "us-east-1",
+                account or target.account or "123456789012")
+    if target.world:
+        # The same world the embedded local target seeds (agentctl/aws.py), so HTTP clients see
+        # the project's knowledge bases and Lambda handlers too.
+        try:
+            emu.seed_world(World(knowledge_bases=list(target.world.get("knowledgeBases") or []),
+                                 lambdas=list(target.world.get("lambdas") or [])))
+        except BaseException:
+            emu.close()
+            raise
+    return serve(emu, ListenAddress(host, port), state_label=str(target.state_path),
+                 allow_remote=allow_remote, access_log=access_log)
 
 
 @emulator_app.command("reset")
 def reset_cmd(
-    state: Optional[Path] = typer.Option(None, "--state", metavar="PATH",
-                                         help="SQLite state file [default: <project>/.agentctl/local.db]."),
+    state: Optional[Path] = typer.Option(None, "--state", metavar="PATH", help=STATE_HELP),
+    env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> int:
     """Delete every resource and the call log from the emulator state."""
-    path = _state_path(state)
+    path = _resolve(state, env).state_path
     if not path.exists():
         print(f"nothing to reset: {path} does not exist", file=sys.stderr)
         return int(ExitCode.OK)
@@ -136,15 +191,15 @@ def reset_cmd(
 
 @emulator_app.command("calls")
 def calls_cmd(
-    state: Optional[Path] = typer.Option(None, "--state", metavar="PATH",
-                                         help="SQLite state file [default: <project>/.agentctl/local.db]."),
+    state: Optional[Path] = typer.Option(None, "--state", metavar="PATH", help=STATE_HELP),
+    env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
     operation: Optional[str] = typer.Option(None, "--operation", help="Only calls of this operation."),
     output: str = typer.Option("human", "--output", "-o", help="human | json"),
 ) -> int:
     """Print the emulator's call log (oldest first)."""
     if output not in ("human", "json"):
         raise UsageError(f"--output must be human or json, got {output!r}")
-    path = _state_path(state)
+    path = _resolve(state, env).state_path
     if not path.exists():
         raise UsageError(f"no emulator state at {path}",
                          hint="pass --state, or run `agentctl emulator serve` / an apply first")
@@ -159,7 +214,7 @@ def calls_cmd(
     else:
         for r in records:
             d = _record_dict(r)
-            print(f"{d.get('seq', ''):>6}  {d.get('ts', '')}  {d.get('transport', '') or '-':<9}  "
+            print(f"{d.get('seq', ''):>6}  {_iso(d.get('ts'))}  {d.get('transport') or '-':<9}  "
                   f"{d.get('operation', '')}  {d.get('outcome', '')}")
         print(f"{len(records)} call(s)", file=sys.stderr)
     return int(ExitCode.OK)
@@ -170,3 +225,9 @@ def _record_dict(r: Any) -> dict[str, Any]:
     if isinstance(r, dict):
         return {k: r.get(k) for k in fields}
     return {k: getattr(r, k, None) for k in fields}
+
+
+def _iso(ts: Any) -> str:
+    if isinstance(ts, (int, float)):
+        return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="milliseconds")
+    return str(ts or "")

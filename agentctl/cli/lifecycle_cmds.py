@@ -175,7 +175,7 @@ def _emit_result(plan: Any, result: Any, output: str) -> None:
     if output == "json":
         _json(_apply_doc(plan, result))
     else:
-        _out(render_apply_result(result, color=use_color()))
+        _out(render_apply_result(result, plan=plan, color=use_color()))
 
 
 def _load_planfile(path: Path) -> Any:
@@ -303,13 +303,14 @@ def destroy_cmd(
             names = ", ".join(sorted({s.address.split(".")[1] for s in plan.steps}))
             _confirm(f"Destroy {names} in environment {ctx.env_name!r}? This cannot be undone.",
                      auto_approve=auto_approve, what="destroy")
-            result = lifecycle.apply_plan(ctx, plan, progress=_progress, record=False)
+            result = lifecycle.apply_plan(ctx, plan, progress=_progress, record=False,
+                                          serial=True)
     if output == "json":
         _json(_destroy_doc(plan, result))
     else:
         from agentctl.render.result import render_apply_result
 
-        _out(render_apply_result(result, color=use_color()).replace("Apply", "Destroy"))
+        _out(render_apply_result(result, plan=plan, color=use_color(), verb="Destroy"))
     lifecycle.raise_for_result(result)
     return int(ExitCode.OK)
 

@@ -32,8 +32,8 @@ FORMAT_VERSION = 1
 
 @app.command("validate")
 def validate_command(
-    paths: Optional[list[Path]] = typer.Argument(None, metavar="[PATH]...",
-                                                help="Spec files to validate (default: the whole project)."),
+    paths: Optional[list[Path]] = typer.Argument(None, metavar="PATH",
+                                                help="Spec files or directories to validate (default: the whole project)."),
     env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV",
                                       help="Environment (default: AGENTCTL_ENV, then defaultEnvironment)."),
     output: str = typer.Option("human", "--output", "-o", metavar="FORMAT", help="human or json."),

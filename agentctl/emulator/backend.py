@@ -193,8 +193,11 @@ class Backend:
     def settle(self, tx: Tx, now: float) -> None:
         """Apply every asynchronous transition that is due at ``now``, oldest first."""
         for row in tx.due(now):
-            doc = row.doc
-            pending = doc.pop("_pending", None) or {}
+            # Re-read: an earlier transition in this loop (an agent purge) may have removed it.
+            doc = tx.get(row.kind, row.agent, row.version, row.rid)
+            if doc is None or "_pending" not in doc:
+                continue
+            pending = doc.pop("_pending")
             when = doc.pop("_due", now)
             if pending.get("gone"):
                 if row.kind == AGENT:
@@ -273,7 +276,8 @@ class Backend:
 
     def _readable_version(self, tx: Tx, agent_id: str, version: str) -> None:
         self._agent(tx, agent_id)
-        if not self._version_exists(tx, agent_id, version):
+        # A version being deleted is still readable (GetAgentVersion shows it DELETING).
+        if version != DRAFT and tx.get(VERSION, agent_id, version, "") is None:
             raise not_found()
 
     def _touch_draft(self, tx: Tx, agent: dict[str, Any], now: float) -> None:
@@ -384,7 +388,7 @@ class Backend:
             agent.pop(k, None)
         agent.update({k: copy.deepcopy(p[k]) for k in AGENT_FIELDS if p.get(k) is not None})
         agent["updatedAt"] = now
-        self._schedule(agent, "UPDATING", {"status": self.config.update_settles_to}, now,
+        self._schedule(agent, "UPDATING", {"status": self.config.update_settles_to, "failureReasons": []}, now,
                        self.config.scaled(self.config.durations.update))
         self._put_agent(tx, agent)
         return {"agent": self._render_agent(agent)}
@@ -698,10 +702,6 @@ class Backend:
                                                "knowledgeBaseState": d["knowledgeBaseState"],
                                                "updatedAt": d["updatedAt"]})))
         return self._page("ListAgentKnowledgeBases", items, p, "agentKnowledgeBaseSummaries")
-
-    def put_knowledge_base(self, tx: Tx, kb: dict[str, Any], now: float) -> None:
-        """Seed (World) or create a knowledge base; enough for associations to resolve."""
-        tx.put(KNOWLEDGE_BASE, "", "", kb["knowledgeBaseId"], kb)
 
     def seed_knowledge_base(self, tx: Tx, kb_id: str, name: str, description: str | None, now: float) -> None:
         existing = tx.get(KNOWLEDGE_BASE, "", "", kb_id)

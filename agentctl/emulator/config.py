@@ -170,6 +170,12 @@ class EmulatorConfig:
 
     # ------------------------------------------------------------------------------------------
 
+    def __post_init__(self) -> None:
+        # A zero page size would make every paginator loop forever; no history makes no sense.
+        for name in ("page_size_cap", "alias_history_max"):
+            if getattr(self, name) < 1:
+                raise EmulatorConfigError(f"EmulatorConfig.{name} must be at least 1, got {getattr(self, name)}")
+
     def scaled(self, seconds: float) -> float:
         return max(0.0, seconds * self.time_scale)
 
@@ -253,7 +259,12 @@ def _build(cls: type, data: Any, where: str) -> Any:
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
         kwargs[name] = _coerce(cls, fields[name], value, where)
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except EmulatorConfigError as exc:   # from __post_init__: add where the values came from
+        if exc.where:
+            raise
+        raise EmulatorConfigError(exc.what, where=where, hint=exc.hint) from None
 
 
 def _coerce(cls: type, f: dataclasses.Field, value: Any, where: str) -> Any:

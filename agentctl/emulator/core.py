@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sqlite3
 import tempfile
 import threading
 import time
@@ -34,6 +35,24 @@ log = logging.getLogger("agentctl.emulator")
 
 DUMMY_ACCESS_KEY = "AKIAEMULATOR00000000"
 DUMMY_SECRET_KEY = "emulator-secret-not-a-credential"
+
+
+_SESSION: Any = None
+_SESSION_LOCK = threading.Lock()
+
+
+def _new_client(region: str, config: Any) -> Any:
+    """A bedrock-agent client from one shared boto3 session (dummy credentials): creating a
+    session reloads botocore's models, which costs more than the client. Sessions are not
+    thread-safe, hence the lock around client creation."""
+    global _SESSION
+    with _SESSION_LOCK:
+        if _SESSION is None:
+            import boto3
+
+            _SESSION = boto3.session.Session(aws_access_key_id=DUMMY_ACCESS_KEY,
+                                             aws_secret_access_key=DUMMY_SECRET_KEY)
+        return _SESSION.client("bedrock-agent", region_name=region, config=config)
 
 
 def _mutating(operation: str) -> bool:
@@ -84,8 +103,6 @@ class Emulator:
         self._faults = FaultInjector(self.config.faults, clock=self._clock, sleep=sleep or time.sleep)
         self._backend = Backend(self.config, region=region, account=account,
                                 prepare_hook=self._faults.prepare_outcome)
-        self._fault_lock = threading.Lock()
-        self._session: Any = None
         self._closed = False
 
     # --- clients ------------------------------------------------------------------------------
@@ -94,13 +111,7 @@ class Emulator:
         """A boto3 ``bedrock-agent`` client (dummy credentials, this emulator's region) whose
         requests are answered in-process. ``config`` is a ``botocore.config.Config`` (e.g. to
         turn retries off in a test)."""
-        import boto3
-
-        if self._session is None:
-            self._session = boto3.session.Session(aws_access_key_id=DUMMY_ACCESS_KEY,
-                                                  aws_secret_access_key=DUMMY_SECRET_KEY,
-                                                  region_name=self.region)
-        return self.attach(self._session.client("bedrock-agent", config=config))
+        return self.attach(_new_client(self.region, config))
 
     def attach(self, client: Any) -> Any:
         return inprocess.attach(client, self)
@@ -125,15 +136,18 @@ class Emulator:
             return wire.serialize_error(err)
         try:
             result = self.invoke(operation, params, transport=transport)
+            return wire.serialize_response(op_model, result)
         except ServiceError as err:
             return wire.serialize_error(err)
-        return wire.serialize_response(op_model, result)
+        except Exception as exc:  # noqa: BLE001 - a serialization bug is a 500, like invoke's
+            log.error("emulator bug serializing %s: %s", operation, exc)
+            log.debug("traceback", exc_info=True)
+            return wire.serialize_error(internal(f"Internal error in the agentctl emulator ({exc})."))
 
     def invoke(self, operation: str, params: dict[str, Any], *, transport: str = "direct") -> dict[str, Any]:
         """Run one operation on already-parsed parameters; raises ``ServiceError``. The result
         has timestamps as epoch floats (the wire layer formats them)."""
-        with self._fault_lock:
-            injected = self._faults.before(operation)
+        injected = self._faults.before(operation)
         if injected is not None:
             self._log(operation, params, injected.code, transport)
             raise injected
@@ -147,15 +161,22 @@ class Emulator:
             outcome = err.code
             raise
         except Exception as exc:  # noqa: BLE001 - a bug must look like AWS's 500, not hang a client
-            log.exception("emulator bug in %s", operation)
+            # A traceback only at debug level: callers see a modelled 500 (and may retry).
+            log.error("emulator bug in %s: %s: %s", operation, type(exc).__name__, exc)
+            log.debug("traceback", exc_info=True)
             outcome = "InternalServerException"
             raise internal(f"Internal error in the agentctl emulator ({type(exc).__name__}: {exc}).") from exc
         finally:
             self._log(operation, params, outcome, transport)
 
     def _log(self, operation: str, params: dict[str, Any], outcome: str, transport: str) -> None:
-        with self._store.transaction() as tx:
-            tx.log_call(operation, params, outcome, self._clock(), transport)
+        try:
+            with self._store.transaction() as tx:
+                tx.log_call(operation, params, outcome, self._clock(), transport)
+        except sqlite3.Error:
+            # The answer has been decided; a state file locked past the busy timeout must not
+            # turn it into a traceback. The gap in the log is reported instead.
+            log.warning("could not record %s (%s) in the call log", operation, outcome, exc_info=True)
 
     # --- call log, state ----------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ Must not: touch storage or HTTP; sleeping goes through the injected ``sleep``.
 from __future__ import annotations
 
 import random
+import threading
 from typing import Callable
 
 from agentctl.emulator.backend import PrepareOutcome
@@ -41,6 +42,9 @@ class FaultInjector:
         self._sleep = sleep
         self._rng = random.Random(config.seed)
         self._buckets: dict[str, tuple[float, float]] = {}   # op -> (tokens, last refill time)
+        # The server is threaded: decisions are serialized (the RNG sequence stays reproducible
+        # for a given call order) but latency sleeps are not, so one slow call blocks no other.
+        self._lock = threading.Lock()
 
     def _applies(self, operation: str) -> bool:
         return not self.config.operations or operation in self.config.operations
@@ -52,6 +56,11 @@ class FaultInjector:
         delay = cfg.latency.get(operation, cfg.latency.get("*", 0.0))
         if delay > 0:
             self._sleep(delay)
+        with self._lock:
+            return self._decide(operation)
+
+    def _decide(self, operation: str) -> ServiceError | None:
+        cfg = self.config
         if cfg.throttle == "tps":
             if not self._take_token(operation):
                 return throttling()
@@ -80,6 +89,7 @@ class FaultInjector:
     def prepare_outcome(self) -> PrepareOutcome:
         cfg = self.config
         fail = None
-        if cfg.prepare_failure_probability and self._rng.random() < cfg.prepare_failure_probability:
-            fail = cfg.prepare_failure_reason
+        with self._lock:
+            if cfg.prepare_failure_probability and self._rng.random() < cfg.prepare_failure_probability:
+                fail = cfg.prepare_failure_reason
         return PrepareOutcome(fail_reason=fail, extra_seconds=cfg.slow_prepare_seconds)

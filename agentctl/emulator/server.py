@@ -189,8 +189,13 @@ def serve(emulator: Any, address: ListenAddress, *, state_label: str, allow_remo
     ``agentctl emulator listening on http://HOST:PORT (state: PATH)``, flushed, so a parent
     process can read the URL (with ``--port 0`` the port is only known then)."""
     out = out or sys.stdout
-    check_host(address.host, allow_remote=allow_remote)
-    server = EmulatorHTTPServer(address, emulator.handle_http, access_log=access_log)
+    if not allow_remote:
+        check_host(address.host, allow_remote=False)  # refuses; the warning is check_host's job
+    try:
+        server = EmulatorHTTPServer(address, emulator.handle_http, access_log=access_log)
+    except BaseException:
+        emulator.close()
+        raise
     stop = stop or threading.Event()
     previous: dict[int, Any] = {}
 

@@ -12,6 +12,12 @@ The differ decides *what* differs, never how it looks: it marks prose members (i
 prompt templates, any multi-line string) with ``FieldChange.text_diff`` and the renderers decide
 how to show them (Terraform's "the differ never formats; renderers never diff").
 
+``FieldChange.sensitive`` is never set here: the members botocore's model marks sensitive
+(instruction, prompt templates and the whole promptOverrideConfiguration, OpenAPI payloads,
+collaboration instructions) are all text the user wrote in git, and reviewing them is the point
+of a plan. The renderers still honour the flag (``(sensitive value)``) for any future member
+that holds a secret.
+
 Values in the returned changes are JSON-compatible: ``Ref`` objects become ``{"$ref": address,
 "key": key}`` placeholders (rendered "(known after apply)").
 

@@ -9,7 +9,16 @@ the complete request. Per agent the order is:
 2. Action groups: removed ENABLED groups are disabled, then deleted (§4.2: an ENABLED group cannot
    be deleted without the skip flag); then updates (complete objects, §4.2), then creates.
 3. Knowledge bases: disassociate, update (complete, §5), associate.
-4. Collaborators: disassociate, update (complete), associate.
+4. Collaborators: disassociate, update (complete), associate. Exception (§2.2 "SUPERVISOR
+   agents"; AWS's disable-collaboration page: disassociate every collaborator *before*
+   disabling collaboration): when a SUPERVISOR / SUPERVISOR_ROUTER agent is switched to
+   DISABLED, its collaborators are disassociated before the UpdateAgent of step 1, so the
+   agent never becomes DISABLED while collaborators are still associated, and PrepareAgent
+   (step 6) only ever runs once the agent has its desired mode and collaborators. A desired
+   supervisor without collaborators is refused (``SpecInvalid``): PrepareAgent would fail, and
+   Terraform's workaround (flip to DISABLED, prepare, flip back) only exists because its
+   collaborators are separate resources; here the spec states the whole agent, so that spec
+   is an error (``agentctl validate`` reports it as ``collaboration.no-collaborators``).
 5. TagResource / UntagResource for user-tag changes (tags are not part of UpdateAgent, §1.2);
    ownership tags are never touched.
 6. PrepareAgent, once, when anything in the DRAFT changed (§9.3 item 5) or the DRAFT is
@@ -40,7 +49,7 @@ import json
 import re
 from typing import Any, Mapping, Sequence
 
-from agentctl.errors import AgentctlError, NotOwned, UsageError
+from agentctl.errors import AgentctlError, Location, NotOwned, Problem, SpecInvalid, UsageError
 from agentctl.model import (
     ACTION_GROUP,
     AGENT,
@@ -70,7 +79,6 @@ from agentctl.normalize import (
 from agentctl.plan.differ import (
     agent_address,
     agent_value,
-    alias_value,
     child_address,
     diff_config,
     jsonable,
@@ -199,6 +207,7 @@ def build_plan(
             + ", or rename the agent in its spec",
         )
 
+    _check_supervisors(wanted)
     wanted, deps = _resolve_collaborators(wanted, desired, live, scope)
     order = _topological(sorted(wanted), deps)
 
@@ -233,6 +242,35 @@ def build_plan(
     from agentctl.plan.codec import compute_plan_id  # codec imports nothing of the planner
 
     return dataclasses.replace(plan, plan_id=compute_plan_id(plan))
+
+
+# --------------------------------------------------------------------------------------------
+# Multi-agent collaboration
+
+SUPERVISOR_MODES = ("SUPERVISOR", "SUPERVISOR_ROUTER")
+
+
+def is_supervisor(agent: Mapping[str, Any]) -> bool:
+    """Whether the agent members put it in a supervisor mode (canonical absence = DISABLED)."""
+    return agent.get("agentCollaboration") in SUPERVISOR_MODES
+
+
+def _check_supervisors(wanted: Mapping[str, AgentConfig]) -> None:
+    """§2.2 "SUPERVISOR agents": PrepareAgent of a SUPERVISOR / SUPERVISOR_ROUTER agent with no
+    collaborators fails with a ValidationException. Every apply that changes the DRAFT prepares
+    it, so such a desired agent could never be applied; the spec validator reports the same
+    problem (``collaboration.no-collaborators``) and this guards callers that skip it."""
+    problems = [
+        Problem(location=Location(agent_address(name)), path="collaboration.mode",
+                message=f"{cfg.agent['agentCollaboration']} needs at least one collaborator",
+                code="collaboration.no-collaborators",
+                hint="PrepareAgent fails for a supervisor without collaborators (bedrock-semantics "
+                     "§2.2); add `collaborators:`, or remove `collaboration` to disable it")
+        for name, cfg in sorted(wanted.items())
+        if is_supervisor(cfg.agent) and not cfg.collaborators
+    ]
+    if problems:
+        raise SpecInvalid(problems)
 
 
 # --------------------------------------------------------------------------------------------
@@ -356,6 +394,17 @@ def _plan_agent(
     ctx = _Ctx(name=name, agent_id=live.agent_id if live else ref(addr, "agentId"), steps=[])
     draft_changed = False
 
+    # 0. §2.2 "SUPERVISOR agents" / AWS's disable-collaboration page: before a supervisor is
+    # switched to DISABLED, every collaborator must be disassociated. Disassociating (even the
+    # last one) is accepted while the agent is still SUPERVISOR (Terraform's collaborator delete
+    # does exactly that); only a PrepareAgent in that state would fail, and the PrepareAgent of
+    # step 6 runs after the UpdateAgent below has made the agent DISABLED.
+    releasing = live_cfg is not None and is_supervisor(live_cfg.agent) \
+        and not is_supervisor(desired.agent)
+    if releasing:
+        draft_changed |= _plan_collaborators(ctx, changes, desired, live, (Action.DELETE,),
+                                             why=" (before collaboration is disabled)")
+
     # 1. The agent itself.
     agent_change = changes[0]
     agent_fields = [f for f in agent_change.fields if not f.path.startswith("tags")]
@@ -373,14 +422,16 @@ def _plan_agent(
     # 2-4. DRAFT sub-resources.
     draft_changed |= _plan_action_groups(ctx, changes, desired, live, live_cfg)
     draft_changed |= _plan_knowledge_bases(ctx, changes, desired)
-    draft_changed |= _plan_collaborators(ctx, changes, desired, live)
+    draft_changed |= _plan_collaborators(
+        ctx, changes, desired, live,
+        (Action.UPDATE, Action.CREATE) if releasing else (Action.DELETE, Action.UPDATE, Action.CREATE))
 
     # 5. User tags (not a DRAFT change: tags live on the agent ARN, not in a version).
     if live is not None and live_cfg is not None:
         _plan_tags(ctx, addr, live.arn, live_cfg.tags, desired.tags, f"agent {name}")
 
     # 6. Prepare once.
-    prepare = draft_changed or (live is not None and live.status == "NOT_PREPARED")
+    prepare = draft_changed or (live is not None and live.status in ("NOT_PREPARED", "FAILED"))
     if prepare:
         ctx.add("PrepareAgent", {"agentId": ctx.agent_id}, addr,
                 f"prepare the DRAFT of {name}", wait_for="agent:PREPARED")
@@ -453,8 +504,10 @@ def _plan_knowledge_bases(ctx: _Ctx, changes: list[ResourceChange], desired: Age
 
 
 def _plan_collaborators(ctx: _Ctx, changes: list[ResourceChange], desired: AgentConfig,
-                        live: LiveAgent | None) -> bool:
-    touched = _changed(changes, COLLABORATOR)
+                        live: LiveAgent | None, actions: Sequence[Action], why: str = "") -> bool:
+    """Steps for the collaborator changes whose action is in ``actions`` (in the order
+    disassociate, update, associate); True when there was any."""
+    touched = [c for c in _changed(changes, COLLABORATOR) if c.action in actions]
     for action, op, verb in ((Action.DELETE, "DisassociateAgentCollaborator", "disassociate"),
                              (Action.UPDATE, "UpdateAgentCollaborator", "update"),
                              (Action.CREATE, "AssociateAgentCollaborator", "associate")):
@@ -467,7 +520,7 @@ def _plan_collaborators(ctx: _Ctx, changes: list[ResourceChange], desired: Agent
                 params["collaboratorId"] = _live_id(live, "collaborator_ids", cname, c.address)
             if action is not Action.DELETE:
                 params.update(collaborator_request(cname, desired.collaborators[cname]))
-            ctx.add(op, params, c.address, f"{verb} collaborator {cname}",
+            ctx.add(op, params, c.address, f"{verb} collaborator {cname}{why}",
                     outputs=_COLLAB_OUT if action is not Action.DELETE else None)
     return bool(touched)
 
@@ -562,6 +615,9 @@ def _plan_aliases(
             (la.description or None) != cfg.description
             or (None if la.invocation_state in (None, "ACCEPT_INVOCATIONS") else la.invocation_state)
             != cfg.invocation_state)
+        # §2.2: cutting a version also puts the agent in VERSIONING until it is PREPARED again;
+        # the executor recognises a version-cutting step (an alias call without routing) and
+        # waits for both the alias and the agent (``agentctl.apply.is_version_cut``).
         verb = "cut a new version and route to it" if a == minter else None
         if la is None:
             params: dict[str, Any] = {"agentId": ctx.agent_id, "agentAliasName": a}
@@ -588,12 +644,6 @@ def _plan_aliases(
                     f"update alias {a}" + (f" ({verb})" if verb else
                                            f" (routing pinned to version {_show(target)})"),
                     wait_for="alias:PREPARED", outputs=_ALIAS_OUT)
-        if a == minter:
-            # §2.2: cutting a version puts the agent in VERSIONING until it is PREPARED again;
-            # nothing else may touch the agent before that.
-            ctx.add("GetAgent", {"agentId": ctx.agent_id}, agent_address(name),
-                    f"wait until {name} has finished versioning", wait_for="agent:PREPARED",
-                    mutating=False)
         if la is not None:
             _plan_tags(ctx, address, la.arn, la.tags, cfg.tags, f"alias {a}")
         alias_changes.append(_with_version(c, current, target))
@@ -648,12 +698,12 @@ def _plan_retention(ctx: _Ctx, live: LiveAgent | None, targets: Mapping[str, Any
         return [], []
     newest_first = sorted(live.versions, key=lambda v: int(v.version), reverse=True)
     keep = {v.version for v in newest_first[: retention - (1 if new_version else 0)]}
-    # §3.3: never delete a version an alias routes to now or will route to after apply. An
-    # alias this plan deletes no longer counts: its DeleteAgentAlias step waits until it is gone
-    # (``alias:DELETED``) before any DeleteAgentVersion runs.
-    referenced = {a.routed_version for n, a in live.aliases.items()
-                  if a.routed_version and n in targets}
-    referenced |= {t for t in targets.values() if isinstance(t, str)}
+    # §3.3: never delete a version an alias routes to when the deletion runs, i.e. after this
+    # plan's alias steps: each alias's target (pinned aliases keep theirs). A version an alias
+    # leaves in this apply can go in the same apply, so the next plan is empty: the alias steps
+    # come first and wait (``alias:PREPARED`` / ``alias:DELETED``), and the executor stops at the
+    # first failure, so a version is never deleted while an alias still routes to it.
+    referenced = {t for t in targets.values() if isinstance(t, str)}
     doomed = sorted((v for v in live.versions if v.version not in keep | referenced),
                     key=lambda v: int(v.version))
     out = []
@@ -687,7 +737,11 @@ def _plan_removed(live: LiveAgent, *, prune: bool) -> tuple[list[ResourceChange]
             reason="exists on the target but no spec declares it any more; "
                    "`--prune` deletes it",
         )], []
-    changes = diff_config(None, canonicalize(live.config))
+    changes = [
+        _with_version(c, live.aliases[_key(c)].routed_version, None)
+        if c.kind == ALIAS and _key(c) in live.aliases else c
+        for c in diff_config(None, canonicalize(live.config))
+    ]
     changes[0] = dataclasses.replace(
         changes[0], reason="its spec left the project and --prune was given")
     ctx = _Ctx(name=name, agent_id=live.agent_id, steps=[])

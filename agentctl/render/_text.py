@@ -12,6 +12,8 @@ import json
 import re
 from typing import Any, Iterator, Mapping
 
+import yaml
+
 from agentctl.plan.model import Action, AgentLifecycle, FieldChange, Plan, ResourceChange
 
 KNOWN_AFTER_APPLY = "(known after apply)"
@@ -40,16 +42,6 @@ def is_ref(value: Any) -> bool:
     return isinstance(value, Mapping) and set(value) == {"$ref", "key"}
 
 
-def _contains_ref(value: Any) -> bool:
-    if is_ref(value):
-        return True
-    if isinstance(value, Mapping):
-        return any(_contains_ref(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_contains_ref(v) for v in value)
-    return False
-
-
 def _unref(value: Any) -> Any:
     if is_ref(value):
         return KNOWN_AFTER_APPLY
@@ -60,9 +52,23 @@ def _unref(value: Any) -> Any:
     return value
 
 
+class _Dumper(yaml.SafeDumper):
+    """YAML for nested values: keys sorted, multi-line strings as literal blocks (a prompt
+    template inside a prompt configuration reads as text, not as an escaped JSON string)."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def format_value(value: Any, *, sensitive: bool = False) -> str:
-    """One value on one or more lines: strings quoted, maps and lists as JSON (pretty when
-    long), refs as ``(known after apply)``."""
+    """One value: scalars as JSON (strings quoted), short maps and lists as one line of JSON,
+    longer ones (or ones holding multi-line text) as a YAML block, placeholders as ``(known
+    after apply)``. The result has several lines exactly when it is a YAML block."""
     if sensitive:
         return SENSITIVE
     if is_ref(value):
@@ -71,10 +77,12 @@ def format_value(value: Any, *, sensitive: bool = False) -> str:
         return "null"
     if isinstance(value, (dict, list, tuple)):
         plain = _unref(value)
-        compact = json.dumps(plain, ensure_ascii=False, sort_keys=True)
-        if len(compact) <= 72:
-            return compact
-        return json.dumps(plain, ensure_ascii=False, sort_keys=True, indent=2)
+        text = json.dumps(plain, ensure_ascii=False, sort_keys=True)
+        if len(text) > 72 or "\\n" in text:
+            return yaml.dump(plain, Dumper=_Dumper, sort_keys=True, default_flow_style=False,
+                             allow_unicode=True, width=100).rstrip("\n")
+        # A placeholder is not a string value: show it bare, as Terraform does.
+        return text.replace(json.dumps(KNOWN_AFTER_APPLY), KNOWN_AFTER_APPLY)
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -133,9 +141,10 @@ def text_diff(before: str | None, after: str | None) -> list[tuple[str, str]]:
     return out
 
 
-def field_lines(f: FieldChange, width: int = 0) -> Iterator[tuple[str, str, str]]:
-    """Lines of one attribute change as (kind, symbol+path part, rest); ``rest`` may span
-    several lines (joined by the caller with the right indentation)."""
+def field_lines(f: FieldChange, width: int = 0) -> Iterator[tuple[str, str]]:
+    """Lines of one attribute change as (kind, text), the first starting with its symbol, the
+    following ones indented relative to it: ``~ path = old -> new``; a long text as a unified
+    diff between ``<<-EOT`` and ``EOT``; a YAML block below ``path =``."""
     path = f.path.ljust(width) if len(f.path) <= width else f.path
     if f.before is None and f.after is not None:
         kind = ADD
@@ -144,18 +153,29 @@ def field_lines(f: FieldChange, width: int = 0) -> Iterator[tuple[str, str, str]
     else:
         kind = CHANGE
     if _is_long_text(f):
-        yield kind, f"{kind} {path} = <<-EOT", ""
+        yield kind, f"{kind} {path} = <<-EOT"
         for k, line in text_diff(f.before, f.after):
-            yield k, "", line
-        yield CONTEXT, "  EOT", ""
+            symbol = {ADD: "+ ", REMOVE: "- "}.get(k, "  ")
+            yield k, f"    {symbol}{line}".rstrip()
+        yield CONTEXT, "  EOT"
         return
+    before = format_value(f.before, sensitive=f.sensitive)
+    after = format_value(f.after, sensitive=f.sensitive)
     if kind == ADD:
-        yield kind, f"+ {path} = ", format_value(f.after, sensitive=f.sensitive)
+        parts = [after]
     elif kind == REMOVE:
-        yield kind, f"- {path} = ", format_value(f.before, sensitive=f.sensitive) + " -> null"
+        parts = [before, "null"]
     else:
-        yield kind, f"~ {path} = ", (format_value(f.before, sensitive=f.sensitive) + " -> "
-                                     + format_value(f.after, sensitive=f.sensitive))
+        parts = [before, after]
+    if not any("\n" in p for p in parts):
+        yield kind, f"{kind} {path} = " + " -> ".join(parts)
+        return
+    yield kind, f"{kind} {f.path} ="
+    for i, part in enumerate(parts):
+        if i:
+            yield kind, "    ->"
+        for line in part.split("\n"):
+            yield kind, f"    {line}".rstrip()
 
 
 def lifecycle_line(lc: AgentLifecycle) -> str:
@@ -174,7 +194,9 @@ def lifecycle_line(lc: AgentLifecycle) -> str:
     if lc.delete_versions:
         noun = "version" if len(lc.delete_versions) == 1 else "versions"
         parts.append(f"delete {noun} {', '.join(lc.delete_versions)}")
-    return f"{lc.agent}: " + ("; ".join(parts) if parts else "no lifecycle change")
+    if not (lc.prepare or lc.new_version or lc.moves or lc.delete_versions):
+        return f"{lc.agent}: DRAFT and versions unchanged"
+    return f"{lc.agent}: " + "; ".join(parts)
 
 
 def lifecycle_lines(plan: Plan) -> list[str]:
@@ -209,28 +231,14 @@ def header(plan: Plan) -> str:
 def body_lines(change: ResourceChange) -> list[tuple[str, str]]:
     """The lines inside a resource block, as (kind, text) with two-space relative indent."""
     out: list[tuple[str, str]] = []
-    simple = [f for f in change.fields if not _is_long_text(f)]
-    # Align the ``=`` of short paths, as Terraform does; a long keyed path is not padded for.
-    width = max((len(f.path) for f in simple if len(f.path) <= 32), default=0)
+    # Align the ``=`` of short single-line attributes, as Terraform does.
+    simple = [f for f in change.fields if not _is_long_text(f) and len(f.path) <= 32]
+    width = max((len(f.path) for f in simple), default=0)
     for f in change.fields:
-        pending: list[tuple[str, str, str]] = list(field_lines(f, width if f in simple else 0))
-        for kind, head, rest in pending:
-            if head and rest and "\n" in rest:
-                first, *more = rest.split("\n")
-                out.append((kind, head + first))
-                out.extend((kind, "    " + m) for m in more)
-            elif head:
-                out.append((kind, head + rest))
-            else:
-                symbol = {ADD: "+ ", REMOVE: "- ", NOTE: "  ", CONTEXT: "  "}.get(kind, "  ")
-                out.append((kind, "    " + symbol + rest))
+        out.extend(field_lines(f, width))
     if change.action is Action.UPDATE:
         hidden = unchanged_count(change)
         if hidden:
             noun = "attribute" if hidden == 1 else "attributes"
             out.append((NOTE, f"  # ({hidden} unchanged {noun} hidden)"))
     return out
-
-
-def contains_ref(value: Any) -> bool:
-    return _contains_ref(value)

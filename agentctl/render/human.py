@@ -55,7 +55,7 @@ def render_plan(plan: Plan, *, color: bool) -> str:
         kind = _ACTION_KIND[c.action]
         lines.append(paint(kind, f"  {c.action.symbol} {T.resource_label(c)}") + " {")
         for k, text in T.body_lines(c):
-            lines.append(paint(k, "      " + text))
+            lines.append(paint(k, ("      " + text).rstrip()))
         lines += ["    }", ""]
     if notes:
         lines += ["Notes:"] + [f"  - {n}" for n in notes] + [""]

@@ -59,22 +59,21 @@ def _diff_body(c: ResourceChange) -> list[str]:
     out: list[str] = []
     for f in c.fields:
         lines = list(T.field_lines(f))
-        if lines and "<<-EOT" in lines[0][1]:
+        if lines and lines[0][1].endswith("<<-EOT"):
             body = lines[1:-1]
             if not body or body[0][0] != T.NOTE:
                 out.append(f"@@ {f.path} @@")
-            for kind, _head, rest in body:
+            for kind, text in body:
+                text = text[4:]
                 if kind == T.NOTE:  # the unified diff's hunk header, named after the attribute
-                    out.append(f"@@ {f.path} {rest.strip('@ ')} @@")
+                    out.append(f"@@ {f.path} {text.strip('@ ')} @@")
                 else:
-                    out.append({T.ADD: "+", T.REMOVE: "-"}.get(kind, " ") + " " + rest)
+                    out.append(text)
             continue
-        before = T.format_value(f.before, sensitive=f.sensitive)
-        after = T.format_value(f.after, sensitive=f.sensitive)
         if f.before is not None:
-            out += _prefixed("-", f"{f.path} = {before}")
+            out += _prefixed("-", f.path, T.format_value(f.before, sensitive=f.sensitive))
         if f.after is not None:
-            out += _prefixed("+", f"{f.path} = {after}")
+            out += _prefixed("+", f.path, T.format_value(f.after, sensitive=f.sensitive))
     if c.action is Action.UPDATE:
         hidden = T.unchanged_count(c)
         if hidden:
@@ -82,8 +81,10 @@ def _diff_body(c: ResourceChange) -> list[str]:
     return out
 
 
-def _prefixed(symbol: str, text: str) -> list[str]:
-    return [f"{symbol} {line}" for line in text.split("\n")]
+def _prefixed(symbol: str, path: str, value: str) -> list[str]:
+    if "\n" not in value:
+        return [f"{symbol} {path} = {value}"]
+    return [f"{symbol} {path} ="] + [f"{symbol}     {line}".rstrip() for line in value.split("\n")]
 
 
 def _escape(text: str) -> str:

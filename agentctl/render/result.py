@@ -44,15 +44,24 @@ def version_summary(result: ApplyResult) -> list[str]:
     return [f"{agent}: {'; '.join(items)}" for agent, items in sorted(lines.items())]
 
 
-def render_apply_result(result: ApplyResult, *, color: bool = False) -> str:
+def render_apply_result(result: ApplyResult, *, plan: Plan | None = None, color: bool = False,
+                        verb: str = "Apply") -> str:
+    """Terraform's closing line (``Apply complete! Resources: 1 added, 2 changed, 0
+    destroyed.``), the version/alias summary, or exactly what completed / failed / did not run."""
     out: list[str] = []
+    calls = sum(1 for r in result.completed if r.step.mutating)
     if result.ok:
-        n = len(result.completed)
-        out.append(_c(f"Apply complete! {n} step(s) run.", _GREEN + _BOLD, color)
-                   if n else _c("Apply complete! Nothing to do.", _GREEN + _BOLD, color))
+        if plan is not None:
+            n = plan.counts()
+            head = (f"{verb} complete! Resources: {n['add']} added, {n['change']} changed, "
+                    f"{n['destroy']} destroyed ({calls} API call(s)).")
+        else:
+            head = f"{verb} complete! {calls} API call(s)."
+        out.append(_c(head, _GREEN + _BOLD, color))
         out.extend(version_summary(result))
         return "\n".join(out) + "\n"
-    head = "Apply interrupted." if result.interrupted and not result.failures else "Apply failed."
+    head = (f"{verb} interrupted." if result.interrupted and not result.failures
+            else f"{verb} failed.")
     out.append(_c(head, _RED + _BOLD, color))
     for f in result.failures:
         out.append(_c(f"  failed:    {f.step.address}: {f.step.operation}", _RED, color))
@@ -63,7 +72,7 @@ def render_apply_result(result: ApplyResult, *, color: bool = False) -> str:
     for s in result.not_run:
         out.append(_c(f"  not run:   {s.address}: {s.operation}", _YELLOW, color))
     out.extend(version_summary(result))
-    out.append("Run `agentctl plan` to see what remains; `agentctl apply` converges from here.")
+    out.append("Run `agentctl plan` to see what remains; re-running converges from here.")
     return "\n".join(out) + "\n"
 
 

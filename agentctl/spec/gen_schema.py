@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from botocore.model import ListShape, MapShape, Shape, StructureShape
+from botocore.model import ListShape, MapShape, Shape
 
 from agentctl import servicemodel
 from agentctl.spec import rules_constants as rc
@@ -238,7 +238,9 @@ def agent_skeleton() -> dict[str, Any]:
             "actionGroups": _p("Action groups", "Tools the agent can call.", "array", items=action_group),
             "knowledgeBases": _p("Knowledge bases", "Knowledge bases the agent can search.", "array", items=kb),
             "collaboration": _obj("Collaboration", "Multi-agent collaboration; absent = DISABLED.", {
-                "mode": _p("Mode", "agentCollaboration.", "string", **{"x-bedrock": ca + "agentCollaboration"},
+                "mode": _p("Mode", "agentCollaboration: SUPERVISOR (plans with its collaborators) or "
+                       "SUPERVISOR_ROUTER (routes each request to one); omit `collaboration` to disable.",
+                       "string", **{"x-bedrock": ca + "agentCollaboration"},
                            **{"x-exclude-enum": ["DISABLED"]}),
                 "collaborators": _p("Collaborators", "Agents this supervisor delegates to.", "array",
                                     items=collaborator),
@@ -246,6 +248,12 @@ def agent_skeleton() -> dict[str, Any]:
             "aliases": _p("Aliases", "Aliases of this agent.", "array", items=alias),
         },
     }
+
+
+def _env_tolerant(pattern: str) -> str:
+    """An anchored pattern that also accepts a value containing ${env.NAME}: the environment
+    block is interpolated after this schema check and re-checked against it afterwards."""
+    return f"^(?:(?:{pattern.lstrip('^').rstrip('$')})|.*\\$\\{{env\\.[^}}]+\\}}.*)$"
 
 
 def project_skeleton() -> dict[str, Any]:
@@ -261,10 +269,12 @@ def project_skeleton() -> dict[str, Any]:
     }, required=["arn", "handler"])
     environment = _obj("Environment", "Where and how the project is deployed.", {
         "target": _p("Target", "local: the built-in emulator; aws: Amazon Bedrock.", "string", enum=list(rc.TARGETS)),
-        "region": _p("Region", "AWS region.", "string", pattern=rc.REGION_PATTERN),
-        "account": _p("Account", "12-digit AWS account id (quoted).", "string", pattern=rc.ACCOUNT_PATTERN),
+        "region": _p("Region", "AWS region.", "string", pattern=_env_tolerant(rc.REGION_PATTERN)),
+        "account": _p("Account", "12-digit AWS account id (quoted).", "string",
+                      pattern=_env_tolerant(rc.ACCOUNT_PATTERN)),
         "profile": _p("Profile", "AWS profile (aws target).", ["string", "null"], minLength=1),
-        "endpoint": _p("Endpoint", "Endpoint URL override.", ["string", "null"], pattern=r"^https?://"),
+        "endpoint": _p("Endpoint", "Endpoint URL override.", ["string", "null"],
+                       pattern=_env_tolerant(r"^https?://.*$")),
         "state": _p("State", "Emulator database path, relative to the project (local target).", "string", minLength=1),
         "variables": _p("Variables", "Values for ${var.NAME}.", "object",
                         propertyNames=_p("Variable name", "Variable name.", "string", pattern=rc.VARIABLE_NAME_PATTERN),

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
+from agentctl import servicemodel
 from agentctl.errors import Problem
 from agentctl.spec import rules_constants as rc
 from agentctl.spec.resolve import OpenApiDoc
@@ -31,6 +32,13 @@ _OP_ID = re.compile(rc.OPENAPI_OPERATION_ID_PATTERN)
 _TOOL = re.compile(rc.TOOL_NAME_PATTERN)
 _PATH_ITEM_KEYS = {"summary", "description", "servers", "parameters", "$ref"}
 _ALL_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def parameter_types() -> tuple[str, ...]:
+    """Parameter types Bedrock supports: the function-schema ParameterDetail.type enum of the
+    model; the API-schema docs list the same set (agents-api-schema.html)."""
+    shape = servicemodel.member_shape("CreateAgentActionGroup", "functionSchema.functions.parameters.type")
+    return tuple(servicemodel.shape_constraints(shape)["enum"])
 
 
 def operations(value: Any) -> Iterator[tuple[str, str, Any]]:
@@ -121,9 +129,9 @@ def validate(doc: OpenApiDoc, group_name: str, prefix: PathT) -> list[Problem]:
             if not isinstance(param, dict) or not isinstance(param.get("schema"), dict):
                 continue
             t = param["schema"].get("type")
-            if t is not None and t not in rc.OPENAPI_PARAMETER_TYPES:
+            if t is not None and t not in parameter_types():
                 add(opath + ("parameters", i, "schema", "type"), f"parameter type {t!r} is not supported",
-                    "openapi.parameter-type", hint=f"use one of: {', '.join(rc.OPENAPI_PARAMETER_TYPES)}")
+                    "openapi.parameter-type", hint=f"use one of: {', '.join(parameter_types())}")
     for path in _enums(value, ()):
         add(path, "`enum` is not supported by Bedrock action groups", "openapi.enum-unsupported",
             hint="list the allowed values in the description instead", severity="warning", key=True)

@@ -141,18 +141,16 @@ def load_project(start: Path, env: str | None = None, *, paths: list[Path] | Non
     # interpolate reported paths relative to the environment: re-root them
     problems = [dataclasses.replace(p, path=render_path(epath) + ("." + p.path if p.path else ""))
                 if p.code.startswith("interpolate.") else p for p in problems]
+    if not problems:
+        problems = schema.validate_environment(eraw, ppos, epath)
+    if any(p.severity == "error" for p in problems):
+        raise SpecInvalid(problems)
     environment = _environment(name, eraw, root, ppos, epath, problems)
     settings = Settings(int((data.get("settings") or {}).get("versionRetention", DEFAULT_VERSION_RETENTION)))
 
     all_files = _expand_globs(data["agents"], root, ppos, problems)
     if paths:
-        selected = []
-        for p in paths:
-            rp = (p if p.is_absolute() else Path.cwd() / p).resolve()
-            if not rp.is_file():
-                problems.append(Problem(Location(str(p)), "", "no such spec file", "project.no-such-file"))
-                continue
-            selected.append(rp)
+        selected = _spec_files(paths, problems)
         files = list(dict.fromkeys(all_files + selected))
     else:
         selected = all_files
@@ -200,13 +198,7 @@ def check_files(paths: list[Path], root: Path, *, strict: bool = False,
     root = root.resolve()
     ctx = IncludeContext(root=root, display_root=root)
     problems: list[Problem] = []
-    files = []
-    for p in paths:
-        rp = (p if p.is_absolute() else Path.cwd() / p).resolve()
-        if not rp.is_file():
-            problems.append(Problem(Location(str(p)), "", "no such spec file", "project.no-such-file"))
-        else:
-            files.append(rp)
+    files = _spec_files(paths, problems)
     variables = Variables(var={}, env=environ, source=f"a project's {PROJECT_FILE} (none found)")
     docs, per_file = _load_specs(files, ctx, variables, {}, PositionMap(), ())
     for f in files:
@@ -231,6 +223,26 @@ def finish(problems: list[Problem], strict: bool) -> list[Problem]:
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+def _spec_files(paths: list[Path], problems: list[Problem]) -> list[Path]:
+    """Files named on the command line; a directory stands for its *.yaml / *.yml files."""
+    out: list[Path] = []
+    for p in paths:
+        rp = (p if p.is_absolute() else Path.cwd() / p).resolve()
+        if rp.is_dir():
+            found = sorted(f for f in rp.iterdir() if f.suffix in (".yaml", ".yml") and f.is_file()
+                           and f.name != PROJECT_FILE)
+            if not found:
+                problems.append(Problem(Location(str(p)), "", "no *.yaml spec files in this directory",
+                                        "project.no-such-file"))
+            out.extend(f for f in found if f not in out)
+        elif rp.is_file():
+            if rp not in out:
+                out.append(rp)
+        else:
+            problems.append(Problem(Location(str(p)), "", "no such spec file", "project.no-such-file"))
+    return out
+
 
 def _select_env(explicit: str | None, environ: Mapping[str, str], data: Mapping[str, Any],
                 ppos: PositionMap) -> str:
@@ -322,19 +334,26 @@ def _load_specs(files: list[Path], ctx: IncludeContext, variables: Variables, ov
     return docs, per_file
 
 
+def _aliases_of(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    aliases = doc.get("aliases")
+    if not isinstance(aliases, list):
+        return []
+    return [a for a in aliases if isinstance(a, dict) and isinstance(a.get("name"), str)]
+
+
 def _check_specs(specs: list[AgentSpecDoc], all_docs: list[AgentSpecDoc], environment: Environment | None,
                  per_file: Mapping[Path, list[Problem]]) -> list[Problem]:
     out: list[Problem] = []
     seen: dict[str, AgentSpecDoc] = {}
     for d in all_docs:
         if d.name in seen and d in specs:
+            first = seen[d.name].positions.value(("name",))
             out.append(Problem(d.positions.value(("name",)), "name",
-                               f"agent {d.name!r} is also defined in {display(seen[d.name].source, IncludeContext(d.source.parent, seen[d.name].source.parent))}",
-                               "unique.agent", hint="agent names are unique per account and region"))
+                               f"agent {d.name!r} is also defined in {first.file}", "unique.agent",
+                               hint=f"agent names are unique per account and region (first at {first})"))
         seen.setdefault(d.name, d)
-    agents = {d.name: frozenset(a["name"] for a in (d.doc.get("aliases") or [])
-                                if isinstance(a, dict) and isinstance(a.get("name"), str))
-              for d in all_docs} if environment is not None else {}
+    agents = {d.name: frozenset(a["name"] for a in _aliases_of(d.doc)) for d in all_docs} \
+        if environment is not None else {}
     ctx = rules.Context(agents=agents)
     if environment is not None:
         world = environment.world

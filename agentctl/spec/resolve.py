@@ -22,7 +22,7 @@ include targets.
 from __future__ import annotations
 
 import copy
-import os
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,7 +122,6 @@ def _interpolate_string(text: str, loc: Location, path: PathT, variables: Variab
         table = variables.var if kind == "var" else variables.env
         if name not in table:
             if kind == "var":
-                import difflib
                 close = difflib.get_close_matches(name, list(table), n=1, cutoff=0.6)
                 hint = (f"did you mean ${{var.{close[0]}}}?" if close
                         else f"define {name} under `variables:` in {variables.source}")
@@ -162,18 +161,24 @@ def display(path: Path, ctx: IncludeContext) -> str:
 def include_target(spec_file: Path, rel: str, ctx: IncludeContext, loc: Location, path: PathT,
                    problems: list[Problem]) -> Path | None:
     """Resolve and check an include path; ``None`` (with a problem) when it cannot be used."""
-    target = (spec_file.parent / rel).resolve()
-    root = ctx.root.resolve()
+    try:
+        target = (spec_file.parent / rel).resolve()
+        root = ctx.root.resolve()
+        exists, is_file = target.exists(), target.is_file()
+    except (OSError, ValueError) as e:  # name too long, NUL byte, symlink loop, ...
+        problems.append(Problem(loc, render_path(path), f"include {rel[:80]!r} is not a usable path: "
+                                f"{getattr(e, 'strerror', None) or e}", "include.bad-path"))
+        return None
     if not target.is_relative_to(root):
         problems.append(Problem(loc, render_path(path), f"include {rel!r} resolves outside the project directory",
                                 "include.outside-project",
                                 hint=f"keep included files under {display(root, ctx) or '.'} (symlinks are resolved)"))
         return None
-    if not target.exists():
+    if not exists:
         problems.append(Problem(loc, render_path(path), f"included file {rel!r} does not exist",
                                 "include.missing", hint=f"looked for {display(target, ctx)}"))
         return None
-    if not target.is_file():
+    if not is_file:
         problems.append(Problem(loc, render_path(path), f"include {rel!r} is not a file", "include.not-file"))
         return None
     return target
@@ -195,7 +200,7 @@ def read_include(spec_file: Path, rel: str, ctx: IncludeContext, loc: Location, 
     return target, text
 
 
-@dataclass
+@dataclass(frozen=True)
 class OpenApiDoc:
     """A parsed OpenAPI document of one action group, with positions in its own file."""
 
@@ -256,7 +261,3 @@ def resolve_includes(doc: dict[str, Any], spec_file: Path, positions: PositionMa
             elif isinstance(spec.get("inline"), dict):
                 openapi[i] = OpenApiDoc(spec["inline"], sub_positions(positions, base + ("inline",)), "inline")
     return doc, openapi
-
-
-def process_environ() -> dict[str, str]:
-    return dict(os.environ)

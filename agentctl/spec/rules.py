@@ -108,8 +108,9 @@ def _botocore(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], out: _O
                 continue  # reported by _action_groups
             shown = v.value if not isinstance(v.value, (dict, list)) else None
             what = f"{shown!r}: " if isinstance(shown, (str, int, float)) and len(repr(shown)) < 80 else ""
-            out.add(path, f"{what}{v.constraint[0].lower()}{v.constraint[1:]} ({req.operation} {_member_name(v.member)})",
-                    f"bedrock.{v.kind}")
+            size = f" (it has {len(v.value)})" if v.kind == "length" and hasattr(v.value, "__len__") else ""
+            out.add(path, f"{what}{v.constraint[0].lower()}{v.constraint[1:]}{size} "
+                    f"({req.operation} {_member_name(v.member)})", f"bedrock.{v.kind}")
 
 
 def _member_name(member: str) -> str:
@@ -139,8 +140,8 @@ def _quotas(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], out: _Out
                         "bedrock.quota.parameters", hint="group related values into fewer parameters "
                         "(quota L-4B4330A0 is adjustable)")
     if apis > rc.MAX_APIS_PER_AGENT:
-        out.add(("actionGroups",), f"{apis} APIs (functions + OpenAPI operations); Bedrock allows "
-                f"{rc.MAX_APIS_PER_AGENT} per agent", "bedrock.quota.apis",
+        out.add(("actionGroups",), key=True, message=f"{apis} APIs (functions + OpenAPI operations); Bedrock allows "
+                f"{rc.MAX_APIS_PER_AGENT} per agent", code="bedrock.quota.apis",
                 hint="split the agent, or request an increase of quota L-6B2DA87E")
     if len(groups) > rc.MAX_ACTION_GROUPS:
         out.add(("actionGroups",), f"{len(groups)} action groups; Bedrock allows {rc.MAX_ACTION_GROUPS}",
@@ -270,14 +271,20 @@ def _action_groups(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], ct
                         "action-group.handler-unused",
                         hint="a Lambda's local handler is declared under the environment's world.lambdas", key=True)
             lam = executor.get("lambda")
+            known = {_unqualified(a) for a in ctx.world_lambdas or ()}
             if (ctx.target == "local" and ctx.world_lambdas is not None and isinstance(lam, str)
-                    and lam.split(":$LATEST")[0] not in ctx.world_lambdas and lam not in ctx.world_lambdas):
+                    and _unqualified(lam) not in known):
                 out.warn(p + ("executor", "lambda"), f"the local target has no handler for {lam}",
                          "world.unknown-lambda",
                          hint="add it under the environment's world.lambdas with `handler: module:function`")
         if i in openapi and isinstance(name, str):
             base = p + ("openapi", "file" if "file" in _dict(g.get("openapi")) else "inline")
             out.items.extend(openapi_rules.validate(openapi[i], name, base))
+
+
+def _unqualified(arn: str) -> str:
+    # arn:aws:lambda:<region>:<account>:function:<name>[:<version or alias>] -> without qualifier
+    return ":".join(arn.split(":")[:7])
 
 
 def _collaboration(doc: Mapping[str, Any], ctx: Context, out: _Out) -> None:
@@ -391,16 +398,15 @@ def _descriptions(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], out
         if "description" in kb and _thin(kb.get("description")):
             out.warn(("knowledgeBases", i, "description"), f"knowledge base {kb.get('id')!r} has a too short description",
                      "description.thin", hint="say what it contains and which questions it answers")
-    for a in range(len(tools)):
-        for b in range(a + 1, len(tools)):
+    for b in range(1, len(tools)):
+        # Each tool is reported once, against the first earlier tool it is too close to.
+        for a in range(b):
             ratio = difflib.SequenceMatcher(None, tools[a][2].lower(), tools[b][2].lower()).ratio()
             if ratio >= rc.NEAR_DUPLICATE_RATIO:
-                path = tools[b][0]
-                if len(path) > 4 and path[2] == "openapi":
-                    continue  # openapi positions live in another file; reported on the function side only
-                out.warn(path, f"{tools[b][1]} and {tools[a][1]} have near-identical descriptions "
+                out.warn(tools[b][0], f"{tools[b][1]} and {tools[a][1]} have near-identical descriptions "
                          f"({ratio:.0%} alike)", "description.near-duplicate",
                          hint="say how they differ, so the model can choose between them")
+                break
 
 
 _IDENT = re.compile(r"`([A-Za-z][A-Za-z0-9_-]*)`|\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+)\b")

@@ -28,8 +28,6 @@ RESERVED_ALIAS_NAMES = ("TSTALIASID", "AgentTestAlias")
 OPENAPI_METHODS = ("get", "post", "put", "patch", "delete")
 """HTTP methods Bedrock accepts in an action group's OpenAPI schema (agents-api-schema.html)."""
 OPENAPI_NO_BODY_METHODS = ("get", "delete")
-OPENAPI_PARAMETER_TYPES = ("string", "number", "integer", "boolean", "array")
-"""Parameter types Bedrock supports for API parameters (the same set as function parameters)."""
 OPENAPI_OPERATION_ID_PATTERN = r"[a-zA-Z0-9_-]+"
 TOOL_NAME_PATTERN = r"[a-zA-Z0-9_-]{1,64}"
 """Tool names are httpVerb__actionGroupName__apiName and must match ^[a-zA-Z0-9_-]{1,64}$ for

@@ -50,6 +50,17 @@ def validate(name: str, doc: Any, positions: PositionMap, *, prefix: PathT = ())
     return out
 
 
+def validate_environment(env: Any, positions: PositionMap, prefix: PathT) -> list[Problem]:
+    """Re-check one (interpolated) environment block of agentctl.yaml against its sub-schema.
+    ``positions`` are the project file's; ``prefix`` is ``("environments", name)``."""
+    sub = load_schema("project")["properties"]["environments"]["additionalProperties"]
+    validator = jsonschema.Draft202012Validator(sub)
+    out = []
+    for err in validator.iter_errors(env):
+        out.extend(_problems(err, positions, prefix))
+    return out
+
+
 def _problems(err: ValidationError, positions: PositionMap, prefix: PathT) -> Iterable[Problem]:
     path = prefix + tuple(err.absolute_path)
     v = err.validator
@@ -181,9 +192,9 @@ def _branch_type(e: ValidationError) -> str:
 
 def _raw_pattern(pattern: str) -> str:
     # Show the model's pattern, not the interpolation-tolerant wrapper gen_schema adds.
-    prefix, suffix = "^(?:(?:", ")|.*\\$\\{(?:var|env)\\.[^}]+\\}.*)$"
-    if pattern.startswith(prefix) and pattern.endswith(suffix):
-        return pattern[len(prefix):-len(suffix)]
+    prefix, marker = "^(?:(?:", ")|.*\\$\\{"
+    if pattern.startswith(prefix) and marker in pattern:
+        return pattern[len(prefix):pattern.rindex(marker)]
     return pattern
 
 

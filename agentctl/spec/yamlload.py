@@ -31,9 +31,10 @@ from agentctl.errors import Location, Problem
 MAX_FILE_BYTES = 1024 * 1024
 """1 MiB: far above any real spec, OpenAPI document or prompt; keeps a stray binary out."""
 
-MAX_NODES = 100_000
+MAX_NODES = 50_000
 """Upper bound on values built from one document, counting every alias expansion. A real spec
-has a few hundred; a billion-laughs document needs millions."""
+has a few hundred values and an OpenAPI document of 11 operations a few thousand; a
+billion-laughs document needs millions."""
 
 MAX_DEPTH = 64
 
@@ -182,8 +183,9 @@ def load_text(text: str, display: str, *, path: Path | None = None) -> Loaded:
     return Loaded(path or Path(display), value, builder.positions)
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader used only to compose nodes and construct scalars (type resolution)."""
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """SafeLoader used only to compose nodes and construct scalars (type resolution). The libyaml
+    parser when PyYAML has it (same nodes and marks, several times faster)."""
 
 
 def _mark_loc(display: str, mark: Any) -> Location:
@@ -220,6 +222,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.count = 0
         self.stack: list[int] = []
+        self.scalars: dict[int, Any] = {}
 
     def loc(self, node: Node) -> Location:
         return _mark_loc(self.display, node.start_mark)
@@ -227,8 +230,12 @@ class _Builder:
     def build(self, node: Node, path: PathT) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
+            # Point at the top-level key whose value blew the budget: the deep node where the
+            # count ran out is arbitrary, the key is where the alias bomb starts to matter.
+            top = path[:1]
+            where = self.positions.keys.get(top) or self.loc(node)
             raise _TooBig(Problem(
-                self.loc(node), render_path(path),
+                where, render_path(top),
                 f"the document expands to more than {MAX_NODES} values (alias expansion)",
                 "yaml.too-many-nodes",
                 hint="this looks like an alias bomb; write the values out, or use fewer aliases"))
@@ -252,6 +259,14 @@ class _Builder:
         raise AssertionError(f"unexpected node {node!r}")  # pragma: no cover
 
     def scalar(self, node: ScalarNode, path: PathT) -> Any:
+        # Scalars are immutable: an alias re-visiting one reuses the constructed value.
+        if id(node) in self.scalars:
+            return self.scalars[id(node)]
+        value = self._construct(node, path)
+        self.scalars[id(node)] = value
+        return value
+
+    def _construct(self, node: ScalarNode, path: PathT) -> Any:
         try:
             value = self.loader.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as e:

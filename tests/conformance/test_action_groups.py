@@ -184,3 +184,13 @@ def test_apis_per_agent_quota(bedrock, target):
     with expect_error("ServiceQuotaExceededException"):
         bedrock.create_agent_action_group(**function_group(target, agent["agentId"],
                                                            functionSchema=fns("c", 1)))
+
+
+def test_parent_signature_group_must_leave_description_empty(bedrock, target):
+    """§4.1 [BC]: with parentActionGroupSignature set, description, apiSchema and
+    actionGroupExecutor must be left empty."""
+    agent = create_ready_agent(bedrock, target)
+    with expect_error("ValidationException"):
+        bedrock.create_agent_action_group(
+            agentId=agent["agentId"], agentVersion="DRAFT", actionGroupName="UserInputAction",
+            parentActionGroupSignature="AMAZON.UserInput", description="not allowed here")

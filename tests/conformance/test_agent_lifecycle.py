@@ -241,3 +241,25 @@ def test_prepare_after_sub_resource_edit_serves_new_draft(bedrock, target):
     assert resp["ResponseMetadata"]["HTTPStatusCode"] == 200
     settle_agent(bedrock, target, agent["agentId"])
     assert prepare(bedrock, target, agent["agentId"])["agentStatus"] == "PREPARED"
+
+
+def test_prepare_without_role_or_model_fails_asynchronously(bedrock, target):
+    """§2.2/§11.3: an agent needs agentResourceRoleArn and foundationModel to be prepared; without
+    them PrepareAgent is accepted and the agent ends FAILED with a failure reason (text
+    UNCONFIRMED, so only its presence is asserted)."""
+    agent = create_ready_agent(bedrock, target, agentResourceRoleArn=None, foundationModel=None)
+    bedrock.prepare_agent(agentId=agent["agentId"])
+    got = wait_agent(bedrock, agent["agentId"], {"PREPARED", "FAILED"}, target.timeout)
+    assert got["agentStatus"] == "FAILED"
+    assert got.get("failureReasons")
+
+
+def test_prepare_supervisor_router_without_collaborators_is_refused(bedrock, target):
+    """§2.2: the SUPERVISOR_ROUTER variant: "This agent cannot be prepared. The
+    AgentCollaboration attribute is set to SUPERVISOR_ROUTER but no agent collaborators are
+    added."."""
+    agent = create_ready_agent(bedrock, target, agentCollaboration="SUPERVISOR_ROUTER")
+    with expect_error("ValidationException",
+                      r"AgentCollaboration attribute is set to SUPERVISOR_ROUTER but no agent "
+                      r"collaborators are added"):
+        bedrock.prepare_agent(agentId=agent["agentId"])

@@ -195,8 +195,21 @@ def test_alias_tags_live_on_the_alias_arn(bedrock, target):
 
 def test_tagging_an_unknown_agent_is_not_found(bedrock, target):
     """§8: Tag/ListTags on the ARN of an agent that does not exist: ResourceNotFoundException."""
-    arn = f"arn:aws:bedrock:{target.region}:123456789012:agent/ZZZZZZZZZ9"
+    real = create_ready_agent(bedrock, target)["agentArn"]  # this account's ARN prefix
+    arn = real.rsplit("/", 1)[0] + "/ZZZZZZZZZ9"
     with expect_error("ResourceNotFoundException"):
         bedrock.tag_resource(resourceArn=arn, tags={"a": "b"})
     with expect_error("ResourceNotFoundException"):
         bedrock.list_tags_for_resource(resourceArn=arn)
+
+
+def test_memory_summarization_prompt_state_follows_memory(bedrock, target):
+    """§6.1/§6.2: the default MEMORY_SUMMARIZATION prompt is ENABLED when memory is on and
+    DISABLED otherwise (whether the entry is listed at all is UNCONFIRMED, §9.1)."""
+    with_memory = _prompts(create_ready_agent(bedrock, target, memoryConfiguration={
+        "enabledMemoryTypes": ["SESSION_SUMMARY"], "storageDays": 30}))
+    without = _prompts(create_ready_agent(bedrock, target))
+    assert ("MEMORY_SUMMARIZATION" in with_memory) == ("MEMORY_SUMMARIZATION" in without)
+    if "MEMORY_SUMMARIZATION" in without:
+        assert with_memory["MEMORY_SUMMARIZATION"]["promptState"] == "ENABLED"
+        assert without["MEMORY_SUMMARIZATION"]["promptState"] == "DISABLED"

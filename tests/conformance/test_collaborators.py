@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from .helpers import (
@@ -88,3 +90,43 @@ def test_collaborator_alias_arn_pattern_is_checked(bedrock, target):
     sup = create_ready_agent(bedrock, target, agentCollaboration="SUPERVISOR")
     with expect_error("ValidationException", r"agentDescriptor.aliasArn"):
         _associate(bedrock, sup["agentId"], "arn:aws:bedrock:us-east-1:123456789012:agent/ABCDEFGHIJ")
+
+
+def test_supervisor_version_snapshot_includes_collaborators(bedrock, target):
+    """§3.2/§11.6: a version snapshots the DRAFT's collaborators; they are read with
+    agentVersion="N", carry it, and outlive a later DRAFT disassociation."""
+    arn = _collaborator_alias_arn(bedrock, target)
+    sup = create_ready_agent(bedrock, target, agentCollaboration="SUPERVISOR")
+    collab = _associate(bedrock, sup["agentId"], arn)
+    prepare(bedrock, target, sup["agentId"])
+    create_alias(bedrock, target, sup["agentId"])
+    bedrock.disassociate_agent_collaborator(agentId=sup["agentId"], agentVersion="DRAFT",
+                                            collaboratorId=collab["collaboratorId"])
+    listed = bedrock.list_agent_collaborators(agentId=sup["agentId"], agentVersion="1")
+    assert [c["collaboratorId"] for c in listed["agentCollaboratorSummaries"]] == [collab["collaboratorId"]]
+    got = bedrock.get_agent_collaborator(agentId=sup["agentId"], agentVersion="1",
+                                         collaboratorId=collab["collaboratorId"])["agentCollaborator"]
+    assert got["agentVersion"] == "1"
+    assert got["agentDescriptor"] == {"aliasArn": arn}
+    assert bedrock.list_agent_collaborators(agentId=sup["agentId"],
+                                            agentVersion="DRAFT")["agentCollaboratorSummaries"] == []
+
+
+def test_collaborator_edits_are_draft_only(bedrock, target):
+    """§1.1: AssociateAgentCollaborator accepts only agentVersion DRAFT (pattern, server-side)."""
+    arn = _collaborator_alias_arn(bedrock, target)
+    sup = create_ready_agent(bedrock, target, agentCollaboration="SUPERVISOR")
+    with expect_error("ValidationException", r"regular expression pattern: DRAFT"):
+        _associate(bedrock, sup["agentId"], arn, agentVersion="00001")
+
+
+def test_associate_collaborator_client_token_is_idempotent(bedrock, target):
+    """§1: AssociateAgentCollaborator with the same clientToken returns the original collaborator."""
+    arn = _collaborator_alias_arn(bedrock, target)
+    sup = create_ready_agent(bedrock, target, agentCollaboration="SUPERVISOR")
+    token = uuid.uuid4().hex + "-collab"
+    first = _associate(bedrock, sup["agentId"], arn, clientToken=token)
+    again = _associate(bedrock, sup["agentId"], arn, clientToken=token)
+    assert again["collaboratorId"] == first["collaboratorId"]
+    listed = bedrock.list_agent_collaborators(agentId=sup["agentId"], agentVersion="DRAFT")
+    assert len(listed["agentCollaboratorSummaries"]) == 1

@@ -90,7 +90,9 @@ def test_instruction_longer_than_model_max_is_accepted_up_to_quota(bedrock, targ
 
 def test_instruction_over_quota_is_refused_with_quota_text(bedrock, target):
     """§6.3: above 20,000 characters: "Validation failed for quota max-instruction-size. ..."."""
-    with expect_error("ValidationException", r"Validation failed for quota max-instruction-size"):
+    with expect_error("ValidationException",
+                      r"^Validation failed for quota max-instruction-size\. The maximum number of "
+                      r"resources is 20000, but account \d{12} requested 20001 resources\."):
         create_agent(bedrock, target, instruction="x" * 20001)
 
 
@@ -202,3 +204,118 @@ def test_sdk_fills_client_token_so_two_plain_creates_make_two_agents(bedrock, ta
     b = create_agent(bedrock, target)
     assert a["agentId"] != b["agentId"]
 
+
+
+def test_memory_types_hold_exactly_one_item(bedrock, target):
+    """§6.1/[BC-validate]: enabledMemoryTypes is exactly 1 item; the service enforces the max."""
+    with expect_error("ValidationException",
+                      r"at 'memoryConfiguration.enabledMemoryTypes' failed to satisfy constraint: "
+                      r"Member must have length less than or equal to 1"):
+        create_agent(bedrock, target, memoryConfiguration={
+            "enabledMemoryTypes": ["SESSION_SUMMARY", "SESSION_SUMMARY"]})
+
+
+def test_stop_sequences_hold_at_most_four(bedrock, target):
+    """§6.2/[BC-validate]: inferenceConfiguration.stopSequences is at most 4 items."""
+    with expect_error("ValidationException", r"Member must have length less than or equal to 4"):
+        create_agent(bedrock, target, promptOverrideConfiguration={"promptConfigurations": [{
+            "promptType": "ORCHESTRATION", "promptCreationMode": "OVERRIDDEN",
+            "basePromptTemplate": "$question$", "promptState": "ENABLED", "parserMode": "DEFAULT",
+            "inferenceConfiguration": {"temperature": 0.0, "topP": 1.0, "topK": 1, "maximumLength": 10,
+                                       "stopSequences": ["a", "b", "c", "d", "e"]}}]})
+
+
+def test_override_lambda_needs_an_overridden_parser(bedrock, target):
+    """§6.2 [BC]: with overrideLambda, at least one promptConfiguration must have parserMode
+    OVERRIDDEN; otherwise the request is invalid."""
+    with expect_error("ValidationException"):
+        create_agent(bedrock, target, promptOverrideConfiguration={
+            "overrideLambda": f"arn:aws:lambda:{target.region}:123456789012:function:parser",
+            "promptConfigurations": [{
+                "promptType": "ORCHESTRATION", "promptCreationMode": "OVERRIDDEN",
+                "basePromptTemplate": "$question$", "promptState": "ENABLED", "parserMode": "DEFAULT",
+                "inferenceConfiguration": {"temperature": 0.0, "topP": 1.0, "topK": 1,
+                                           "maximumLength": 10, "stopSequences": []}}]})
+
+
+def test_empty_guardrail_configuration_is_rejected(bedrock, target):
+    """§6.3: an empty guardrailConfiguration object was reported to be rejected by the service
+    (omit the block instead)."""
+    with expect_error("ValidationException"):
+        create_agent(bedrock, target, guardrailConfiguration={})
+
+
+def test_overridden_parser_needs_an_override_lambda(bedrock, target):
+    """§6.2 [BC]: parserMode OVERRIDDEN needs promptOverrideConfiguration.overrideLambda."""
+    with expect_error("ValidationException"):
+        create_agent(bedrock, target, promptOverrideConfiguration={"promptConfigurations": [{
+            "promptType": "ORCHESTRATION", "promptCreationMode": "OVERRIDDEN",
+            "basePromptTemplate": "$question$", "promptState": "ENABLED", "parserMode": "OVERRIDDEN",
+            "inferenceConfiguration": {"temperature": 0.0, "topP": 1.0, "topK": 1,
+                                       "maximumLength": 10, "stopSequences": []}}]})
+
+
+def test_agents_per_account_quota(bedrock, target):
+    """§7: at most 200 agents per account and Region; the next CreateAgent is a
+    ServiceQuotaExceededException (agents that already exist count too)."""
+    existing = sum(len(p["agentSummaries"]) for p in bedrock.get_paginator("list_agents").paginate())
+    with expect_error("ServiceQuotaExceededException", status=402):
+        for _ in range(201 - existing):
+            target.track(bedrock.create_agent(agentName=target.name())["agent"]["agentId"])
+    total = sum(len(p["agentSummaries"]) for p in bedrock.get_paginator("list_agents").paginate())
+    assert total == 200
+
+
+def test_max_results_above_model_max_is_rejected(bedrock, target):
+    """[BC-validate]/§1: maxResults is 1..1000; boto3 checks only the minimum."""
+    with expect_error("ValidationException",
+                      r"at 'maxResults' failed to satisfy constraint: Member must have value less "
+                      r"than or equal to 1000"):
+        bedrock.list_agents(maxResults=1001)
+
+
+UNKNOWN = "ZZZZZZZZZ9"
+
+
+@pytest.mark.parametrize("call", [
+    "create_action_group", "update_action_group", "delete_action_group", "update_kb",
+    "disassociate_kb", "create_alias", "get_alias", "update_alias", "delete_alias",
+    "get_collaborator", "delete_version",
+])
+def test_operations_on_unknown_resources_are_not_found(bedrock, target, call):
+    """§8: an unknown agent / action group / association / alias / collaborator / version is a
+    ResourceNotFoundException (404), whatever the operation."""
+    agent_id = create_ready_agent(bedrock, target)["agentId"]
+    d = {"agentId": agent_id, "agentVersion": "DRAFT"}
+    calls = {
+        "create_action_group": lambda: bedrock.create_agent_action_group(
+            **function_group(target, UNKNOWN)),
+        "update_action_group": lambda: bedrock.update_agent_action_group(
+            **d, actionGroupId=UNKNOWN, actionGroupName="g", functionSchema={"functions": [{"name": "f"}]},
+            actionGroupExecutor={"customControl": "RETURN_CONTROL"}),
+        "delete_action_group": lambda: bedrock.delete_agent_action_group(
+            **d, actionGroupId=UNKNOWN, skipResourceInUseCheck=True),
+        "update_kb": lambda: bedrock.update_agent_knowledge_base(**d, knowledgeBaseId=UNKNOWN,
+                                                                 description="x"),
+        "disassociate_kb": lambda: bedrock.disassociate_agent_knowledge_base(**d, knowledgeBaseId=UNKNOWN),
+        "create_alias": lambda: bedrock.create_agent_alias(agentId=UNKNOWN, agentAliasName="a"),
+        "get_alias": lambda: bedrock.get_agent_alias(agentId=agent_id, agentAliasId=UNKNOWN),
+        "update_alias": lambda: bedrock.update_agent_alias(agentId=agent_id, agentAliasId=UNKNOWN,
+                                                           agentAliasName="a"),
+        "delete_alias": lambda: bedrock.delete_agent_alias(agentId=agent_id, agentAliasId=UNKNOWN),
+        "get_collaborator": lambda: bedrock.get_agent_collaborator(**d, collaboratorId=UNKNOWN),
+        "delete_version": lambda: bedrock.delete_agent_version(agentId=agent_id, agentVersion="42"),
+    }
+    with expect_error("ResourceNotFoundException", status=404):
+        calls[call]()
+
+
+def test_update_agent_bumps_updated_at_and_keeps_created_at(bedrock, target):
+    """§9.1: createdAt never changes; updatedAt moves forward on UpdateAgent."""
+    agent = create_ready_agent(bedrock, target)
+    bedrock.update_agent(agentId=agent["agentId"], agentName=agent["agentName"],
+                         foundationModel=target.model, agentResourceRoleArn=target.role_arn,
+                         instruction=agent["instruction"], description="bump")
+    got = settle_agent(bedrock, target, agent["agentId"])
+    assert got["createdAt"] == agent["createdAt"]
+    assert got["updatedAt"] > agent["updatedAt"]

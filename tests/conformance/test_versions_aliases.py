@@ -312,3 +312,87 @@ def test_aliases_per_agent_quota(bedrock, target):
                                        routingConfiguration=[{"agentVersion": "1"}])
             created += 1
     assert created in (9, 10)
+
+
+def test_prepare_update_and_draft_edits_mint_no_version(bedrock, target):
+    """§3.1: there is no CreateAgentVersion; PrepareAgent, UpdateAgent and sub-resource edits
+    never create a numbered version (only alias create/update without routing does)."""
+    agent = prepared_agent(bedrock, target)
+    bedrock.create_agent_action_group(**function_group(target, agent["agentId"]))
+    settle_agent(bedrock, target, agent["agentId"])
+    _update_agent(bedrock, target, agent, description="changed")
+    prepare(bedrock, target, agent["agentId"])
+    assert numbered_versions(bedrock, agent["agentId"]) == []
+    assert not hasattr(bedrock, "create_agent_version")
+
+
+def test_unknown_numbered_version_is_not_found(bedrock, target):
+    """§3.2/§8: GetAgentVersion and sub-resource reads of a version that does not exist are
+    ResourceNotFoundException."""
+    agent = prepared_agent(bedrock, target)
+    with expect_error("ResourceNotFoundException", status=404):
+        bedrock.get_agent_version(agentId=agent["agentId"], agentVersion="9")
+    with expect_error("ResourceNotFoundException"):
+        bedrock.list_agent_action_groups(agentId=agent["agentId"], agentVersion="9")
+
+
+def test_new_alias_accepts_invocations_and_lists_its_routing(bedrock, target):
+    """§3.4: aliasInvocationState defaults to ACCEPT_INVOCATIONS; ListAgentAliases summaries
+    carry the alias's routingConfiguration next to the built-in test alias."""
+    agent = prepared_agent(bedrock, target)
+    alias = create_alias(bedrock, target, agent["agentId"])
+    assert alias["aliasInvocationState"] == "ACCEPT_INVOCATIONS"
+    summaries = {s["agentAliasId"]: s for s in
+                 bedrock.list_agent_aliases(agentId=agent["agentId"])["agentAliasSummaries"]}
+    assert set(summaries) == {"TSTALIASID", alias["agentAliasId"]}
+    assert routed_version(summaries[alias["agentAliasId"]]) == "1"
+    assert summaries[alias["agentAliasId"]]["agentAliasStatus"] == "PREPARED"
+
+
+def test_update_alias_goes_updating_then_prepared(bedrock, target):
+    """§3.4: UpdateAgentAlias answers 202 with the alias UPDATING; it settles at PREPARED."""
+    agent = prepared_agent(bedrock, target)
+    alias = create_alias(bedrock, target, agent["agentId"])
+    resp = bedrock.update_agent_alias(agentId=agent["agentId"], agentAliasId=alias["agentAliasId"],
+                                      agentAliasName=alias["agentAliasName"],
+                                      routingConfiguration=[{"agentVersion": "1"}])
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert resp["agentAlias"]["agentAliasStatus"] == "UPDATING"
+    got = wait_alias(bedrock, agent["agentId"], alias["agentAliasId"], {"PREPARED", "FAILED"}, target.timeout)
+    assert got["agentAliasStatus"] == "PREPARED"
+
+
+def test_update_alias_cutting_a_version_needs_a_prepared_draft(bedrock, target):
+    """§2.3/§3.1: UpdateAgentAlias without routing cuts a version, so it is refused while DRAFT is
+    NOT_PREPARED (after an UpdateAgent); pinning to an existing version is still allowed."""
+    agent = prepared_agent(bedrock, target)
+    alias = create_alias(bedrock, target, agent["agentId"])
+    _update_agent(bedrock, target, agent, description="unprepared change")
+    if get_agent(bedrock, agent["agentId"])["agentStatus"] != "NOT_PREPARED":
+        pytest.skip("this target settles UpdateAgent at PREPARED (§12.2)")
+    with expect_error("ValidationException",
+                      r"operation can't be performed on AgentAlias when Agent is in Not Prepared state"):
+        bedrock.update_agent_alias(agentId=agent["agentId"], agentAliasId=alias["agentAliasId"],
+                                   agentAliasName=alias["agentAliasName"])
+    got = update_alias(bedrock, target, agent["agentId"], alias["agentAliasId"],
+                       agentAliasName=alias["agentAliasName"], routingConfiguration=[{"agentVersion": "1"}])
+    assert routed_version(got) == "1"
+
+
+def test_list_agent_versions_pages_with_next_token(bedrock, target):
+    """§1: ListAgentVersions pages like every List* op (maxResults, nextToken)."""
+    agent = prepared_agent(bedrock, target)
+    for _ in range(3):
+        create_alias(bedrock, target, agent["agentId"])
+    versions, token, pages = [], None, 0
+    while True:
+        page = bedrock.list_agent_versions(agentId=agent["agentId"], maxResults=1,
+                                           **({"nextToken": token} if token else {}))
+        pages += 1
+        assert len(page["agentVersionSummaries"]) == 1
+        versions += [s["agentVersion"] for s in page["agentVersionSummaries"]]
+        token = page.get("nextToken")
+        if not token:
+            break
+    assert pages == 4
+    assert sorted(versions) == ["1", "2", "3", "DRAFT"]

@@ -159,3 +159,28 @@ def test_wait_spec_parse_rejects_garbage():
         aws.WaitSpec.parse("agent")
     assert aws.WaitSpec.parse("agent:NOT_PREPARED|PREPARED").statuses == {"NOT_PREPARED",
                                                                           "PREPARED"}
+
+
+def test_state_refusal_error_gets_a_state_specific_hint(stub, clients):
+    stub.error("create_agent_alias", "ValidationException",
+               "Create operation can't be performed on AgentAlias when Agent is in Not Prepared "
+               "state.", {"agentId": AGENT_ID, "agentAliasName": "PROD"})
+    with pytest.raises(AwsError) as ei:
+        aws.call(clients, "CreateAgentAlias", {"agentId": AGENT_ID, "agentAliasName": "PROD"})
+    assert "the agent was Not Prepared" in ei.value.hint
+
+
+def test_state_refusal_reported_as_conflict_is_retried_too(stub, clients):
+    # §12.3: the exception class of some refusals is unconfirmed; the emulator can switch it.
+    stub.error("update_agent_action_group", "ConflictException",
+               "Update operation can't be performed on Agent when it is in Preparing state.",
+               status=409)
+    stub.get_agent("PREPARED")
+    stub.ok("update_agent_action_group", None, {"agentActionGroup": {
+        "agentId": AGENT_ID, "agentVersion": "DRAFT", "actionGroupId": "AG00000001",
+        "actionGroupName": "X", "createdAt": agent_obj()["createdAt"],
+        "updatedAt": agent_obj()["createdAt"], "actionGroupState": "DISABLED"}})
+    params = {"agentId": AGENT_ID, "agentVersion": "DRAFT", "actionGroupId": "AG00000001",
+              "actionGroupName": "X", "actionGroupState": "DISABLED"}
+    assert aws.call(clients, "UpdateAgentActionGroup", params)["agentActionGroup"][
+        "actionGroupState"] == "DISABLED"

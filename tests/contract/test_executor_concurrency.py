@@ -164,3 +164,48 @@ def test_version_cut_detection():
     assert not apply.is_version_cut(Step("UpdateAgentAlias", {
         "routingConfiguration": [{"agentVersion": "3"}]}, "agent.a", ""))
     assert not apply.is_version_cut(Step("PrepareAgent", {}, "agent.a", ""))
+
+
+def test_serial_mode_runs_one_agent_after_another_in_plan_order():
+    fake = FakeBedrock()
+    plan = plan_of(
+        Step("PrepareAgent", {"agentId": "AGENTAAAAA"}, "agent.a", "x"),
+        Step("PrepareAgent", {"agentId": "AGENTBBBBB"}, "agent.b", "y"),
+        Step("PrepareAgent", {"agentId": "AGENTAAAAA"}, "agent.a", "z"),
+    )
+    result = apply.execute(plan, clients_for(fake), serial=True)
+    assert result.ok
+    assert [p["agentId"] for _, p in fake.calls] == ["AGENTAAAAA", "AGENTAAAAA", "AGENTBBBBB"]
+
+
+def test_serial_mode_stops_starting_agents_after_a_crash():
+    fake = FakeBedrock()
+    plan = plan_of(Step("PrepareAgent", {"agentId": "AGENTAAAAA"}, "agent.a", "x"),
+                   Step("PrepareAgent", {"agentId": "AGENTBBBBB"}, "agent.b", "y"))
+
+    def boom(step, response):
+        raise Crash()
+
+    with pytest.raises(Crash):
+        apply.execute(plan, clients_for(fake), serial=True, after_step=boom)
+    assert [p["agentId"] for _, p in fake.calls] == ["AGENTAAAAA"]
+
+
+def test_stop_request_leaves_the_rest_not_run_and_marks_the_result_interrupted():
+    fake = FakeBedrock()
+    stop = threading.Event()
+    plan = plan_of(Step("PrepareAgent", {"agentId": "AGENTAAAAA"}, "agent.a", "x"),
+                   Step("PrepareAgent", {"agentId": "AGENTAAAAA"}, "agent.a", "y"))
+    result = apply.execute(plan, clients_for(fake), stop=stop,
+                           after_step=lambda step, response: stop.set())
+    assert result.interrupted and not result.ok
+    assert [s.description for s in result.not_run] == ["y"]
+    assert len(fake.calls) == 1
+
+
+def test_serial_mode_still_runs_producers_before_consumers():
+    fake = FakeBedrock()
+    result = apply.execute(supervisor_plan(), clients_for(fake), serial=True)
+    assert result.ok
+    names = [p.get("agentName") for m, p in fake.calls if m == "create_agent"]
+    assert names == ["billing", "supervisor"]

@@ -8,7 +8,12 @@ actionGroupState, knowledgeBaseState), DEFAULT-mode prompt entries echoed for ev
 and default templates filled into state-only overrides (§9.1), ``parentActionSignature`` renamed
 (§4.3), OpenAPI payloads returned as text. ``live_state()`` then goes through
 ``agentctl.normalize`` exactly like ``agentctl.live`` does, so "plan after apply is empty" is
-tested against those quirks. Not an emulator: no statuses, no timing, no validation.
+tested against those quirks. Not an emulator: no statuses, no timing, no validation, except
+the multi-agent ordering rules, in their strictest reading (a broken rule fails the test with an
+``AssertionError``): PrepareAgent of a SUPERVISOR / SUPERVISOR_ROUTER agent without
+collaborators fails (bedrock-semantics §2.2); collaborators are associated only with a supervisor
+and must all be disassociated before collaboration is disabled (AWS's multi-agent and
+disable-collaboration pages; the service's enforcement of the latter two is UNCONFIRMED).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any, Mapping
 
 from agentctl.model import AliasConfig, LiveAgent, LiveAlias, LiveState, LiveVersion, digest
 from agentctl.normalize import config_from_live, content_from_version
-from agentctl.plan.model import Plan, Step
+from agentctl.plan.model import Plan
 
 PROMPT_TYPES = ("PRE_PROCESSING", "ORCHESTRATION", "KNOWLEDGE_BASE_RESPONSE_GENERATION",
                 "POST_PROCESSING", "MEMORY_SUMMARIZATION")
@@ -31,6 +36,8 @@ class FakeBedrock:
         self.agents: dict[str, dict[str, Any]] = {}
         self.ids = (f"ID{n:08d}" for n in itertools.count(1))
         self.calls: list[str] = []
+        self.prepared: list[tuple[str, Any, int]] = []
+        """(agentId, agentCollaboration, number of collaborators) at each PrepareAgent."""
 
     # ---------------------------------------------------------------------------- apply
     def apply(self, plan: Plan) -> dict[str, dict[str, Any]]:
@@ -61,10 +68,18 @@ class FakeBedrock:
 
     def _UpdateAgent(self, p: dict[str, Any]) -> dict[str, Any]:
         agent_id = p.pop("agentId")
-        self.agents[agent_id]["agent"] = p  # full replacement
+        a = self.agents[agent_id]
+        assert _supervises(p) or not a["collabs"], \
+            "collaboration disabled while collaborators are still associated"
+        a["agent"] = p  # full replacement
         return {"agent": self._agent_shape(agent_id)}
 
     def _PrepareAgent(self, p: dict[str, Any]) -> dict[str, Any]:
+        a = self.agents[p["agentId"]]
+        assert not (_supervises(a["agent"]) and not a["collabs"]), (
+            "ValidationException: This agent cannot be prepared. The AgentCollaboration attribute "
+            "is set to SUPERVISOR but no agent collaborators are added.")
+        self.prepared.append((p["agentId"], a["agent"].get("agentCollaboration"), len(a["collabs"])))
         return {"agentId": p["agentId"], "agentStatus": "PREPARING", "agentVersion": "DRAFT"}
 
     def _GetAgent(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -134,6 +149,7 @@ class FakeBedrock:
     def _AssociateAgentCollaborator(self, p: dict[str, Any]) -> dict[str, Any]:
         a = self.agents[p.pop("agentId")]
         p.pop("agentVersion")
+        assert _supervises(a["agent"]), "collaborator associated with an agent that is not a supervisor"
         cid = p.pop("collaboratorId", None) or next(self.ids)
         a["collabs"] = {n: c for n, c in a["collabs"].items() if c["collaboratorId"] != cid}
         a["collabs"][p["collaboratorName"]] = {"collaboratorId": cid, **p}
@@ -268,6 +284,10 @@ class FakeBedrock:
                 fingerprint=digest([agent, groups, kbs, collabs, sorted(a["versions"])]),
                 collaborator_ids={n: c["collaboratorId"] for n, c in a["collabs"].items()})
         return LiveState(target=TARGET, agents=agents)
+
+
+def _supervises(agent: Mapping[str, Any]) -> bool:
+    return agent.get("agentCollaboration") in ("SUPERVISOR", "SUPERVISOR_ROUTER")
 
 
 def _agent_arn(agent_id: str) -> str:

@@ -122,15 +122,17 @@ def test_one_version_per_apply_and_only_on_content_change():
     assert routes == {"STAGING": "2", "PROD": "1"}
 
 
-def test_version_retention_converges():
+@pytest.mark.parametrize("retention, kept", [(1, ["1", "5"]), (2, ["1", "4", "5"]),
+                                              (10, ["1", "2", "3", "4", "5"])])
+def test_version_retention_converges(retention, kept):
     fake = FakeBedrock()
-    base = B.config(aliases={"STAGING": B.alias("STAGING", TRACK_LATEST)})
+    base = B.config()  # STAGING tracks latest, PROD stays pinned on version 1
     for n in range(5):
         desired = dataclasses.replace(base, agent={**base.agent, "instruction": B.INSTRUCTION + f" v{n}"})
-        plan, again = apply_and_replan(fake, {"support-bot": desired}, version_retention=2)
+        plan, again = apply_and_replan(fake, {"support-bot": desired}, version_retention=retention)
         assert_empty(again)
     (agent,) = fake.agents.values()
-    assert sorted(agent["versions"], key=int) == ["4", "5"]
+    assert sorted(agent["versions"], key=int) == kept
 
 
 def test_collaborator_ref_to_agent_created_in_same_apply():

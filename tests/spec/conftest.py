@@ -50,7 +50,7 @@ actionGroups:
       - name: get_order
         description: Look up one order by its ID and return its status.
         parameters:
-          order_id: { type: string, description: The order ID, e.g. A-482., required: true }
+          order_id: { type: string, description: "The order ID, e.g. A-482.", required: true }
 """
 
 

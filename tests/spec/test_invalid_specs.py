@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-
 import pytest
 
 from agentctl.errors import SpecInvalid
@@ -58,7 +56,7 @@ def api_group(openapi_file: str = "api.yaml") -> str:
     )
 
 
-def op(method: str = "get", op_id: str = "getOrder", extra: str = "", path: str = "/orders/{id}") -> str:
+def op(method: str = "get", op_id: str = "getOrder", extra: str = "", path: str = "/orders") -> str:
     # path on line 4, method line 5, description 6, operationId 7, then extra, then responses
     return (
         f"  {path}:\n"
@@ -75,8 +73,8 @@ CASES = [
     Case("duplicate-key", {BOT: BASE + "name: bot2\n"}, BOT, 5, 1, "yaml.duplicate-key"),
     Case("tab-indent", {BOT: BASE + "tags:\n\tteam: x\n"}, BOT, 6, 1, "yaml.syntax"),
     Case("unclosed-flow", {BOT: BASE + "tags: {team: x\n"}, BOT, 6, 1, "yaml.syntax"),
-    Case("alias-bomb", {BOT: BOMB}, BOT, 11, 17, "yaml.too-many-nodes"),
-    Case("recursive-alias", {BOT: BASE + "tags: &t [*t]\n"}, BOT, 5, 11, "yaml.recursive-alias"),
+    Case("alias-bomb", {BOT: BOMB}, BOT, 9, 1, "yaml.too-many-nodes"),
+    Case("recursive-alias", {BOT: BASE + "tags: &t [*t]\n"}, BOT, 5, 7, "yaml.recursive-alias"),
     Case("not-utf8", {BOT: BASE.encode() + b"description: caf\xe9\n"}, BOT, 5, 17, "file.encoding"),
     Case("too-large", {BOT: BASE + "description: x\n" + "#" * (1024 * 1024) + "\n"}, BOT, 0, 0, "file.too-large"),
     Case("two-documents", {BOT: BASE + "---\nname: other\n"}, BOT, 5, 1, "yaml.multiple-documents"),
@@ -132,13 +130,16 @@ CASES = [
     Case("included-instruction-too-short", {BOT: BASE.replace(
         "instruction: You are a careful assistant that answers questions about customer orders.",
         "instruction: { file: ../prompts/i.md }"), "prompts/i.md": "Be nice."}, BOT, 3, 14, "bedrock.length"),
+    Case("included-template-too-long", bot(
+        "prompts:\n  overrides:\n    ORCHESTRATION:\n      template: { file: ../prompts/t.txt }\n"),
+         BOT, 8, 17, "bedrock.length", extra={"prompts/t.txt": "x" * 100_001}),
     Case("too-many-apis", bot(
         "actionGroups:\n  - name: Tools\n    description: Many tools in one group for testing.\n"
         "    executor: { lambda: \"${var.lam}\" }\n    functions:\n"
         + "".join(f"      - {{ name: f{i}, description: Function number {i} of many in this group. }}\n"
                   for i in range(12))), BOT, 5, 1, "bedrock.quota.apis"),
     Case("too-many-parameters", bot(GROUP.replace(
-        "          order_id: { type: string, description: The order ID, e.g. A-482., required: true }\n",
+        "          order_id: { type: string, description: \"The order ID, e.g. A-482.\", required: true }\n",
         "".join(f"          p{i}: {{ type: string, description: Parameter number {i} of many. }}\n"
                 for i in range(6)))), BOT, 13, 11, "bedrock.quota.parameters"),
     Case("too-many-kbs", bot("knowledgeBases:\n"
@@ -183,17 +184,17 @@ CASES = [
         BOT: BASE + "collaboration:\n  mode: SUPERVISOR\n  collaborators:\n"
                     "    - { name: billing, agent: biling-agent, alias: PROD, instruction: Billing questions. }\n",
         "agents/billing.yaml": BASE.replace("name: bot", "name: billing-agent") + "aliases: [{ name: PROD }]\n",
-    }, BOT, 8, 34, "collaborator.unknown-agent"),
+    }, BOT, 8, 31, "collaborator.unknown-agent"),
     Case("collaborator-unknown-alias", {
         BOT: BASE + "collaboration:\n  mode: SUPERVISOR\n  collaborators:\n"
                     "    - { name: billing, agent: billing-agent, alias: PRDO, instruction: Billing questions. }\n",
         "agents/billing.yaml": BASE.replace("name: bot", "name: billing-agent") + "aliases: [{ name: PROD }]\n",
-    }, BOT, 8, 56, "collaborator.unknown-alias"),
+    }, BOT, 8, 53, "collaborator.unknown-alias"),
     Case("supervisor-without-collaborators", bot("collaboration: { mode: SUPERVISOR }\n"), BOT, 5, 24,
          "collaboration.no-collaborators"),
     Case("collaborator-self", bot("collaboration:\n  mode: SUPERVISOR\n  collaborators:\n"
                                   "    - { name: me, agent: bot, alias: PROD, instruction: Myself. }\n"),
-         BOT, 8, 29, "collaborator.self"),
+         BOT, 8, 26, "collaborator.self"),
     Case("collaborator-both-refs", bot(
         "collaboration:\n  mode: SUPERVISOR\n  collaborators:\n"
         "    - name: x\n      agent: other\n      alias: PROD\n"
@@ -209,8 +210,8 @@ CASES = [
                                      "api.yaml": OPENAPI_OK_HEAD + op().replace("      operationId: getOrder\n", "")},
          "api.yaml", 5, 5, "openapi.operation-id-missing"),
     Case("openapi-duplicate-operation-id", {BOT: BASE + api_group(),
-                                            "api.yaml": OPENAPI_OK_HEAD + op() + op(method="delete", path="/orders/{id}/x")},
-         "api.yaml", 13, 20, "openapi.operation-id-duplicate"),
+                                            "api.yaml": OPENAPI_OK_HEAD + op() + op(method="delete", path="/orders/x")},
+         "api.yaml", 12, 20, "openapi.operation-id-duplicate"),
     Case("openapi-head-method", {BOT: BASE + api_group(), "api.yaml": OPENAPI_OK_HEAD + op(method="head")},
          "api.yaml", 5, 5, "openapi.method"),
     Case("openapi-get-with-body", {BOT: BASE + api_group(), "api.yaml": OPENAPI_OK_HEAD + op(
@@ -224,7 +225,7 @@ CASES = [
          "api.yaml", 7, 20, "openapi.tool-name-length"),
     Case("openapi-object-parameter", {BOT: BASE + api_group(), "api.yaml": OPENAPI_OK_HEAD + op(
         extra="      parameters:\n        - { name: filter, in: query, schema: { type: object } }\n")},
-         "api.yaml", 9, 61, "openapi.parameter-type"),
+         "api.yaml", 9, 54, "openapi.parameter-type"),
     Case("openapi-path-without-slash", {BOT: BASE + api_group(), "api.yaml": OPENAPI_OK_HEAD + op(path="orders")},
          "api.yaml", 4, 3, "openapi.path"),
     Case("openapi-external-ref", {BOT: BASE + api_group(), "api.yaml": OPENAPI_OK_HEAD + op(
@@ -235,17 +236,16 @@ CASES = [
     Case("openapi-unparsable", {BOT: BASE + api_group(), "api.yaml": "openapi: [3.0.0\n"}, "api.yaml", 2, 1,
          "yaml.syntax"),
     # --- project / environment --------------------------------------------------------------------
-    Case("overlay-breaks-spec", {BOT: BASE}, "agentctl.yaml", 16, 23, "schema.range",
-         project=PROJECT.replace("      kb: KB1234ABCD\n", "      kb: KB1234ABCD\n    overlays:\n      bot:\n"
-                                                             "        idleSessionTtl: 5\n").replace(
-             "    overlays:\n      bot:\n        idleSessionTtl: 5\n", "    overlays: { bot: { idleSessionTtl: 5 } }\n")),
-    Case("glob-no-match", {BOT: BASE}, "agentctl.yaml", 2, 25, "project.glob-no-match",
+    Case("overlay-breaks-spec", {BOT: BASE}, "agentctl.yaml", 12, 40, "schema.range",
+         project=PROJECT.replace("      kb: KB1234ABCD\n",
+                                 "      kb: KB1234ABCD\n    overlays: { bot: { idleSessionTtl: 5 } }\n", 1)),
+    Case("glob-no-match", {BOT: BASE}, "agentctl.yaml", 2, 27, "project.glob-no-match",
          project=PROJECT.replace('agents: ["agents/*.yaml"]', 'agents: ["agents/*.yaml", "more/*.yaml"]')),
-    Case("project-unknown-key", {BOT: BASE}, "agentctl.yaml", 6, 5, "schema.unknown-key",
+    Case("project-unknown-key", {BOT: BASE}, "agentctl.yaml", 7, 5, "schema.unknown-key",
          project=PROJECT.replace("    target: local\n", "    target: local\n    regoin: us-east-1\n", 1)),
     Case("default-env-undefined", {BOT: BASE}, "agentctl.yaml", 3, 21, "project.unknown-environment",
          project=PROJECT.replace("defaultEnvironment: local", "defaultEnvironment: dev")),
-    Case("state-on-aws-target", {BOT: BASE}, "agentctl.yaml", 23, 5, "project.local-only", env="prod",
+    Case("state-on-aws-target", {BOT: BASE}, "agentctl.yaml", 22, 5, "project.local-only", env="prod",
          project=PROJECT + "    state: .agentctl/prod.db\n"),
     # --- warnings, made errors by --strict ---------------------------------------------------------
     Case("strict-thin-description", bot(GROUP.replace(
@@ -258,14 +258,14 @@ CASES = [
     Case("strict-openapi-enum", {BOT: BASE + api_group(), "api.yaml": OPENAPI_OK_HEAD + op(
         extra="      parameters:\n        - { name: s, in: query, description: Status filter of orders., "
               "schema: { type: string, enum: [a, b] } }\n")},
-         "api.yaml", 9, 88, "openapi.enum-unsupported", strict=True),
+         "api.yaml", 9, 96, "openapi.enum-unsupported", strict=True),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_invalid_spec_is_reported_at_its_position(case: Case, project, monkeypatch):
     monkeypatch.delenv("AGENTCTL_ENV", raising=False)
-    root = project(case.files, project_file=case.project)
+    root = project({**case.files, **case.extra}, project_file=case.project)
     with pytest.raises(SpecInvalid) as info:
         load_project(root, case.env, strict=case.strict)
     found = [(p.location.file, p.location.line, p.location.col, p.code) for p in info.value.problems

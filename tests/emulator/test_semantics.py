@@ -1,0 +1,433 @@
+"""Control-plane rules: full replacement, defaults on read, versions and aliases, delete rules,
+validation, quotas, pagination, idempotency, tags (bedrock-semantics §1-§9, §11)."""
+
+from __future__ import annotations
+
+from agentctl.emulator import EmulatorConfig, Quotas
+
+from .conftest import (FUNCTIONS, INSTRUCTION, KB2_ID, KB3_ID, KB_ID, MODEL, NO_RETRIES, ROLE, error_of,
+                       make_emulator, new_agent, prepared_agent, status)
+
+KMS = "arn:aws:kms:us-east-1:123456789012:key/12345678-1234-1234-1234-123456789012"
+
+
+def _update(client, agent_id, **extra):
+    return client.update_agent(agentId=agent_id, agentName="support-bot", foundationModel=MODEL,
+                               agentResourceRoleArn=ROLE, **extra)
+
+
+def _group(client, agent_id, name="tools", **extra):
+    params = {"agentId": agent_id, "agentVersion": "DRAFT", "actionGroupName": name,
+              "actionGroupExecutor": {"customControl": "RETURN_CONTROL"}, "functionSchema": FUNCTIONS, **extra}
+    return client.create_agent_action_group(**params)["agentActionGroup"]
+
+
+# --- full replacement and defaults -----------------------------------------------------------
+
+def test_update_agent_clears_every_optional_member_not_sent(client, clock) -> None:
+    agent_id = new_agent(client, clock, description="d", customerEncryptionKeyArn=KMS, idleSessionTTLInSeconds=600,
+                         promptOverrideConfiguration={"promptConfigurations": [
+                             {"promptType": "POST_PROCESSING", "promptCreationMode": "OVERRIDDEN",
+                              "promptState": "ENABLED", "basePromptTemplate": "tpl"}]},
+                         memoryConfiguration={"enabledMemoryTypes": ["SESSION_SUMMARY"]})
+    _update(client, agent_id)
+    clock.advance(1)
+    agent = client.get_agent(agentId=agent_id)["agent"]
+    for gone in ("description", "customerEncryptionKeyArn", "instruction", "memoryConfiguration"):
+        assert gone not in agent, gone
+    assert agent["idleSessionTTLInSeconds"] == 1800
+    modes = {c["promptType"]: c["promptCreationMode"] for c in agent["promptOverrideConfiguration"]["promptConfigurations"]}
+    assert set(modes.values()) == {"DEFAULT"}
+
+
+def test_get_agent_fills_service_defaults(client, clock) -> None:
+    agent_id = new_agent(client, clock, memoryConfiguration={"enabledMemoryTypes": ["SESSION_SUMMARY"]},
+                         promptOverrideConfiguration={"promptConfigurations": [
+                             {"promptType": "ORCHESTRATION", "promptCreationMode": "OVERRIDDEN",
+                              "basePromptTemplate": "my template", "parserMode": "DEFAULT"}]})
+    agent = client.get_agent(agentId=agent_id)["agent"]
+    assert agent["agentCollaboration"] == "DISABLED"
+    assert agent["orchestrationType"] == "DEFAULT"
+    assert agent["idleSessionTTLInSeconds"] == 1800
+    assert agent["memoryConfiguration"] == {"enabledMemoryTypes": ["SESSION_SUMMARY"], "storageDays": 30,
+                                            "sessionSummaryConfiguration": {"maxRecentSessions": 20}}
+    configs = {c["promptType"]: c for c in agent["promptOverrideConfiguration"]["promptConfigurations"]}
+    assert set(configs) == {"PRE_PROCESSING", "ORCHESTRATION", "POST_PROCESSING",
+                            "KNOWLEDGE_BASE_RESPONSE_GENERATION", "MEMORY_SUMMARIZATION"}
+    assert configs["ORCHESTRATION"]["promptCreationMode"] == "OVERRIDDEN"
+    assert configs["ORCHESTRATION"]["basePromptTemplate"] == "my template"
+    assert configs["PRE_PROCESSING"]["promptState"] == "DISABLED"
+    assert configs["POST_PROCESSING"]["promptState"] == "DISABLED"
+    assert configs["MEMORY_SUMMARIZATION"]["promptState"] == "ENABLED"   # memory is on
+    for c in configs.values():
+        assert c["parserMode"] == "DEFAULT" and c["basePromptTemplate"] and c["inferenceConfiguration"]
+
+
+def test_default_switches_change_what_get_agent_fills(tmp_path, clock) -> None:
+    cfg = EmulatorConfig(idle_session_ttl_default=600, pre_processing_default_state="ENABLED",
+                         default_prompts_include_memory_summarization=False, memory_storage_days_default=None)
+    emu = make_emulator(tmp_path / "s.db", clock, cfg)
+    client = emu.client(config=NO_RETRIES)
+    agent_id = new_agent(client, clock, memoryConfiguration={"enabledMemoryTypes": ["SESSION_SUMMARY"]})
+    agent = client.get_agent(agentId=agent_id)["agent"]
+    configs = {c["promptType"]: c for c in agent["promptOverrideConfiguration"]["promptConfigurations"]}
+    assert agent["idleSessionTTLInSeconds"] == 600
+    assert configs["PRE_PROCESSING"]["promptState"] == "ENABLED"
+    assert "MEMORY_SUMMARIZATION" not in configs and "storageDays" not in agent["memoryConfiguration"]
+    emu.close()
+
+
+def test_action_group_read_back_quirks_and_full_replacement(client, clock) -> None:
+    agent_id = new_agent(client, clock)
+    builtin = client.create_agent_action_group(agentId=agent_id, agentVersion="DRAFT", actionGroupName="ask",
+                                               parentActionGroupSignature="AMAZON.UserInput")["agentActionGroup"]
+    assert builtin["parentActionSignature"] == "AMAZON.UserInput"
+    assert "parentActionGroupSignature" not in builtin and "description" not in builtin
+    assert builtin["actionGroupState"] == "ENABLED"
+    group = _group(client, agent_id, description="first", actionGroupState="DISABLED")
+    updated = client.update_agent_action_group(
+        agentId=agent_id, agentVersion="DRAFT", actionGroupId=group["actionGroupId"], actionGroupName="tools",
+        apiSchema={"payload": "openapi: 3.0.0"}, actionGroupExecutor={"customControl": "RETURN_CONTROL"},
+    )["agentActionGroup"]
+    assert "description" not in updated and "functionSchema" not in updated
+    assert updated["apiSchema"] == {"payload": "openapi: 3.0.0"}
+    assert updated["actionGroupState"] == "ENABLED"   # reset to the default, not kept DISABLED
+
+
+def test_action_group_schema_rules(client, clock) -> None:
+    agent_id = new_agent(client, clock)
+    code, _, _ = error_of(client.create_agent_action_group, agentId=agent_id, agentVersion="DRAFT",
+                          actionGroupName="both", functionSchema=FUNCTIONS, apiSchema={"payload": "x"})
+    assert code == "ValidationException"
+    code, _, _ = error_of(client.create_agent_action_group, agentId=agent_id, agentVersion="DRAFT",
+                          actionGroupName="ask", parentActionGroupSignature="AMAZON.UserInput", description="no")
+    assert code == "ValidationException"
+    _group(client, agent_id, "same")
+    assert error_of(lambda: _group(client, agent_id, "same"))[0] == "ConflictException"
+
+
+def test_edits_are_draft_only_by_pattern(client, clock) -> None:
+    agent_id = new_agent(client, clock)
+    # "12345" passes botocore's client-side min length (5); only the server checks the pattern.
+    code, msg, _ = error_of(client.create_agent_action_group, agentId=agent_id, agentVersion="12345",
+                            actionGroupName="g", functionSchema=FUNCTIONS)
+    assert code == "ValidationException"
+    assert "Value '12345' at 'agentVersion' failed to satisfy constraint: Member must satisfy regular expression pattern: DRAFT" in msg
+    code, msg, _ = error_of(client.get_agent_version, agentId=agent_id, agentVersion="DRAFT")
+    assert code == "ValidationException" and "[0-9]{1,5}" in msg
+
+
+def test_enabled_action_group_delete_needs_flag_or_disable(client, clock) -> None:
+    agent_id = new_agent(client, clock)
+    group = _group(client, agent_id, "UserInputAction")
+    code, msg, _ = error_of(client.delete_agent_action_group, agentId=agent_id, agentVersion="DRAFT",
+                            actionGroupId=group["actionGroupId"])
+    assert code == "ValidationException"
+    assert msg == ("ActionGroup with name UserInputAction cannot be deleted when it is Enabled. Either use "
+                   "SkipResourceInUseCheckOnDelete flag or mark it as Disabled.")
+    r = client.delete_agent_action_group(agentId=agent_id, agentVersion="DRAFT",
+                                         actionGroupId=group["actionGroupId"], skipResourceInUseCheck=True)
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 204
+
+
+def test_kb_association_rules(client, clock) -> None:
+    agent_id = new_agent(client, clock)
+    assert error_of(client.associate_agent_knowledge_base, agentId=agent_id, agentVersion="DRAFT",
+                    knowledgeBaseId="NOSUCHKB00", description="x")[0] == "ResourceNotFoundException"
+    kb = client.associate_agent_knowledge_base(agentId=agent_id, agentVersion="DRAFT", knowledgeBaseId=KB_ID,
+                                               description="HR", knowledgeBaseState="DISABLED")["agentKnowledgeBase"]
+    assert kb["knowledgeBaseState"] == "DISABLED"
+    kb = client.update_agent_knowledge_base(agentId=agent_id, agentVersion="DRAFT", knowledgeBaseId=KB_ID,
+                                            description="HR v2")["agentKnowledgeBase"]
+    assert (kb["knowledgeBaseState"], kb["description"]) == ("ENABLED", "HR v2")
+    assert error_of(client.associate_agent_knowledge_base, agentId=agent_id, agentVersion="DRAFT",
+                    knowledgeBaseId=KB_ID, description="again")[0] == "ConflictException"
+    client.associate_agent_knowledge_base(agentId=agent_id, agentVersion="DRAFT", knowledgeBaseId=KB2_ID,
+                                          description="IT")
+    code, _, http = error_of(client.associate_agent_knowledge_base, agentId=agent_id, agentVersion="DRAFT",
+                             knowledgeBaseId=KB3_ID, description="third")
+    assert (code, http) == ("ServiceQuotaExceededException", 402)
+
+
+# --- versions and aliases --------------------------------------------------------------------
+
+def test_version_is_an_immutable_snapshot_of_draft(client, clock) -> None:
+    agent_id = prepared_agent(client, clock, description="v1 text")
+    group = _group(client, agent_id)
+    client.associate_agent_knowledge_base(agentId=agent_id, agentVersion="DRAFT", knowledgeBaseId=KB_ID,
+                                          description="HR")
+    client.prepare_agent(agentId=agent_id)
+    clock.advance(1)
+    client.create_agent_alias(agentId=agent_id, agentAliasName="PROD")
+    clock.advance(1)
+    # Change everything in DRAFT afterwards.
+    client.delete_agent_action_group(agentId=agent_id, agentVersion="DRAFT", actionGroupId=group["actionGroupId"],
+                                     skipResourceInUseCheck=True)
+    _update(client, agent_id, instruction=INSTRUCTION, description="v2 text")
+    clock.advance(1)
+    v1 = client.get_agent_version(agentId=agent_id, agentVersion="1")["agentVersion"]
+    assert (v1["version"], v1["description"], v1["agentStatus"]) == ("1", "v1 text", "PREPARED")
+    groups = client.list_agent_action_groups(agentId=agent_id, agentVersion="1")["actionGroupSummaries"]
+    assert [g["actionGroupName"] for g in groups] == ["tools"]
+    got = client.get_agent_action_group(agentId=agent_id, agentVersion="1",
+                                        actionGroupId=group["actionGroupId"])["agentActionGroup"]
+    assert got["agentVersion"] == "1"
+    kbs = client.list_agent_knowledge_bases(agentId=agent_id, agentVersion="1")["agentKnowledgeBaseSummaries"]
+    assert [k["knowledgeBaseId"] for k in kbs] == [KB_ID]
+    assert client.list_agent_action_groups(agentId=agent_id, agentVersion="DRAFT")["actionGroupSummaries"] == []
+    assert error_of(client.list_agent_action_groups, agentId=agent_id, agentVersion="7")[0] == "ResourceNotFoundException"
+
+
+def test_versions_are_monotonic_and_cut_even_without_changes(client, clock) -> None:
+    agent_id = prepared_agent(client, clock)
+    alias = client.create_agent_alias(agentId=agent_id, agentAliasName="PROD")["agentAlias"]
+    clock.advance(1)
+    client.update_agent_alias(agentId=agent_id, agentAliasId=alias["agentAliasId"], agentAliasName="PROD",
+                              description="only the description changed")
+    clock.advance(1)
+    got = client.get_agent_alias(agentId=agent_id, agentAliasId=alias["agentAliasId"])["agentAlias"]
+    assert got["routingConfiguration"] == [{"agentVersion": "2"}]
+    client.update_agent_alias(agentId=agent_id, agentAliasId=alias["agentAliasId"], agentAliasName="PROD",
+                              routingConfiguration=[{"agentVersion": "1"}])
+    clock.advance(1)
+    client.delete_agent_version(agentId=agent_id, agentVersion="2")
+    clock.advance(1)
+    client.create_agent_alias(agentId=agent_id, agentAliasName="STAGING")
+    clock.advance(1)
+    versions = [v["agentVersion"] for v in client.list_agent_versions(agentId=agent_id)["agentVersionSummaries"]]
+    assert versions == ["DRAFT", "1", "3"]   # 2 is not re-used
+
+
+def test_alias_history_closes_previous_period_newest_first(client, clock) -> None:
+    agent_id = prepared_agent(client, clock)
+    alias = client.create_agent_alias(agentId=agent_id, agentAliasName="PROD")["agentAlias"]
+    alias_id = alias["agentAliasId"]
+    clock.advance(1)
+    client.create_agent_alias(agentId=agent_id, agentAliasName="OTHER")  # cuts version 2
+    clock.advance(1)
+    client.update_agent_alias(agentId=agent_id, agentAliasId=alias_id, agentAliasName="PROD",
+                              routingConfiguration=[{"agentVersion": "2"}])
+    clock.advance(1)
+    history = client.get_agent_alias(agentId=agent_id, agentAliasId=alias_id)["agentAlias"]["agentAliasHistoryEvents"]
+    assert [h["routingConfiguration"] for h in history] == [[{"agentVersion": "2"}], [{"agentVersion": "1"}]]
+    assert "endDate" not in history[0] and history[1]["endDate"] == history[0]["startDate"]
+
+
+def test_alias_history_is_capped(tmp_path, clock) -> None:
+    emu = make_emulator(tmp_path / "s.db", clock, EmulatorConfig(alias_history_max=2))
+    client = emu.client(config=NO_RETRIES)
+    agent_id = prepared_agent(client, clock)
+    alias_id = client.create_agent_alias(agentId=agent_id, agentAliasName="PROD")["agentAlias"]["agentAliasId"]
+    for _ in range(3):
+        clock.advance(1)
+        client.update_agent_alias(agentId=agent_id, agentAliasId=alias_id, agentAliasName="PROD")
+    clock.advance(1)
+    history = client.get_agent_alias(agentId=agent_id, agentAliasId=alias_id)["agentAlias"]["agentAliasHistoryEvents"]
+    assert [h["routingConfiguration"][0]["agentVersion"] for h in history] == ["4", "3"]
+    emu.close()
+
+
+def test_test_alias_is_builtin_listed_and_protected(client, clock) -> None:
+    agent_id = new_agent(client, clock)
+    aliases = client.list_agent_aliases(agentId=agent_id)["agentAliasSummaries"]
+    assert [(a["agentAliasId"], a["agentAliasName"], a["routingConfiguration"]) for a in aliases] == [
+        ("TSTALIASID", "AgentTestAlias", [{"agentVersion": "DRAFT"}])]
+    code, msg, _ = error_of(client.delete_agent_alias, agentId=agent_id, agentAliasId="TSTALIASID")
+    assert code == "ValidationException" and "(?!\\bTSTALIASID\\b)[0-9a-zA-Z]+" in msg
+    assert error_of(client.update_agent_alias, agentId=agent_id, agentAliasId="TSTALIASID",
+                    agentAliasName="x")[0] == "ValidationException"
+    client.delete_agent(agentId=agent_id)   # TSTALIASID does not count as an active alias
+
+
+def test_alias_routing_rules(client, clock) -> None:
+    agent_id = prepared_agent(client, clock)
+    code, _, _ = error_of(client.create_agent_alias, agentId=agent_id, agentAliasName="P",
+                          routingConfiguration=[{"agentVersion": "DRAFT"}])
+    assert code == "ValidationException"
+    code, _, _ = error_of(client.create_agent_alias, agentId=agent_id, agentAliasName="P",
+                          routingConfiguration=[{"agentVersion": "5"}])
+    assert code == "ResourceNotFoundException"
+    code, msg, _ = error_of(client.create_agent_alias, agentId=agent_id, agentAliasName="P",
+                            routingConfiguration=[{"agentVersion": "1"}, {"agentVersion": "2"}])
+    assert code == "ValidationException" and "length less than or equal to 1" in msg
+
+
+def test_empty_routing_switch(tmp_path, clock) -> None:
+    for cuts, expected in ((True, [{"agentVersion": "1"}]), (False, [])):
+        emu = make_emulator(tmp_path / f"{cuts}.db", clock, EmulatorConfig(empty_routing_cuts_version=cuts))
+        client = emu.client(config=NO_RETRIES)
+        agent_id = prepared_agent(client, clock)
+        alias = client.create_agent_alias(agentId=agent_id, agentAliasName="P", routingConfiguration=[])["agentAlias"]
+        assert alias["routingConfiguration"] == expected
+        emu.close()
+
+
+def test_delete_rules_for_agents_and_versions_in_use(client, clock) -> None:
+    agent_id = prepared_agent(client, clock)
+    alias = client.create_agent_alias(agentId=agent_id, agentAliasName="PROD")["agentAlias"]
+    clock.advance(1)
+    code, msg, http = error_of(client.delete_agent, agentId=agent_id)
+    assert (code, http) == ("ConflictException", 409)
+    assert msg == f"Could not delete Agent with ID {agent_id}, since it has active aliases"
+    code, _, http = error_of(client.delete_agent_version, agentId=agent_id, agentVersion="1")
+    assert (code, http) == ("ConflictException", 409)
+    client.delete_agent_version(agentId=agent_id, agentVersion="1", skipResourceInUseCheck=True)
+    got = client.get_agent_alias(agentId=agent_id, agentAliasId=alias["agentAliasId"])["agentAlias"]
+    assert got["agentAliasStatus"] == "DISSOCIATED" and got["routingConfiguration"] == []
+    r = client.delete_agent_alias(agentId=agent_id, agentAliasId=alias["agentAliasId"])
+    assert r["agentAliasStatus"] == "DELETING"
+    clock.advance(1)
+    client.delete_agent(agentId=agent_id)
+
+
+def test_alias_quota_excludes_test_alias_by_default(tmp_path, clock) -> None:
+    for counts, allowed in ((False, 2), (True, 1)):
+        emu = make_emulator(tmp_path / f"{counts}.db", clock,
+                            EmulatorConfig(quotas=Quotas(aliases_per_agent=2), test_alias_counts_towards_quota=counts))
+        client = emu.client(config=NO_RETRIES)
+        agent_id = prepared_agent(client, clock)
+        for i in range(allowed):
+            client.create_agent_alias(agentId=agent_id, agentAliasName=f"a{i}")
+            clock.advance(1)
+        assert error_of(client.create_agent_alias, agentId=agent_id,
+                        agentAliasName="over")[0] == "ServiceQuotaExceededException"
+        emu.close()
+
+
+# --- collaborators ---------------------------------------------------------------------------
+
+def test_collaborators_enable_supervisor_prepare(client, clock) -> None:
+    worker = prepared_agent(client, clock, "worker")
+    worker_alias = client.create_agent_alias(agentId=worker, agentAliasName="live")["agentAlias"]
+    boss = new_agent(client, clock, "boss", agentCollaboration="SUPERVISOR")
+    assert error_of(client.associate_agent_collaborator, agentId=boss, agentVersion="DRAFT",
+                    agentDescriptor={"aliasArn": worker_alias["agentAliasArn"].replace(worker_alias["agentAliasId"], "ZZZZZZZZZZ")},
+                    collaboratorName="w", collaborationInstruction="help")[0] == "ResourceNotFoundException"
+    collab = client.associate_agent_collaborator(
+        agentId=boss, agentVersion="DRAFT", agentDescriptor={"aliasArn": worker_alias["agentAliasArn"]},
+        collaboratorName="w", collaborationInstruction="help", relayConversationHistory="TO_COLLABORATOR",
+    )["agentCollaborator"]
+    assert "lastUpdatedAt" in collab and "updatedAt" not in collab
+    updated = client.update_agent_collaborator(
+        agentId=boss, agentVersion="DRAFT", collaboratorId=collab["collaboratorId"],
+        agentDescriptor={"aliasArn": worker_alias["agentAliasArn"]}, collaboratorName="w",
+        collaborationInstruction="help more")["agentCollaborator"]
+    assert updated["relayConversationHistory"] == "DISABLED"   # full replacement
+    client.prepare_agent(agentId=boss)
+    clock.advance(1)
+    assert status(client, boss) == "PREPARED"
+
+
+# --- validation, quotas, pagination, idempotency, tags --------------------------------------
+
+def test_server_side_validation_uses_coral_wording(client, clock) -> None:
+    code, msg, http = error_of(client.create_agent, agentName="bad name!", description="x" * 201)
+    assert (code, http) == ("ValidationException", 400)
+    assert msg.startswith("2 validation errors detected: ")
+    assert "Value 'bad name!' at 'agentName' failed to satisfy constraint: Member must satisfy regular expression pattern" in msg
+    assert "at 'description' failed to satisfy constraint: Member must have length less than or equal to 200" in msg
+    code, msg, _ = error_of(client.create_agent, agentName="ok", orchestrationType="FANCY")
+    assert "Member must satisfy enum value set: [DEFAULT, CUSTOM_ORCHESTRATION]" in msg
+
+
+def test_instruction_limit_is_the_20000_quota_not_the_model_max(client, clock) -> None:
+    agent = client.create_agent(agentName="long", instruction="x" * 20_000)["agent"]
+    assert len(agent["instruction"]) == 20_000
+    code, msg, _ = error_of(client.create_agent, agentName="toolong", instruction="é" * 20_001)
+    assert code == "ValidationException"
+    assert msg == ("Validation failed for quota max-instruction-size. The maximum number of resources is 20000, "
+                   "but account 123456789012 requested 20001 resources. Retry the request with fewer resources.")
+
+
+def test_agent_count_quota(tmp_path, clock) -> None:
+    emu = make_emulator(tmp_path / "s.db", clock, EmulatorConfig(quotas=Quotas(agents_per_account=2)))
+    client = emu.client(config=NO_RETRIES)
+    client.create_agent(agentName="a1")
+    client.create_agent(agentName="a2")
+    code, _, http = error_of(client.create_agent, agentName="a3")
+    assert (code, http) == ("ServiceQuotaExceededException", 402)
+    emu.close()
+
+
+def test_pages_are_capped_at_ten_and_tokens_are_checked(client, clock) -> None:
+    for i in range(23):
+        client.create_agent(agentName=f"agent{i}")
+    page = client.list_agents(maxResults=100)
+    assert len(page["agentSummaries"]) == 10 and page["nextToken"]
+    small = client.list_agents(maxResults=4)
+    assert len(small["agentSummaries"]) == 4
+    names = []
+    for p in client.get_paginator("list_agents").paginate():
+        names += [a["agentName"] for a in p["agentSummaries"]]
+    assert names == [f"agent{i}" for i in range(23)]
+    code, msg, _ = error_of(client.list_agents, nextToken="garbage")
+    assert code == "ValidationException"
+    # A token from another list operation is not accepted either.
+    assert error_of(client.list_knowledge_bases, nextToken=page["nextToken"])[0] == "ValidationException"
+
+
+def test_client_token_returns_the_original_result_and_creates_nothing(client, emu, clock) -> None:
+    token = "a" * 40
+    first = client.create_agent(agentName="idem", clientToken=token)["agent"]
+    clock.advance(1)
+    second = client.create_agent(agentName="idem", clientToken=token)["agent"]
+    assert second["agentId"] == first["agentId"] and second["agentStatus"] == "CREATING"
+    assert len(client.list_agents()["agentSummaries"]) == 1
+    assert client.get_agent(agentId=first["agentId"])["agent"]["clientToken"] == token
+
+
+def test_tags_on_agent_and_alias_arns(client, clock) -> None:
+    agent_id = prepared_agent(client, clock, tags={"team": "support"})
+    arn = f"arn:aws:bedrock:us-east-1:123456789012:agent/{agent_id}"
+    client.tag_resource(resourceArn=arn, tags={"env": "dev"})
+    assert client.list_tags_for_resource(resourceArn=arn)["tags"] == {"team": "support", "env": "dev"}
+    client.untag_resource(resourceArn=arn, tagKeys=["team"])
+    assert client.list_tags_for_resource(resourceArn=arn)["tags"] == {"env": "dev"}
+    alias = client.create_agent_alias(agentId=agent_id, agentAliasName="PROD", tags={"x": "y"})["agentAlias"]
+    assert alias["agentAliasArn"] == f"arn:aws:bedrock:us-east-1:123456789012:agent-alias/{agent_id}/{alias['agentAliasId']}"
+    assert client.list_tags_for_resource(resourceArn=alias["agentAliasArn"])["tags"] == {"x": "y"}
+    missing = "arn:aws:bedrock:us-east-1:123456789012:agent/ZZZZZZZZZZ"
+    assert error_of(client.tag_resource, resourceArn=missing, tags={"a": "b"})[0] == "ResourceNotFoundException"
+
+
+def test_ids_are_ten_uppercase_alphanumerics(client, clock) -> None:
+    agent_id = new_agent(client, clock)
+    group = _group(client, agent_id)
+    for value in (agent_id, group["actionGroupId"]):
+        assert len(value) == 10 and value.isalnum() and value.upper() == value
+
+
+def test_action_group_quotas(tmp_path, clock) -> None:
+    quotas = Quotas(action_groups_per_agent=3, enabled_action_groups_per_agent=2, apis_per_agent=4,
+                    parameters_per_function=2)
+    emu = make_emulator(tmp_path / "s.db", clock, EmulatorConfig(quotas=quotas))
+    client = emu.client(config=NO_RETRIES)
+    agent_id = new_agent(client, clock)
+    three_params = {"functions": [{"name": "f", "parameters": {p: {"type": "string"} for p in "abc"}}]}
+    assert error_of(lambda: _group(client, agent_id, "wide", functionSchema=three_params))[0] == \
+        "ServiceQuotaExceededException"
+    _group(client, agent_id, "g1")
+    _group(client, agent_id, "g2")
+    assert error_of(lambda: _group(client, agent_id, "g3"))[0] == "ServiceQuotaExceededException"  # 3rd enabled
+    _group(client, agent_id, "g3", actionGroupState="DISABLED")
+    assert error_of(lambda: _group(client, agent_id, "g4", actionGroupState="DISABLED"))[0] == \
+        "ServiceQuotaExceededException"  # 4th group
+    emu.close()
+    # APIs per agent count OpenAPI operations too.
+    emu = make_emulator(tmp_path / "apis.db", clock, EmulatorConfig(quotas=Quotas(apis_per_agent=1)))
+    client = emu.client(config=NO_RETRIES)
+    agent_id = new_agent(client, clock)
+    two_ops = "openapi: 3.0.0\npaths:\n  /a:\n    get: {}\n    post: {}\n"
+    code, _, http = error_of(client.create_agent_action_group, agentId=agent_id, agentVersion="DRAFT",
+                             actionGroupName="api", apiSchema={"payload": two_ops})
+    assert (code, http) == ("ServiceQuotaExceededException", 402)
+    emu.close()
+
+
+def test_mutating_operations_are_exactly_the_non_read_operations() -> None:
+    from agentctl.emulator import MUTATING_OPERATIONS
+
+    assert {"CreateAgent", "UpdateAgent", "PrepareAgent", "DeleteAgentVersion", "TagResource",
+            "UntagResource", "AssociateAgentKnowledgeBase", "CreateKnowledgeBase"} <= MUTATING_OPERATIONS
+    assert not {op for op in MUTATING_OPERATIONS if op.startswith(("Get", "List"))}
+    assert "ListAgents" not in MUTATING_OPERATIONS and "GetAgent" not in MUTATING_OPERATIONS
