@@ -166,6 +166,9 @@ class _Outputs:
 
 @dataclass
 class _AgentRun:
+    """One agent's sequence and what became of it; mutable on purpose: written only by that
+    agent's worker thread, read by the main thread after the thread has ended."""
+
     name: str
     steps: list[tuple[int, Step]]
     completed: list[StepResult] = field(default_factory=list)

@@ -108,18 +108,18 @@ def target_of(environment: Any, root: Path | None = None) -> Target:
     different one). The embedded emulator is identified by its database path, relative to the
     project root when inside it, so two projects (or two state files) are different targets."""
     kind = environment.target
-    endpoint = getattr(environment, "endpoint", None) or None
+    # boto3 itself honours AWS_ENDPOINT_URL_BEDROCK_AGENT for every client, so it is part of
+    # the target on aws too.
+    endpoint = getattr(environment, "endpoint", None) or os.environ.get(ENDPOINT_ENV) or None
     if kind == "local" and not endpoint:
-        endpoint = os.environ.get(ENDPOINT_ENV) or None
-        if not endpoint:
-            state = Path(environment.state_path)
-            shown = str(state)
-            if root is not None:
-                try:
-                    shown = state.resolve().relative_to(Path(root).resolve()).as_posix()
-                except ValueError:
-                    pass
-            endpoint = f"embedded:{shown}"
+        state = Path(environment.state_path)
+        shown = str(state)
+        if root is not None:
+            try:
+                shown = state.resolve().relative_to(Path(root).resolve()).as_posix()
+            except ValueError:
+                pass
+        endpoint = f"embedded:{shown}"
     return Target(kind=kind, region=environment.region, account=str(environment.account),
                   endpoint=endpoint)
 

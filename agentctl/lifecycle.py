@@ -40,7 +40,6 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from agentctl import aws, live as live_mod
 from agentctl.apply import AfterStep, execute
 from agentctl.errors import (
-    AgentctlError,
     LockTimeout,
     NotOwned,
     PartialApply,
@@ -73,7 +72,7 @@ DEFAULT_LOCK_TIMEOUT = 10.0
 
 # ------------------------------------------------------------------------------- context
 
-@dataclass
+@dataclass(frozen=True)
 class Context:
     """An opened project + environment + clients. Close it (or use ``opened``)."""
 
@@ -506,18 +505,15 @@ def status(ctx: Context, only_agents: Sequence[str] | None = None) -> list[Agent
 
 # ------------------------------------------------------------------------------- destroy
 
-def _action_group_request(agent_id: str, group_id: str, name: str,
-                          members: Mapping[str, Any]) -> dict[str, Any]:
-    """UpdateAgentActionGroup is a full replacement (§4.2): re-send every member; an inline
-    OpenAPI payload is sent as JSON text (the canonical form holds the parsed document)."""
-    params: dict[str, Any] = {"agentId": agent_id, "agentVersion": "DRAFT",
-                              "actionGroupId": group_id, "actionGroupName": name}
-    for k, v in members.items():
-        params[k] = v
-    api = params.get("apiSchema")
-    if isinstance(api, Mapping) and isinstance(api.get("payload"), (dict, list)):
-        params["apiSchema"] = {"payload": json.dumps(api["payload"], sort_keys=True)}
-    return params
+def _disable_action_group_request(agent_id: str, group_id: str, name: str,
+                                  members: Mapping[str, Any]) -> dict[str, Any]:
+    """UpdateAgentActionGroup is a full replacement (§4.2): re-send every member (the planner's
+    request builder, so payloads are serialized the same way), with the state DISABLED."""
+    from agentctl.plan.planner import action_group_request
+
+    params = action_group_request(name, members)
+    params["actionGroupState"] = "DISABLED"
+    return {"agentId": agent_id, "agentVersion": "DRAFT", "actionGroupId": group_id, **params}
 
 
 def destroy_steps(name: str, agent: LiveAgent) -> list[Step]:
@@ -534,11 +530,10 @@ def destroy_steps(name: str, agent: LiveAgent) -> list[Step]:
         gid = agent.action_group_ids[group]
         addr = f"{base}.action_group.{group}"
         if agent.action_group_states.get(group, "ENABLED") == "ENABLED":
-            members = dict(agent.config.action_groups.get(group, {}))
-            members["actionGroupState"] = "DISABLED"
             steps.append(Step(
                 operation="UpdateAgentActionGroup",
-                params=_action_group_request(agent.agent_id, gid, group, members),
+                params=_disable_action_group_request(agent.agent_id, gid, group,
+                                                     agent.config.action_groups.get(group, {})),
                 address=addr,
                 description=f"disable action group {group} (an ENABLED group cannot be deleted)"))
         steps.append(Step(

@@ -16,6 +16,7 @@ import re
 import selectors
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -110,6 +111,15 @@ def server_factory(tmp_path):
         s.kill()
 
 
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory):
+    """One server for the tests that only need *a* running server (saves process start-ups)."""
+    d = tmp_path_factory.mktemp("shared")
+    srv = Server("--port", "0", "--state", str(d / "shared.db"), cwd=d)
+    yield srv
+    srv.kill()
+
+
 def _wait_status(client, agent_id, statuses, timeout=20.0):
     deadline = time.monotonic() + timeout
     while True:
@@ -122,11 +132,10 @@ def _wait_status(client, agent_id, statuses, timeout=20.0):
 # ---- end to end: a second process -----------------------------------------------------------
 
 @pytest.mark.server
-def test_server_serves_a_plain_boto3_client_from_another_process(server_factory, tmp_path):
-    state = tmp_path / "state.db"
-    srv = server_factory("--port", "0", "--state", str(state))
+def test_server_serves_a_plain_boto3_client_from_another_process(shared_server):
+    srv = shared_server
     assert LINE.match(srv.first_line), srv.first_line
-    assert LINE.match(srv.first_line).group(3) == str(state)
+    assert LINE.match(srv.first_line).group(3).endswith("shared.db")
     client = client_for(srv.url)
     created = client.create_agent(agentName="served-agent", agentResourceRoleArn=ROLE,
                                   foundationModel=MODEL)
@@ -134,7 +143,7 @@ def test_server_serves_a_plain_boto3_client_from_another_process(server_factory,
     agent_id = created["agent"]["agentId"]
     assert client.get_agent(agentId=agent_id)["agent"]["agentName"] == "served-agent"
     names = [a["agentName"] for a in client.list_agents()["agentSummaries"]]
-    assert names == ["served-agent"]
+    assert "served-agent" in names
     # Errors travel as REST-JSON errors the SDK parses into the modelled exception.
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.get_agent(agentId="ZZZZZZZZZ9")
@@ -148,7 +157,37 @@ def test_server_serves_a_plain_boto3_client_from_another_process(server_factory,
                                             actionGroupId=group["actionGroupId"])
     assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert client.list_agent_action_groups(agentId=agent_id, agentVersion="DRAFT")["actionGroupSummaries"] == []
-    assert srv.signal(signal.SIGTERM) == 0
+
+
+@pytest.mark.server
+def test_a_second_process_shares_the_servers_state_file(shared_server):
+    """A CLI process (here: an in-process Emulator) and the server use one state file at once."""
+    from agentctl.emulator import Emulator
+
+    state = Path(LINE.match(shared_server.first_line).group(3))
+    local = Emulator(state_path=state)
+    try:
+        made_locally = local.client().create_agent(agentName="made-locally")["agent"]["agentId"]
+        remote = client_for(shared_server.url)
+        assert remote.get_agent(agentId=made_locally)["agent"]["agentName"] == "made-locally"
+        made_remotely = remote.create_agent(agentName="made-remotely")["agent"]["agentId"]
+        assert local.client().get_agent(agentId=made_remotely)["agent"]["agentName"] == "made-remotely"
+    finally:
+        local.close()
+    assert state.exists()  # closing the second user leaves the server's file alone
+
+
+@pytest.mark.server
+def test_calls_reads_the_log_of_a_running_server(shared_server, capsys):
+    """The call log lives in the state file, so another process can read it while serving."""
+    client = client_for(shared_server.url)
+    client.create_agent(agentName="logged-agent")
+    state = LINE.match(shared_server.first_line).group(3)
+    assert run(["emulator", "calls", "--state", state, "--operation", "CreateAgent",
+                "--output", "json"]) == ExitCode.OK
+    calls = json.loads(capsys.readouterr().out)["calls"]
+    mine = [c for c in calls if c["params"].get("agentName") == "logged-agent"]
+    assert [(c["operation"], c["outcome"], c["transport"]) for c in mine] == [("CreateAgent", "ok", "http")]
 
 
 @pytest.mark.server
@@ -178,8 +217,8 @@ def test_state_survives_a_restart(server_factory, tmp_path):
 
 
 @pytest.mark.server
-def test_aws_endpoint_url_env_var_reaches_the_server(server_factory, tmp_path, monkeypatch):
-    srv = server_factory("--port", "0", "--state", str(tmp_path / "env.db"))
+def test_aws_endpoint_url_env_var_reaches_the_server(shared_server, tmp_path, monkeypatch):
+    srv = shared_server
     monkeypatch.delenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_AGENT", srv.url)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
@@ -187,17 +226,16 @@ def test_aws_endpoint_url_env_var_reaches_the_server(server_factory, tmp_path, m
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    client = boto3.session.Session().client("bedrock-agent")
+    client = boto3.client("bedrock-agent")  # exactly what a user's script does
     assert client.meta.endpoint_url == srv.url
     agent_id = client.create_agent(agentName="via-env")["agent"]["agentId"]
     assert client.get_agent(agentId=agent_id)["agent"]["agentName"] == "via-env"
-    assert srv.signal(signal.SIGTERM) == 0
 
 
 @pytest.mark.server
 @pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed")
-def test_the_aws_cli_works_through_the_endpoint_env_var(server_factory, tmp_path):
-    srv = server_factory("--port", "0", "--state", str(tmp_path / "cli.db"))
+def test_the_aws_cli_works_through_the_endpoint_env_var(shared_server, tmp_path):
+    srv = shared_server
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ENDPOINT_URL_BEDROCK_AGENT=srv.url, AWS_ACCESS_KEY_ID="x",
                AWS_SECRET_ACCESS_KEY="y", AWS_DEFAULT_REGION="us-east-1",
@@ -210,49 +248,29 @@ def test_the_aws_cli_works_through_the_endpoint_env_var(server_factory, tmp_path
                           "--query", "agent.agentName", "--output", "text"],
                          env=env, capture_output=True, text=True, timeout=120)
     assert (out.returncode, out.stdout.strip()) == (0, "cli-agent"), out.stderr
-    assert srv.signal(signal.SIGTERM) == 0
 
 
 @pytest.mark.server
-def test_config_file_is_applied(server_factory, tmp_path):
+def test_config_file_and_environment_are_applied_env_wins(server_factory, tmp_path):
+    """--config FILE sets faults and defaults; AGENTCTL_EMULATOR_* variables override the file."""
     cfg = tmp_path / "emu.yaml"
-    cfg.write_text("idle_session_ttl_default: 900\n")
-    srv = server_factory("--port", "0", "--state", str(tmp_path / "c.db"), "--config", str(cfg))
-    client = client_for(srv.url)
-    agent_id = client.create_agent(agentName="cfg")["agent"]["agentId"]
-    assert client.get_agent(agentId=agent_id)["agent"]["idleSessionTTLInSeconds"] == 900
-    assert srv.signal(signal.SIGTERM) == 0
-
-
-@pytest.mark.server
-def test_faults_from_the_config_file_reach_http_clients(server_factory, tmp_path):
-    cfg = tmp_path / "faults.yaml"
-    cfg.write_text("faults:\n  seed: 7\n  throttle: probability\n  throttle_probability: 1.0\n"
+    cfg.write_text("idle_session_ttl_default: 900\n"
+                   "faults:\n  seed: 7\n  throttle: probability\n  throttle_probability: 1.0\n"
                    "  operations: [ListAgents]\n")
-    srv = server_factory("--port", "0", "--state", str(tmp_path / "f.db"), "--config", str(cfg))
-    client = client_for(srv.url)
-    with pytest.raises(client.exceptions.ThrottlingException) as exc:
-        client.list_agents()
-    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
-    client.create_agent(agentName="not-throttled")  # other operations are untouched
-    assert srv.signal(signal.SIGTERM) == 0
-
-
-@pytest.mark.server
-def test_environment_overrides_the_config_file(server_factory, tmp_path):
-    cfg = tmp_path / "emu.yaml"
-    cfg.write_text("idle_session_ttl_default: 900\n")
-    srv = server_factory("--port", "0", "--state", str(tmp_path / "e.db"), "--config", str(cfg),
+    srv = server_factory("--port", "0", "--state", str(tmp_path / "c.db"), "--config", str(cfg),
                          env={"AGENTCTL_EMULATOR_IDLE_SESSION_TTL_DEFAULT": "600"})
     client = client_for(srv.url)
-    agent_id = client.create_agent(agentName="env-wins")["agent"]["agentId"]
-    assert client.get_agent(agentId=agent_id)["agent"]["idleSessionTTLInSeconds"] == 600
+    with pytest.raises(client.exceptions.ThrottlingException) as exc:  # from the file
+        client.list_agents()
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    agent_id = client.create_agent(agentName="cfg")["agent"]["agentId"]  # not throttled
+    assert client.get_agent(agentId=agent_id)["agent"]["idleSessionTTLInSeconds"] == 600  # env wins
     assert srv.signal(signal.SIGTERM) == 0
 
 
 @pytest.mark.server
-def test_unknown_route_is_a_json_404(server_factory, tmp_path):
-    srv = server_factory("--port", "0", "--state", str(tmp_path / "u.db"))
+def test_unknown_route_is_a_json_404(shared_server):
+    srv = shared_server
     port = int(srv.url.rsplit(":", 1)[1])
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     conn.request("GET", "/no/such/route")
@@ -262,7 +280,6 @@ def test_unknown_route_is_a_json_404(server_factory, tmp_path):
     assert resp.getheader("x-amzn-errortype", "").startswith("UnknownOperationException")
     assert "message" in body
     conn.close()
-    assert srv.signal(signal.SIGTERM) == 0
 
 
 def test_invalid_config_file_is_a_usage_error(capsys, tmp_path):
@@ -467,6 +484,19 @@ def test_chunked_request_body_is_reassembled(fake_server):
                  headers={"Transfer-Encoding": "chunked"})
     assert conn.getresponse().status == 200
     assert emu.requests[0][3] == b'{"a": 2}'
+
+
+def test_malformed_chunked_body_is_a_400_and_closes_the_connection(fake_server):
+    emu = FakeEmulator()
+    port, _, _ = fake_server(emu)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"POST /agents/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     b"zz\r\n")
+        data = b""
+        while chunk := sock.recv(4096):
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 400")
+    assert emu.requests == []
 
 
 def test_no_content_response_has_no_body_and_connection_stays_usable(fake_server):

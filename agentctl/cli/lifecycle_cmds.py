@@ -19,7 +19,7 @@ import typer
 
 from agentctl import lifecycle
 from agentctl.cli.app import app, project_dir, use_color
-from agentctl.errors import Aborted, AgentctlError, UsageError
+from agentctl.errors import Aborted, UsageError
 from agentctl.exitcodes import ExitCode
 
 ENV_HELP = "Environment from agentctl.yaml (default: AGENTCTL_ENV, then defaultEnvironment)."
@@ -73,6 +73,12 @@ def _render_plan(plan: Any, output: str) -> str:
     return render_plan(plan, color=use_color())
 
 
+def _warn(ctx: Any) -> None:
+    """Spec warnings (``agentctl validate`` shows them too) on stderr, without failing."""
+    for w in getattr(ctx.project, "warnings", None) or ():
+        print(w.render(), file=sys.stderr)
+
+
 def _agents(agent: Optional[List[str]]) -> list[str] | None:
     return list(agent) if agent else None
 
@@ -94,6 +100,7 @@ def plan_cmd(
     """Show what apply would change (read-only)."""
     _check_output(output, ("human", "json", "markdown"))
     with lifecycle.opened(project_dir(), env) as ctx:
+        _warn(ctx)
         plan = lifecycle.compute_plan(ctx, only_agents=_agents(agent), prune=prune)
     if out is not None:
         from agentctl.plan.codec import dumps
@@ -142,6 +149,7 @@ def apply_cmd(
                 if output == "human":
                     _out(_render_plan(plan, "human"))
             else:
+                _warn(ctx)
                 plan = lifecycle.compute_plan(ctx, only_agents=_agents(agent), prune=prune)
                 if output == "human":
                     _out(_render_plan(plan, "human"))
@@ -349,4 +357,4 @@ def adopt_cmd(
 
 
 __all__ = ["plan_cmd", "apply_cmd", "promote_cmd", "rollback_cmd", "history_cmd", "status_cmd",
-           "destroy_cmd", "adopt_cmd", "AgentctlError"]
+           "destroy_cmd", "adopt_cmd"]

@@ -223,12 +223,11 @@ class Backend:
             tx.put(row.kind, row.agent, row.version, row.rid, doc, None)
 
     def _schedule(self, doc: dict[str, Any], status_now: str, target: dict[str, Any], now: float,
-                  seconds: float, *, alias: bool = False) -> float:
+                  seconds: float, *, alias: bool = False) -> None:
+        """Show ``status_now`` and make ``target`` happen ``seconds`` from ``now`` (see settle)."""
         doc["agentAliasStatus" if alias else "agentStatus"] = status_now
-        due = now + seconds
         doc["_pending"] = target
-        doc["_due"] = due
-        return due
+        doc["_due"] = now + seconds
 
     # ==========================================================================================
     # Helpers: ids, ARNs, lookups, refusals, pagination
@@ -345,7 +344,27 @@ class Backend:
             pre_processing_state=cfg.pre_processing_default_state,
             include_memory_summarization=cfg.default_prompts_include_memory_summarization)
 
+    def _check_agent_config(self, p: dict[str, Any]) -> None:
+        """Cross-member rules of CreateAgent/UpdateAgent that the model states only in prose."""
+        poc = p.get("promptOverrideConfiguration")
+        if poc:
+            overridden_parser = any(c.get("parserMode") == "OVERRIDDEN" for c in poc.get("promptConfigurations") or [])
+            # §6.2 [BC]: "If you specify this field, at least one of the promptConfigurations must
+            # contain a parserMode value that is set to OVERRIDDEN", and conversely. Texts invented.
+            if poc.get("overrideLambda") and not overridden_parser:
+                raise validation("When overrideLambda is specified, at least one prompt configuration must "
+                                 "have parserMode set to OVERRIDDEN.")
+            if overridden_parser and not poc.get("overrideLambda"):
+                raise validation("A prompt configuration with parserMode OVERRIDDEN requires "
+                                 "promptOverrideConfiguration.overrideLambda.")
+        guardrail = p.get("guardrailConfiguration")
+        if guardrail is not None and not any(guardrail.values()):
+            # §6.3: an empty guardrailConfiguration object is rejected (omit it instead); text invented.
+            raise validation("guardrailConfiguration must specify guardrailIdentifier and guardrailVersion; "
+                             "omit the object to use no guardrail.")
+
     def create_agent(self, tx: Tx, p: dict[str, Any], now: float) -> dict[str, Any]:
+        self._check_agent_config(p)
         agents = [r.doc for r in tx.rows(AGENT)]
         self._quota(self.config.quotas.agents_per_account, len(agents), "max-agents-per-account")
         duplicate = any(a["agentName"] == p["agentName"] and not a.get("_creation_failed") for a in agents)
@@ -383,6 +402,7 @@ class Backend:
     def update_agent(self, tx: Tx, p: dict[str, Any], now: float) -> dict[str, Any]:
         agent = self._agent(tx, p["agentId"])
         self._refuse_if_transitional(agent, "Update")
+        self._check_agent_config(p)
         # §2.4 / §11.4: full replacement: every optional member not sent is cleared.
         for k in AGENT_FIELDS:
             agent.pop(k, None)
@@ -822,8 +842,8 @@ class Backend:
         return out
 
     def _alias_target(self, tx: Tx, agent: dict[str, Any], routing: list[dict[str, Any]] | None,
-                      verb: str, now: float) -> tuple[list[dict[str, Any]], bool]:
-        """Resolve the routing of a Create/UpdateAgentAlias: (routing to store, version was cut)."""
+                      verb: str, now: float) -> list[dict[str, Any]]:
+        """Resolve the routing of a Create/UpdateAgentAlias, cutting a version when it asks for one."""
         cuts = routing is None or (routing == [] and self.config.empty_routing_cuts_version)
         if cuts:
             status = agent["agentStatus"]
@@ -842,9 +862,9 @@ class Backend:
             self._schedule(agent, "VERSIONING", {"status": "PREPARED"}, now,
                            self.config.scaled(self.config.durations.version))
             self._put_agent(tx, agent)
-            return [{"agentVersion": version}], True
+            return [{"agentVersion": version}]
         if not routing:
-            return [], False   # empty list with the switch off: alias without a version
+            return []   # empty list with the switch off: alias without a version
         entry = copy.deepcopy(routing[0])
         target = entry.get("agentVersion")
         if target is None:
@@ -856,7 +876,7 @@ class Backend:
         if not self._version_exists(tx, agent["agentId"], target):
             raise not_found(f"Agent version {target} of agent {agent['agentId']} doesn't exist. Retry the "
                             f"request with a different resource identifier.")  # invented text
-        return [entry], False
+        return [entry]
 
     def create_alias(self, tx: Tx, p: dict[str, Any], now: float) -> dict[str, Any]:
         agent = self._agent(tx, p["agentId"])
@@ -868,7 +888,7 @@ class Backend:
                            f"{agent['agentId']}.")  # invented text: uniqueness assumed
         counted = [r for r in aliases if r.rid != TEST_ALIAS_ID or self.config.test_alias_counts_towards_quota]
         self._quota(self.config.quotas.aliases_per_agent, len(counted), "max-aliases-per-agent")
-        routing, _ = self._alias_target(tx, agent, p.get("routingConfiguration"), "Create", now)
+        routing = self._alias_target(tx, agent, p.get("routingConfiguration"), "Create", now)
         alias_id = self._new_id(tx)
         doc: dict[str, Any] = {k: copy.deepcopy(p[k]) for k in ("agentAliasName", "description") if p.get(k)}
         doc.update(agentId=agent["agentId"], agentAliasId=alias_id,
@@ -910,7 +930,7 @@ class Backend:
         if any(r.doc["agentAliasName"] == p["agentAliasName"] and r.rid != p["agentAliasId"] for r in others):
             raise conflict(f"An alias with name {p['agentAliasName']} already exists for agent "
                            f"{agent['agentId']}.")
-        routing, _ = self._alias_target(tx, agent, p.get("routingConfiguration"), "Update", now)
+        routing = self._alias_target(tx, agent, p.get("routingConfiguration"), "Update", now)
         previous = doc.get("routingConfiguration", [])
         # §3.4 / §11.7: full replacement of the user fields.
         doc.pop("description", None)

@@ -104,6 +104,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = self._read_body()
         except (ValueError, OSError):
+            # The framing is lost, so the connection cannot be reused for another request.
+            self.close_connection = True
             self._write(400, {"Content-Type": "application/json"},
                         b'{"message": "malformed request body framing"}')
             return
@@ -124,16 +126,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(status, out_headers, out_body)
 
     def _write(self, status: int, headers: dict[str, str], body: bytes) -> None:
-        # 204/304 and HEAD responses carry no body by definition.
-        if status in (204, 304) or self.command == "HEAD":
-            payload = b""
-        else:
-            payload = body or b""
+        # 204/304 and HEAD responses carry no body by definition (RFC 9110 §6.4.1); a 204/304
+        # also carries no Content-Length (e.g. DeleteAgentActionGroup answers 204).
+        no_body = status in (204, 304)
+        payload = b"" if no_body or self.command == "HEAD" else (body or b"")
         self.send_response(status)
         for k, v in headers.items():
             if k.lower() not in _HOP_BY_HOP:
                 self.send_header(k, v)
-        self.send_header("Content-Length", str(len(payload)))
+        if not no_body:
+            self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         if payload:
             self.wfile.write(payload)

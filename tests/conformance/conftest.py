@@ -58,12 +58,6 @@ FAST_CONFIG: dict[str, Any] = {
 # fixed the XPASS fails the run and the entry must be removed. Never list a test here to hide
 # a bug in the test itself.
 KNOWN_EMULATOR_GAPS: dict[str, str] = {
-    "test_override_lambda_needs_an_overridden_parser":
-        "emulator accepts overrideLambda without any parserMode OVERRIDDEN (§6.2)",
-    "test_overridden_parser_needs_an_override_lambda":
-        "emulator accepts parserMode OVERRIDDEN without overrideLambda (§6.2)",
-    "test_empty_guardrail_configuration_is_rejected":
-        "emulator accepts an empty guardrailConfiguration object (§6.3)",
 }
 
 

@@ -12,7 +12,6 @@ from .helpers import (
     create_alias,
     create_ready_agent,
     expect_error,
-    get_agent,
     prepared_agent,
     settle_agent,
 )

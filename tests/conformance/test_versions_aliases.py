@@ -4,6 +4,7 @@ contents, the built-in test alias, routing rules, history, deletion (bedrock-sem
 from __future__ import annotations
 
 import pytest
+from botocore.exceptions import ClientError
 
 from .helpers import (
     create_alias,
@@ -12,6 +13,7 @@ from .helpers import (
     function_group,
     get_agent,
     numbered_versions,
+    poll,
     prepare,
     prepared_agent,
     routed_version,
@@ -261,9 +263,6 @@ def test_delete_alias_is_deleting_then_gone(bedrock, target):
     resp = bedrock.delete_agent_alias(agentId=agent["agentId"], agentAliasId=alias["agentAliasId"])
     assert resp["ResponseMetadata"]["HTTPStatusCode"] == 202
     assert resp["agentAliasStatus"] == "DELETING"
-    from .helpers import poll
-    from botocore.exceptions import ClientError
-
     def gone():
         try:
             bedrock.get_agent_alias(agentId=agent["agentId"], agentAliasId=alias["agentAliasId"])
@@ -293,7 +292,6 @@ def test_deleted_version_numbers_are_not_reused(bedrock, target):
     update_alias(bedrock, target, agent["agentId"], alias["agentAliasId"],
                  agentAliasName=alias["agentAliasName"])  # alias -> 2, version 1 unused
     bedrock.delete_agent_version(agentId=agent["agentId"], agentVersion="1")
-    from .helpers import poll
     poll(lambda: numbered_versions(bedrock, agent["agentId"]), lambda v: v == ["2"],
          target.timeout, "version 1 deleted")
     again = create_alias(bedrock, target, agent["agentId"])

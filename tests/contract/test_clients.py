@@ -68,6 +68,7 @@ class FakeSession:
 
 
 def test_aws_target_uses_profile_region_and_standard_retries(tmp_path, monkeypatch):
+    monkeypatch.delenv(aws.ENDPOINT_ENV, raising=False)
     monkeypatch.setattr(boto3, "Session", FakeSession)
     e = env(tmp_path, name="prod", target="aws", region="us-west-2", profile="prod")
     clients = aws.make_clients(e, root=tmp_path)
@@ -81,3 +82,10 @@ def test_aws_target_refuses_credentials_of_another_account(tmp_path, monkeypatch
     e = env(tmp_path, name="prod", target="aws", account="111111111111")
     with pytest.raises(ProjectError, match="credentials are for account 123456789012"):
         aws.make_clients(e, root=tmp_path)
+
+
+def test_endpoint_env_var_is_part_of_an_aws_target(tmp_path, monkeypatch):
+    # boto3 honours it for every client, so a plan made with it must not apply without it.
+    monkeypatch.setenv(aws.ENDPOINT_ENV, "https://bedrock-agent.example.test")
+    t = aws.target_of(env(tmp_path, target="aws"), tmp_path)
+    assert t.endpoint == "https://bedrock-agent.example.test"

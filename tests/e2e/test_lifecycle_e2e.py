@@ -5,6 +5,7 @@ ownership, promote / rollback / history, destroy, exit codes."""
 from __future__ import annotations
 
 import json
+import threading
 
 import filelock
 import pytest
@@ -432,3 +433,31 @@ def test_apply_converges_under_throttling_and_internal_errors(support_bot, monke
     assert "ThrottlingException" in outcomes  # the faults really happened
     monkeypatch.delenv("AGENTCTL_EMULATOR_FAULTS")
     assert p.cli("plan", "--detailed-exitcode").code == ExitCode.OK
+
+
+@pytest.mark.parametrize("k", [1, 5, 9, 13])
+def test_multi_agent_crash_mid_apply_then_rerun_converges(tmp_path, capsys, k):
+    # Agents run concurrently: the k-th mutating call overall crashes the run, wherever the
+    # other agents are; a re-run must still converge with one agent per name.
+    p = Project(copy_example("multi-agent", tmp_path), capsys)
+    seen: list[str] = []
+    lock = threading.Lock()
+
+    def crash_after(step, response):
+        if step.mutating:
+            with lock:
+                seen.append(step.operation)
+                if len(seen) == k:
+                    raise Crash(step.operation)
+
+    with lifecycle.opened(p.root, None) as ctx:
+        with pytest.raises(Crash):
+            lifecycle.apply_plan(ctx, lifecycle.compute_plan(ctx), after_step=crash_after)
+    apply_ok(p)
+    assert p.cli("plan", "--detailed-exitcode").code == ExitCode.OK
+    emu, c = p.boto()
+    try:
+        names = [a["agentName"] for a in c.list_agents()["agentSummaries"]]
+        assert sorted(names) == sorted(set(names)) and len(names) == 3
+    finally:
+        emu.close()

@@ -431,3 +431,16 @@ def test_mutating_operations_are_exactly_the_non_read_operations() -> None:
             "UntagResource", "AssociateAgentKnowledgeBase", "CreateKnowledgeBase"} <= MUTATING_OPERATIONS
     assert not {op for op in MUTATING_OPERATIONS if op.startswith(("Get", "List"))}
     assert "ListAgents" not in MUTATING_OPERATIONS and "GetAgent" not in MUTATING_OPERATIONS
+
+
+def test_prompt_parser_and_guardrail_cross_member_rules(client, clock) -> None:
+    lam = "arn:aws:lambda:us-east-1:123456789012:function:parser"
+    entry = {"promptType": "ORCHESTRATION", "promptCreationMode": "OVERRIDDEN", "basePromptTemplate": "$question$"}
+    assert error_of(client.create_agent, agentName="a", promptOverrideConfiguration={
+        "overrideLambda": lam, "promptConfigurations": [{**entry, "parserMode": "DEFAULT"}]})[0] == "ValidationException"
+    assert error_of(client.create_agent, agentName="a", promptOverrideConfiguration={
+        "promptConfigurations": [{**entry, "parserMode": "OVERRIDDEN"}]})[0] == "ValidationException"
+    assert error_of(client.create_agent, agentName="a", guardrailConfiguration={})[0] == "ValidationException"
+    ok = client.create_agent(agentName="a", promptOverrideConfiguration={
+        "overrideLambda": lam, "promptConfigurations": [{**entry, "parserMode": "OVERRIDDEN"}]})["agent"]
+    assert ok["promptOverrideConfiguration"]["overrideLambda"] == lam

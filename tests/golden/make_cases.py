@@ -206,6 +206,21 @@ def collaborator_added():
 
 
 @case
+def collaboration_disabled():
+    """A supervisor becomes a plain agent: its collaborators are disassociated first (AWS:
+    disassociate all before disabling collaboration), then UpdateAgent sends DISABLED, then one
+    PrepareAgent (never on a SUPERVISOR without collaborators, bedrock-semantics §2.2)."""
+    arn = "arn:aws:bedrock:us-east-1:123456789012:agent-alias/BILLING001/PROD000000"
+    sup = dataclasses.replace(edited(agentCollaboration="SUPERVISOR"), collaborators={
+        "billing": {"agentDescriptor": {"aliasArn": arn},
+                    "collaborationInstruction": "Route billing and invoice questions here.",
+                    "relayConversationHistory": "TO_COLLABORATOR"},
+        "returns": {"agentDescriptor": {"aliasArn": arn.replace("BILLING001", "RETURNS001")},
+                    "collaborationInstruction": "Route returns here."}})
+    return one(B.config()), B.state(B.live_agent(sup)), {}
+
+
+@case
 def pinned_vs_tracking():
     """Content changed: STAGING (latest) moves to the new version, PROD (pinned) stays on its
     version; old unreferenced versions beyond retention are deleted."""
