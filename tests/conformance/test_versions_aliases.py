@@ -171,6 +171,10 @@ def test_version_snapshot_is_immutable_and_readable(bedrock, target, existing_kb
                                           knowledgeBaseId=existing_kb_id)["agentKnowledgeBase"]
     assert (kb["agentVersion"], kb["description"]) == ("1", "kb v1")
     assert get_agent(bedrock, agent["agentId"])["description"] == "v2 description"
+    summaries = {s["agentVersion"]: s for s in
+                 bedrock.list_agent_versions(agentId=agent["agentId"])["agentVersionSummaries"]}
+    assert summaries["1"]["description"] == "v1 description"
+    assert summaries["DRAFT"]["description"] == "v2 description"
 
 
 def test_version_snapshot_has_no_orchestration_type(bedrock, target):
@@ -394,3 +398,12 @@ def test_list_agent_versions_pages_with_next_token(bedrock, target):
             break
     assert pages == 4
     assert sorted(versions) == ["1", "2", "3", "DRAFT"]
+
+
+def test_update_alias_leaves_alias_tags_untouched(bedrock, target):
+    """§3.4/§6.3: UpdateAgentAlias has no tags member; the alias ARN's tags survive an update."""
+    agent = prepared_agent(bedrock, target)
+    alias = create_alias(bedrock, target, agent["agentId"], tags={"stage": "prod"})
+    update_alias(bedrock, target, agent["agentId"], alias["agentAliasId"],
+                 agentAliasName=alias["agentAliasName"], routingConfiguration=[{"agentVersion": "1"}])
+    assert bedrock.list_tags_for_resource(resourceArn=alias["agentAliasArn"])["tags"] == {"stage": "prod"}
