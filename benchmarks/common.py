@@ -36,10 +36,13 @@ SPEC = "support-bot"
 
 
 def machine() -> str:
-    """One line: date, nproc, Python, platform."""
+    """One line: date, nproc, Python, platform, load average at the start (other processes on
+    the machine make the medians noisier; the load says how busy it was)."""
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
     return (f"{now}; nproc {os.cpu_count()}; Python {platform.python_version()} "
-            f"({platform.python_implementation()}); {platform.system()} {platform.machine()}")
+            f"({platform.python_implementation()}); {platform.system()} {platform.machine()}; "
+            f"load average {load}")
 
 
 def measure(fn: Callable[[], Any], repeat: int) -> list[float]:

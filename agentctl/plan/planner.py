@@ -29,8 +29,9 @@ the complete request. Per agent the order is:
    alias's Create/UpdateAgentAlias *without* routingConfiguration (§3.1); every other alias is
    sent an explicit routingConfiguration (§9.3 item 3: never send an alias update without
    routing unless a version is intended), referring to the version that step outputs.
-8. Version retention: DeleteAgentVersion for versions beyond the newest ``version_retention``
-   that no alias routes to, now or after apply (§3.3).
+8. Version retention: keep every version an alias routes to (after this apply's alias moves)
+   and the newest ``version_retention`` versions that none does; DeleteAgentVersion for the
+   older unreferenced ones (§3.3).
 
 Values known only after apply are ``{"$ref": address, "key": key}`` placeholders resolved by the
 executor from earlier steps' ``outputs`` (e.g. a new agent's id: ``{"$ref": "agent.NAME",
@@ -184,8 +185,8 @@ def build_plan(
     produced it; canonicalized here). Raises ``NotOwned`` naming every unowned agent the desired
     side would touch, ``UsageError`` for unknown ``only_agents`` names or a retention below 1,
     ``AgentctlError`` for collaborator references that cannot be resolved."""
-    if version_retention < 1:
-        raise UsageError(f"version retention must be at least 1 (got {version_retention})",
+    if version_retention < 0:
+        raise UsageError(f"version retention must be 0 or more (got {version_retention})",
                          hint="set settings.versionRetention in agentctl.yaml to 1 or more")
     known = set(desired) | set(live.agents) | set(live.unowned)
     if only_agents is not None:
@@ -654,7 +655,7 @@ def _plan_aliases(
         else:
             stays.append(AliasMove(agent=name, alias=a, from_version=current, to_version=current))
 
-    version_changes, deleted = _plan_retention(ctx, live, targets, new_version, retention)
+    version_changes, deleted = _plan_retention(ctx, live, targets, retention)
     next_hint = None
     if new_version:
         next_hint = str(int(newest.version) + 1) if newest else "1"
@@ -693,27 +694,28 @@ def _with_version(change: ResourceChange, before_version: Any,
 
 
 def _plan_retention(ctx: _Ctx, live: LiveAgent | None, targets: Mapping[str, Any],
-                    new_version: bool, retention: int) -> tuple[list[ResourceChange], list[str]]:
+                    retention: int) -> tuple[list[ResourceChange], list[str]]:
     if live is None or not live.versions:
         return [], []
-    newest_first = sorted(live.versions, key=lambda v: int(v.version), reverse=True)
-    keep = {v.version for v in newest_first[: retention - (1 if new_version else 0)]}
-    # §3.3: never delete a version an alias routes to when the deletion runs, i.e. after this
-    # plan's alias steps: each alias's target (pinned aliases keep theirs). A version an alias
-    # leaves in this apply can go in the same apply, so the next plan is empty: the alias steps
-    # come first and wait (``alias:PREPARED`` / ``alias:DELETED``), and the executor stops at the
-    # first failure, so a version is never deleted while an alias still routes to it.
+    # The issue's rule: keep the newest ``retention`` versions that no alias routes to, delete
+    # older unreferenced ones, never one an alias routes to when the deletion runs, i.e. after
+    # this plan's alias steps: each alias's target (pinned aliases keep theirs). A version an
+    # alias leaves in this apply counts as unreferenced, so the next plan is empty: the alias
+    # steps come first and wait (``alias:PREPARED`` / ``alias:DELETED``), and the executor stops
+    # at the first failure, so a version is never deleted while an alias still routes to it
+    # (§3.3). The version this apply cuts is always routed to by the alias that cuts it.
     referenced = {t for t in targets.values() if isinstance(t, str)}
-    doomed = sorted((v for v in live.versions if v.version not in keep | referenced),
-                    key=lambda v: int(v.version))
+    newest_first = sorted(live.versions, key=lambda v: int(v.version), reverse=True)
+    unreferenced = [v for v in newest_first if v.version not in referenced]
+    doomed = sorted(unreferenced[retention:], key=lambda v: int(v.version))
     out = []
     for v in doomed:
         address = child_address(ctx.name, VERSION, v.version)
         before = {"version": v.version, **({"createdAt": v.created_at} if v.created_at else {})}
         rc = resource_change(address, VERSION, before, None)
         out.append(dataclasses.replace(
-            rc, reason=f"version retention keeps the newest {retention} and every version an "
-                       "alias routes to"))
+            rc, reason=f"version retention keeps every version an alias routes to and the "
+                       f"newest {retention} that none does"))
         ctx.add("DeleteAgentVersion", {"agentId": ctx.agent_id, "agentVersion": v.version},
                 address, f"delete version {v.version} (retention)")
     return out, [v.version for v in doomed]

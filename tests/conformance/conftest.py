@@ -103,7 +103,10 @@ class ServerProcess:
             [sys.executable, "-m", "agentctl", "emulator", "serve", "--port", "0",
              "--state", str(state), "--config", str(config)],
             stdout=subprocess.PIPE, stderr=self._log_fh, cwd=str(state.parent),
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            # Only the config file configures the emulator: drop AGENTCTL_EMULATOR_* overrides a
+            # developer may have exported, as the in-process transport ignores them too.
+            env={**{k: v for k, v in os.environ.items() if not k.startswith("AGENTCTL_EMULATOR_")},
+                 "PYTHONUNBUFFERED": "1"},
         )
         self.url = self._read_url(timeout=60)
 

@@ -36,10 +36,6 @@ class Target:
     """Agent ids created by the test, deleted at teardown (server and aws transports)."""
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
-    @property
-    def interval(self) -> float:
-        return 0.02 if self.transport != "aws" else 2.0
-
     def name(self, suffix: str = "a") -> str:
         """A unique, valid agent/alias/group name (pattern ``([0-9a-zA-Z][_-]?){1,100}``)."""
         return f"ct-{self.run_id}-{uuid.uuid4().hex[:6]}-{suffix}"
@@ -77,7 +73,10 @@ def expect_error(code: str | tuple[str, ...], match: str | None = None,
 def poll(fn: Callable[[], Any], done: Callable[[Any], bool], timeout: float,
          what: str, interval: float | None = None) -> Any:
     deadline = time.monotonic() + timeout
-    interval = interval if interval is not None else min(2.0, max(0.02, timeout / 300))
+    # Emulator waits are short (timeout <= 30 s): poll tightly so a settled status is seen at
+    # once; real AWS transitions take seconds, so poll it gently.
+    if interval is None:
+        interval = 0.01 if timeout <= 30 else 1.0
     last = None
     while True:
         last = fn()

@@ -122,7 +122,10 @@ def test_one_version_per_apply_and_only_on_content_change():
     assert routes == {"STAGING": "2", "PROD": "1"}
 
 
-@pytest.mark.parametrize("retention, kept", [(1, ["1", "5"]), (2, ["1", "4", "5"]),
+# Retention keeps every version an alias routes to (PROD on 1, STAGING on the newest) plus the
+# newest ``retention`` versions no alias routes to; older unreferenced ones are deleted.
+@pytest.mark.parametrize("retention, kept", [(0, ["1", "5"]), (1, ["1", "4", "5"]),
+                                              (2, ["1", "3", "4", "5"]),
                                               (10, ["1", "2", "3", "4", "5"])])
 def test_version_retention_converges(retention, kept):
     fake = FakeBedrock()

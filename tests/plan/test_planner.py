@@ -356,19 +356,29 @@ def test_version_retention_deletes_old_unreferenced_versions():
     desired = with_agent(B.config(), description="Changed.")
     plan = plan_for(desired, B.state(B.live_agent(versions=versions, aliases=aliases)),
                     version_retention=3)
-    # New version 9 + newest 2 existing (8, 7) kept; 2 is PROD's; 1, 3..6 deleted.
+    # New version 9 goes to STAGING and 2 stays PROD's; of the unreferenced ones (8 once STAGING
+    # leaves it, 7, 6, 5, 4, 3, 1) the newest 3 are kept and 1, 3, 4, 5 deleted.
     deleted = [s.params["agentVersion"] for s in plan.steps if s.operation == "DeleteAgentVersion"]
-    assert deleted == ["1", "3", "4", "5", "6"]
+    assert deleted == ["1", "3", "4", "5"]
     assert ops(plan).index("DeleteAgentVersion") > ops(plan).index("UpdateAgentAlias")
-    assert plan.lifecycle[0].delete_versions == ("1", "3", "4", "5", "6")
+    assert plan.lifecycle[0].delete_versions == ("1", "3", "4", "5")
     versions_changes = [c for c in plan.changes if c.kind == "version"]
     assert [c.address for c in versions_changes][0] == "agent.support-bot.version.1"
     assert all(c.action is Action.DELETE for c in versions_changes)
 
 
-def test_retention_below_one_is_refused():
+def test_negative_retention_is_refused():
     with pytest.raises(UsageError):
-        plan_for(B.config(), B.state(), version_retention=0)
+        plan_for(B.config(), B.state(), version_retention=-1)
+
+
+def test_retention_zero_deletes_every_unreferenced_version():
+    versions = tuple(B.version(str(n), B.config() if n == 3 else None) for n in range(1, 4))
+    aliases = {"STAGING": B.live_alias("STAGING", "3", description="Pre-production"),
+               "PROD": B.live_alias("PROD", "1", tags={"stage": "prod"})}
+    plan = plan_for(B.config(), B.state(B.live_agent(versions=versions, aliases=aliases)),
+                    version_retention=0)
+    assert [s.params["agentVersion"] for s in plan.steps if s.operation == "DeleteAgentVersion"] == ["2"]
 
 
 # ------------------------------------------------------------------------------------ scope
