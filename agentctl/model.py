@@ -57,6 +57,16 @@ def digest(value: Any) -> str:
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
 
 
+def plain(value: Any) -> Any:
+    """Mappings to dicts, tuples to lists (recursively); Ref objects and scalars kept. Frozen
+    dataclasses hold read-only mappings; this gives the JSON-compatible value back."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
 def _ref_default(obj: Any) -> Any:
     if isinstance(obj, Ref):
         return {"$ref": obj.address, "key": obj.key}

@@ -38,6 +38,7 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from agentctl.model import (
+    plain,
     OWNER_TAG,
     PROJECT_TAG,
     AgentConfig,
@@ -116,15 +117,6 @@ def _prune(mapping: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in mapping.items() if not _is_empty(v)}
 
 
-def _plain(value: Any) -> Any:
-    """Mappings to dicts, tuples to lists (recursively); Ref objects kept."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _drop_default(mapping: dict[str, Any], key: str, default: Any) -> None:
     if mapping.get(key) == default:
         mapping.pop(key, None)
@@ -183,7 +175,7 @@ def _canonical_memory(agent: dict[str, Any]) -> None:
     if not isinstance(mem, Mapping) or not mem.get("enabledMemoryTypes"):
         agent.pop("memoryConfiguration", None)
         return
-    out = _plain(mem)
+    out = plain(mem)
     out["enabledMemoryTypes"] = sorted(out["enabledMemoryTypes"])
     _drop_default(out, "storageDays", DEFAULT_MEMORY_STORAGE_DAYS)
     ssc = _prune(out.get("sessionSummaryConfiguration") or {})
@@ -232,7 +224,7 @@ def _canonical_prompt_overrides(agent: dict[str, Any]) -> None:
     for entry in poc.get("promptConfigurations") or ():
         if entry.get("promptCreationMode") != "OVERRIDDEN":
             continue
-        e = _prune(_plain(entry))
+        e = _prune(plain(entry))
         # An OVERRIDDEN prompt is enabled unless it says otherwise; agentctl sends ENABLED
         # explicitly (PRE_PROCESSING's default state is disputed, §6.2), so ENABLED is "absent".
         _drop_default(e, "promptState", "ENABLED")
@@ -260,7 +252,7 @@ def _canonical_prompt_overrides(agent: dict[str, Any]) -> None:
 def canonical_agent(agent: Mapping[str, Any]) -> dict[str, Any]:
     """The agent-level members (UpdateAgent's, minus agentId) in canonical form."""
     members = agent_members()
-    out = _prune({k: _plain(v) for k, v in agent.items() if k in members})
+    out = _prune({k: plain(v) for k, v in agent.items() if k in members})
     _default_agent_collaboration(out)
     _default_orchestration(out)
     _default_idle_ttl(out)
@@ -292,12 +284,12 @@ def parse_openapi_payload(payload: Any) -> Any:
     whose whitespace preservation is UNCONFIRMED, so payloads are compared parsed (JSON is
     YAML, so one parser does both). Unparsable text stays a string."""
     if not isinstance(payload, str):
-        return _plain(payload)
+        return plain(payload)
     try:
         doc = yaml.safe_load(payload)
     except yaml.YAMLError:
         return payload
-    return _plain(doc) if isinstance(doc, (dict, list)) else payload
+    return plain(doc) if isinstance(doc, (dict, list)) else payload
 
 
 def _canonical_api_schema(group: dict[str, Any]) -> None:
@@ -312,7 +304,7 @@ def _canonical_api_schema(group: dict[str, Any]) -> None:
 
 
 def _canonical_function(fn: Mapping[str, Any]) -> dict[str, Any]:
-    f = _prune(_plain(fn))
+    f = _prune(plain(fn))
     # requireConfirmation DISABLED is the default (the spec's ``requireConfirmation: false``).
     _drop_default(f, "requireConfirmation", "DISABLED")
     params = {}
@@ -340,7 +332,7 @@ def _canonical_function_schema(group: dict[str, Any]) -> None:
 
 
 def canonical_action_group(group: Mapping[str, Any]) -> dict[str, Any]:
-    g = {k: _plain(v) for k, v in group.items()}
+    g = {k: plain(v) for k, v in group.items()}
     _rename_parent_signature(g)
     members = action_group_members()
     g = _prune({k: v for k, v in g.items() if k in members})
@@ -359,7 +351,7 @@ def canonical_action_group(group: Mapping[str, Any]) -> dict[str, Any]:
 
 def canonical_knowledge_base(kb: Mapping[str, Any]) -> dict[str, Any]:
     members = knowledge_base_members()
-    out = _prune({k: _plain(v) for k, v in kb.items() if k in members})
+    out = _prune({k: plain(v) for k, v in kb.items() if k in members})
     # §5: knowledgeBaseState is required in the response; its default (ENABLED) is inferred,
     # so agentctl always sends it and ENABLED is "absent".
     _drop_default(out, "knowledgeBaseState", "ENABLED")
@@ -368,7 +360,7 @@ def canonical_knowledge_base(kb: Mapping[str, Any]) -> dict[str, Any]:
 
 def canonical_collaborator(collab: Mapping[str, Any]) -> dict[str, Any]:
     members = collaborator_members()
-    out = _prune({k: _plain(v) for k, v in collab.items() if k in members})
+    out = _prune({k: plain(v) for k, v in collab.items() if k in members})
     # §6.4: relayConversationHistory is TO_COLLABORATOR | DISABLED, DISABLED being the default.
     _drop_default(out, "relayConversationHistory", "DISABLED")
     if isinstance(out.get("agentDescriptor"), Mapping):
@@ -460,7 +452,7 @@ def content_from_version(
 def comparable_content(content: Mapping[str, Any]) -> dict[str, Any]:
     """Content reduced to what a version snapshot can record (§3.2: no orchestration members),
     so DRAFT content and a version's content compare like with like."""
-    out = _plain(content)
+    out = plain(content)
     agent = out.get("agent") or {}
     for key in _NOT_IN_VERSION:
         agent.pop(key, None)
@@ -474,7 +466,7 @@ def align_live_to_desired(desired_agent: Mapping[str, Any],
     OVERRIDDEN prompt configuration that both sides have, members the desired side does not set
     are dropped from the live side, because the service fills them with its defaults (§6.2,
     §9.1; e.g. ``PRE_PROCESSING: {state: DISABLED}`` reads back with the default template)."""
-    live = _plain(live_agent)
+    live = plain(live_agent)
     dpoc = desired_agent.get("promptOverrideConfiguration") or {}
     lpoc = live.get("promptOverrideConfiguration")
     if not isinstance(lpoc, dict):
@@ -493,7 +485,7 @@ def align_live_to_desired(desired_agent: Mapping[str, Any],
 
 def align_content(desired: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
     """``align_live_to_desired`` on ``content()``-shaped values."""
-    out = _plain(live)
+    out = plain(live)
     out["agent"] = align_live_to_desired(desired.get("agent") or {}, out.get("agent") or {})
     return out
 
@@ -553,7 +545,7 @@ def config_from_document(doc: Mapping[str, Any]) -> AgentConfig:
 def explicit_agent_defaults(agent: Mapping[str, Any]) -> dict[str, Any]:
     """The agent members with every UNCONFIRMED-default member made explicit (module docstring):
     what CreateAgent / UpdateAgent send."""
-    out = _plain(agent)
+    out = plain(agent)
     out.setdefault("idleSessionTTLInSeconds", DEFAULT_IDLE_SESSION_TTL)
     # §2.4: UpdateAgent is a full replace and these two default when absent; sending them keeps
     # the request self-describing.

@@ -15,7 +15,7 @@ import json
 from typing import Any, Mapping
 
 from agentctl.errors import AgentctlError, StalePlan
-from agentctl.model import digest
+from agentctl.model import digest, plain
 from agentctl.plan.model import (
     FORMAT_VERSION,
     Action,
@@ -38,9 +38,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "created_at": plan.created_at,
         "project": plan.project,
         "environment": plan.environment,
-        "target": _plain(plan.target),
+        "target": plain(plan.target),
         "spec_digest": plan.spec_digest,
-        "live_fingerprint": _plain(plan.live_fingerprint),
+        "live_fingerprint": plain(plan.live_fingerprint),
         "changes": [_change_to_dict(c) for c in plan.changes],
         "lifecycle": [_lifecycle_to_dict(lc) for lc in plan.lifecycle],
         "steps": [_step_to_dict(s) for s in plan.steps],
@@ -97,14 +97,6 @@ def loads(text: str, *, source: str | None = None) -> Plan:
 # --------------------------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _str(v: Any) -> str:
     if not isinstance(v, str):
         raise TypeError(f"expected a string, got {type(v).__name__}")
@@ -142,9 +134,9 @@ def _change_to_dict(c: ResourceChange) -> dict[str, Any]:
         "address": c.address,
         "kind": c.kind,
         "action": c.action.value,
-        "before": _plain(c.before),
-        "after": _plain(c.after),
-        "fields": [{"path": f.path, "before": _plain(f.before), "after": _plain(f.after),
+        "before": plain(c.before),
+        "after": plain(c.after),
+        "fields": [{"path": f.path, "before": plain(f.before), "after": plain(f.after),
                     "sensitive": f.sensitive, "text_diff": f.text_diff} for f in c.fields],
         "reason": c.reason,
     }
@@ -206,11 +198,11 @@ def _lifecycle_from_dict(d: Any) -> AgentLifecycle:
 def _step_to_dict(s: Step) -> dict[str, Any]:
     return {
         "operation": s.operation,
-        "params": _plain(s.params),
+        "params": plain(s.params),
         "address": s.address,
         "description": s.description,
         "wait_for": s.wait_for,
-        "outputs": _plain(s.outputs),
+        "outputs": plain(s.outputs),
         "mutating": s.mutating,
     }
 
