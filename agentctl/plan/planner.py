@@ -14,7 +14,11 @@ the complete request. Per agent the order is:
    disabling collaboration): when a SUPERVISOR / SUPERVISOR_ROUTER agent is switched to
    DISABLED, its collaborators are disassociated before the UpdateAgent of step 1, so the
    agent never becomes DISABLED while collaborators are still associated, and PrepareAgent
-   (step 6) only ever runs once the agent has its desired mode and collaborators. A desired
+   (step 6) only ever runs once the agent has its desired mode and collaborators. (Enabling
+   goes the other way round, as AWS's multi-agent page says: the agent is made a supervisor by
+   CreateAgent / UpdateAgent first, collaborators are associated after, then it is prepared;
+   Terraform's acceptance configs likewise create a SUPERVISOR with ``prepare_agent = false``
+   and prepare once the collaborator is associated.) A desired
    supervisor without collaborators is refused (``SpecInvalid``): PrepareAgent would fail, and
    Terraform's workaround (flip to DISABLED, prepare, flip back) only exists because its
    collaborators are separate resources; here the spec states the whole agent, so that spec

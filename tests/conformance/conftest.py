@@ -52,6 +52,21 @@ FAST_CONFIG: dict[str, Any] = {
 }
 
 
+# For the few tests that issue a call *while* a transition is in progress (the refusal tests):
+# windows wide enough that a loaded CI machine cannot let the transition finish first. Such a
+# test requests the ``wide_windows`` fixture; real AWS transitions are slow anyway.
+WIDE_CONFIG: dict[str, Any] = {
+    "durations": {
+        "create": 1.0,
+        "update": 1.0,
+        "prepare": 1.0,
+        "version": 1.0,
+        "alias": 0.3,
+        "delete": 0.3,
+    },
+}
+
+
 # Conformance tests the emulator currently fails, with the reason. The test is right (it follows
 # the reference); the emulator is wrong. Marked strict xfail on the emulator transports only, so
 # the suite stays green, the gap stays visible in every run (-ra), and the day the emulator is
@@ -87,6 +102,20 @@ def fast_config_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("emucfg") / "emulator.json"
     path.write_text(json.dumps(FAST_CONFIG, indent=2))
     return path
+
+
+@pytest.fixture(scope="session")
+def wide_config_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("emucfg") / "emulator-wide.json"
+    path.write_text(json.dumps(WIDE_CONFIG, indent=2))
+    return path
+
+
+@pytest.fixture
+def wide_windows() -> bool:
+    """Request this in a test that acts during a transition: the emulator transports then use
+    ``WIDE_CONFIG`` durations (see ``bedrock``)."""
+    return True
 
 
 # ---- the server transport -----------------------------------------------------------------
@@ -149,6 +178,15 @@ def emulator_server(tmp_path_factory: pytest.TempPathFactory,
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def emulator_server_wide(tmp_path_factory: pytest.TempPathFactory,
+                         wide_config_file: Path) -> Iterator[ServerProcess]:
+    d = tmp_path_factory.mktemp("server-wide")
+    server = ServerProcess(d / "state.db", wide_config_file, d / "server.log")
+    yield server
+    server.stop()
+
+
 def plain_client(endpoint_url: str | None = None, region: str = REGION) -> Any:
     """A plain boto3 bedrock-agent client with dummy credentials (for an emulator URL)."""
     return boto3.client(
@@ -175,16 +213,19 @@ def target(transport: str) -> Target:
 
 @pytest.fixture
 def bedrock(request: pytest.FixtureRequest, transport: str, target: Target,
-            tmp_path: Path, fast_config_file: Path) -> Iterator[Any]:
+            tmp_path: Path) -> Iterator[Any]:
     """A boto3 ``bedrock-agent`` client for the test's transport."""
+    wide = "wide_windows" in request.fixturenames
     emu = None
     if transport == "inprocess":
         from agentctl.emulator import Emulator, EmulatorConfig
 
-        emu = Emulator(state_path=tmp_path / "s.db", config=EmulatorConfig.load(fast_config_file))
+        cfg = request.getfixturevalue("wide_config_file" if wide else "fast_config_file")
+        emu = Emulator(state_path=tmp_path / "s.db", config=EmulatorConfig.load(cfg))
         client = emu.client()
     elif transport == "server":
-        client = plain_client(request.getfixturevalue("emulator_server").url)
+        server = request.getfixturevalue("emulator_server_wide" if wide else "emulator_server")
+        client = plain_client(server.url)
     else:
         client = boto3.client("bedrock-agent", region_name=target.region)
     yield client

@@ -70,7 +70,7 @@ def test_prepare_without_instruction_fails_asynchronously_with_reason(bedrock, t
 
 
 @pytest.mark.server
-def test_prepare_while_preparing_is_refused_with_aws_wording(bedrock, target):
+def test_prepare_while_preparing_is_refused_with_aws_wording(bedrock, target, wide_windows):
     """§2.3: a second PrepareAgent while PREPARING is a ValidationException naming the state."""
     agent = create_ready_agent(bedrock, target)
     bedrock.prepare_agent(agentId=agent["agentId"])
@@ -78,10 +78,9 @@ def test_prepare_while_preparing_is_refused_with_aws_wording(bedrock, target):
                       r"Prepare operation can't be performed on Agent when it is in Preparing state",
                       status=400):
         bedrock.prepare_agent(agentId=agent["agentId"])
-    settle_agent(bedrock, target, agent["agentId"])
 
 
-def test_update_agent_while_preparing_is_refused(bedrock, target):
+def test_update_agent_while_preparing_is_refused(bedrock, target, wide_windows):
     """§2.3: UpdateAgent while PREPARING is refused ("Update operation can't be performed on
     Agent when it is in Preparing state.")."""
     agent = create_ready_agent(bedrock, target)
@@ -91,27 +90,24 @@ def test_update_agent_while_preparing_is_refused(bedrock, target):
         bedrock.update_agent(agentId=agent["agentId"], agentName=agent["agentName"],
                              foundationModel=target.model, agentResourceRoleArn=target.role_arn,
                              instruction=agent["instruction"])
-    settle_agent(bedrock, target, agent["agentId"])
 
 
-def test_action_group_edit_while_preparing_is_refused(bedrock, target):
+def test_action_group_edit_while_preparing_is_refused(bedrock, target, wide_windows):
     """§2.3: sub-resource edits of the DRAFT are refused while the agent is PREPARING."""
     agent = create_ready_agent(bedrock, target)
     bedrock.prepare_agent(agentId=agent["agentId"])
     with expect_error("ValidationException",
                       r"operation can't be performed on .+ when .*Preparing state"):
         bedrock.create_agent_action_group(**function_group(target, agent["agentId"]))
-    settle_agent(bedrock, target, agent["agentId"])
 
 
-def test_create_alias_while_agent_creating_is_refused(bedrock, target):
+def test_create_alias_while_agent_creating_is_refused(bedrock, target, wide_windows):
     """§2.3: CreateAgentAlias while the agent is CREATING: "Create operation can't be performed
     on AgentAlias when Agent is in Creating state."."""
     agent = create_agent(bedrock, target)
     with expect_error("ValidationException",
                       r"Create operation can't be performed on AgentAlias when Agent is in Creating state"):
         bedrock.create_agent_alias(agentId=agent["agentId"], agentAliasName=target.name("alias"))
-    settle_agent(bedrock, target, agent["agentId"])
 
 
 @pytest.mark.server
@@ -124,7 +120,7 @@ def test_create_alias_on_not_prepared_agent_is_refused(bedrock, target):
         bedrock.create_agent_alias(agentId=agent["agentId"], agentAliasName=target.name("alias"))
 
 
-def test_prepare_right_after_alias_creation_is_refused_while_versioning(bedrock, target):
+def test_prepare_right_after_alias_creation_is_refused_while_versioning(bedrock, target, wide_windows):
     """§2.2/§2.3: an alias cutting a version puts the agent in VERSIONING; PrepareAgent then
     answers "Prepare operation can't be performed on Agent when it is in Versioning state."."""
     agent = prepared_agent(bedrock, target)

@@ -1,0 +1,235 @@
+"""Red-team tests of the CLI as a demanding user meets it: bad directories, unknown names, broken
+state files and saved plans, misleading hints. Each test pins one defect found by driving the
+real CLI (``agentctl.cli.run``): the message must say where, what and what to do, the exit code
+must follow ``agentctl.exitcodes``, and nothing may surface as a traceback or as the generic
+"internal error" message.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import botocore.session
+import pytest
+from botocore.stub import Stubber
+
+from agentctl import aws, lifecycle
+from agentctl.cli import run
+from agentctl.errors import AwsError
+from agentctl.exitcodes import ExitCode
+from agentctl.model import Target
+from agentctl.plan.model import ApplyResult, Step, StepResult
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch):
+    monkeypatch.setenv("AGENTCTL_EMULATOR_TIME_SCALE", "0")
+    for var in ("AGENTCTL_ENV", "AWS_ENDPOINT_URL_BEDROCK_AGENT", "AGENTCTL_EMULATOR_FAULTS",
+                "AGENTCTL_EMULATOR_CONFIG", "NO_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    root = tmp_path / "support-bot"
+    shutil.copytree(EXAMPLES / "support-bot", root,
+                    ignore=shutil.ignore_patterns(".agentctl", "__pycache__"))
+    return root
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = run(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def assert_clean_error(err: str) -> None:
+    assert "Traceback" not in err
+    assert "internal error" not in err
+    assert err.startswith("error: ") or "\nerror: " in err
+
+
+# ------------------------------------------------------------------------- -C DIR
+
+
+def test_chdir_to_a_missing_directory_says_it_does_not_exist(tmp_path, capsys):
+    missing = tmp_path / "no-such-dir"
+    code, out, err = cli(capsys, "-C", str(missing), "plan")
+    assert code == ExitCode.USAGE
+    assert out == ""
+    assert_clean_error(err)
+    assert f"{missing}" in err and "does not exist" in err
+    # not the misleading "no agentctl.yaml found in ... or any parent directory"
+    assert "any parent directory" not in err
+
+
+# ----------------------------------------------------------------- unknown --agent
+
+
+def test_status_of_an_unknown_agent_is_a_usage_error(project, capsys):
+    code, out, err = cli(capsys, "-C", str(project), "status", "--agent", "nope")
+    assert code == ExitCode.USAGE
+    assert out == ""
+    assert_clean_error(err)
+    assert "nope" in err and "support-bot" in err
+
+
+def test_status_json_of_an_unknown_agent_prints_no_document(project, capsys):
+    code, out, err = cli(capsys, "-C", str(project), "status", "--agent", "nope",
+                         "--output", "json")
+    assert code == ExitCode.USAGE
+    assert out == ""
+    assert "nope" in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["promote", "PROD", "--agent", "nope", "--version", "1"],
+    ["rollback", "PROD", "--agent", "nope"],
+    ["history", "PROD", "--agent", "nope"],
+])
+def test_alias_commands_on_an_agent_not_in_the_project_are_usage_errors(project, capsys, argv):
+    code, out, err = cli(capsys, "-C", str(project), *argv)
+    assert code == ExitCode.USAGE
+    assert out == ""
+    assert_clean_error(err)
+    assert "'nope'" in err and "support-bot" in err
+    # "run `agentctl apply` to create it" would be wrong: no spec names it
+    assert "apply" not in err
+
+
+# ------------------------------------------------------------- emulator state file
+
+
+@pytest.mark.parametrize("command", [["plan"], ["status"], ["apply", "--auto-approve"],
+                                     ["promote", "PROD", "--agent", "support-bot",
+                                      "--version", "1"]])
+def test_corrupt_state_database_is_a_clear_error(project, capsys, command):
+    state = project / ".agentctl" / "local.db"
+    state.parent.mkdir()
+    state.write_bytes(bytes(range(256)) * 20)
+    code, out, err = cli(capsys, "-C", str(project), *command)
+    assert code == ExitCode.ERROR
+    assert out == ""
+    assert_clean_error(err)
+    assert str(state) in err
+    assert "not a usable emulator state" in err
+    assert "hint:" in err and "delete" in err
+    assert state.read_bytes() == bytes(range(256)) * 20  # untouched
+
+
+def test_state_path_that_is_a_directory_is_a_clear_error(project, capsys):
+    state = project / ".agentctl" / "local.db"
+    state.mkdir(parents=True)
+    code, out, err = cli(capsys, "-C", str(project), "plan")
+    assert code == ExitCode.ERROR
+    assert_clean_error(err)
+    assert str(state) in err and "not a usable emulator state" in err
+
+
+def test_state_directory_that_cannot_be_created_is_a_clear_error(project, capsys):
+    # `state:` below a regular file: the directory cannot be created.
+    (project / "blocker").write_text("x")
+    cfg = project / "agentctl.yaml"
+    cfg.write_text(cfg.read_text().replace("state: .agentctl/local.db",
+                                           "state: blocker/local.db"))
+    code, out, err = cli(capsys, "-C", str(project), "plan")
+    assert code == ExitCode.ERROR
+    assert_clean_error(err)
+    assert "blocker" in err
+
+
+# ------------------------------------------------------------------- saved plans
+
+
+def test_binary_plan_file_is_reported_like_any_other_non_plan(project, tmp_path, capsys):
+    bad = tmp_path / "random.plan"
+    bad.write_bytes(b"\xff\xfe\x00garbage\x9c")
+    code, out, err = cli(capsys, "-C", str(project), "apply", str(bad))
+    truncated = tmp_path / "truncated.plan"
+    truncated.write_text('{"format_version": 1, "pla')
+    code2, _, err2 = cli(capsys, "-C", str(project), "apply", str(truncated))
+    assert out == ""
+    assert_clean_error(err)
+    assert "not a saved plan" in err and str(bad) in err
+    assert "agentctl plan" in err  # what to do
+    assert code == code2  # one kind of problem, one exit code
+    assert "not a saved plan" in err2
+
+
+def test_plan_file_with_a_non_integer_format_version_is_corrupt_not_stale(project, tmp_path,
+                                                                         capsys):
+    assert cli(capsys, "-C", str(project), "plan", "--out", str(tmp_path / "p.plan"))[0] == 0
+    doc = json.loads((tmp_path / "p.plan").read_text())
+    doc["format_version"] = "1"
+    (tmp_path / "p.plan").write_text(json.dumps(doc))
+    code, out, err = cli(capsys, "-C", str(project), "apply", str(tmp_path / "p.plan"))
+    assert code != ExitCode.STALE_PLAN
+    assert code == ExitCode.ERROR
+    assert_clean_error(err)
+    assert "format_version" in err and "'1'" in err
+    assert "this agentctl reads format_version 1" not in err  # the old, confusing wording
+
+
+# ------------------------------------------------------------------ project globs
+
+
+def test_glob_matching_only_outside_files_is_one_clear_problem(project, capsys):
+    cfg = project / "agentctl.yaml"
+    cfg.write_text(cfg.read_text().replace('agents: ["agents/*.yaml"]',
+                                           'agents: ["../support-bot/agents/*.yaml", "/etc/*"]'))
+    code, out, err = cli(capsys, "-C", str(project), "validate")
+    assert code == ExitCode.INVALID_SPEC
+    text = out + err
+    # /etc/* matches files, all outside: "outside", not also "matches no file"
+    assert "'/etc/*' matches files outside the project directory" in text
+    assert "'/etc/*' matches no file" not in text
+
+
+# ------------------------------------------------- a knowledge base missing at apply
+
+
+def _stubbed_clients():
+    client = botocore.session.get_session().create_client(
+        "bedrock-agent", region_name="us-east-1", aws_access_key_id="x",
+        aws_secret_access_key="x")
+    target = Target(kind="local", region="us-east-1", account="123456789012",
+                    endpoint="http://127.0.0.1:1")
+    return client, aws.Clients(agent=client, target=target, timing=aws.LOCAL_TIMING)
+
+
+def test_associating_a_missing_knowledge_base_names_it_and_says_what_to_do():
+    client, clients = _stubbed_clients()
+    params = {"agentId": "AGENT12345", "agentVersion": "DRAFT", "knowledgeBaseId": "KBMISSING1",
+              "description": "HR policies for employees"}
+    with Stubber(client) as stub:
+        stub.add_client_error(
+            "associate_agent_knowledge_base", service_error_code="ResourceNotFoundException",
+            service_message="Failed to retrieve resource because it doesn't exist.",
+            http_status_code=404, expected_params=params)
+        with pytest.raises(AwsError) as ei:
+            aws.call(clients, "AssociateAgentKnowledgeBase", params,
+                     where="agent.bot.knowledge_base.KBMISSING1")
+    hint = ei.value.hint or ""
+    assert "KBMISSING1" in hint
+    assert "world.knowledgeBases" in hint  # the local target's remedy
+    assert "knowledgeBases" in hint and "spec" in hint
+    assert "changed outside agentctl" not in hint  # the generic, misleading hint
+
+
+def test_partial_apply_message_does_not_repeat_the_step_address():
+    step = Step(operation="AssociateAgentKnowledgeBase", params={},
+                address="agent.bot.knowledge_base.KB1", description="associate")
+    err = AwsError("AssociateAgentKnowledgeBase", "ResourceNotFoundException", "gone",
+                   where="agent.bot.knowledge_base.KB1", hint="create it")
+    failed = StepResult(step=step, ok=False, error=err.message())
+    result = ApplyResult(completed=(), failed=failed, not_run=(), outputs={}, failures=(failed,))
+    with pytest.raises(Exception) as ei:
+        lifecycle.raise_for_result(result)
+    message = ei.value.message()
+    assert message.count("agent.bot.knowledge_base.KB1") == 1
+    assert "create it" in message
