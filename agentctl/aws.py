@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,17 +162,42 @@ def make_clients(environment: Any, *, root: Path | None = None, emulator_config:
         # AGENTCTL_EMULATOR_CONFIG / AGENTCTL_EMULATOR_* (e.g. TIME_SCALE), as `emulator serve`.
         emulator_config = EmulatorConfig.from_env()
     state_path = Path(environment.state_path)
-    state_path.parent.mkdir(parents=True, exist_ok=True)
-    emu = Emulator(state_path=state_path, config=emulator_config, region=environment.region,
-                   account=str(environment.account))
+    emu = _open_emulator(Emulator, state_path, environment, emulator_config)
     world = getattr(environment, "world", None) or {}
-    emu.seed_world(World(knowledge_bases=list(world.get("knowledgeBases", []) or []),
-                         lambdas=list(world.get("lambdas", []) or [])))
+    try:
+        emu.seed_world(World(knowledge_bases=list(world.get("knowledgeBases", []) or []),
+                             lambdas=list(world.get("lambdas", []) or [])))
+    except sqlite3.Error as e:  # e.g. a read-only file: opening works, the first write fails
+        emu.close()
+        raise _state_error(state_path, environment, e) from None
     client = boto3.client("bedrock-agent", region_name=environment.region,
                           aws_access_key_id="agentctl", aws_secret_access_key="agentctl",
                           config=config)
     emu.attach(client)
     return Clients(agent=client, target=target, timing=timing or LOCAL_TIMING, emulator=emu)
+
+
+def _open_emulator(emulator_cls: Any, state_path: Path, environment: Any,
+                   emulator_config: Any) -> Any:
+    """The embedded emulator on ``state_path``; a state file that cannot be created, opened or
+    written (corrupt, read-only, a directory, ...) is the user's to fix, so it gets a message
+    naming the file, not the boundary's "internal error"."""
+    try:
+        state_path.parent.mkdir(parents=True, exist_ok=True)
+        return emulator_cls(state_path=state_path, config=emulator_config,
+                            region=environment.region, account=str(environment.account))
+    except (sqlite3.Error, OSError) as e:
+        raise _state_error(state_path, environment, e) from None
+
+
+def _state_error(state_path: Path, environment: Any, e: BaseException) -> AgentctlError:
+    detail = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+    return AgentctlError(
+        f"{state_path} is not a usable emulator state file: {detail}",
+        where=f"environment {environment.name} (state:)",
+        hint="check that the file and its directory are writable; if the file is corrupt, "
+             "delete it to start empty (the local agents in it are lost), or point `state:` "
+             "in agentctl.yaml at another file")
 
 
 def _check_account(session: Any, environment: Any) -> None:
@@ -297,7 +323,27 @@ def call(clients: Clients, operation: str, params: Mapping[str, Any] | None = No
             wait_for(clients, "agent:" + "|".join(sorted(AGENT_STABLE)), agent_id=agent_id,
                      progress=wait_progress)
             continue
-        raise err
+        raise _with_specific_hint(err, clients, operation, params)
+
+
+def _with_specific_hint(err: AwsError, clients: Clients, operation: str,
+                        params: Mapping[str, Any]) -> AwsError:
+    """Replace the code's generic hint when the request says which resource was missing."""
+    kb = params.get("knowledgeBaseId")
+    if err.code == "ResourceNotFoundException" and operation == "AssociateAgentKnowledgeBase" \
+            and kb:
+        # The knowledge base lives outside the project (§5): "changed outside agentctl?" would
+        # mislead; name it and say where it must come from.
+        t = clients.target
+        if t.kind == "local":
+            fix = ("declare it under the environment's world.knowledgeBases in agentctl.yaml "
+                   "(for `agentctl emulator serve`, start it with -e ENV so it loads that world)")
+        else:
+            fix = f"create it in {t.region} (account {t.account}) or check the credentials' access"
+        return AwsError(operation, err.code, err.aws_message, where=err.where,
+                        hint=f"knowledge base {kb} does not exist on the target: {fix}, or fix "
+                             "knowledgeBases[].id in the agent spec")
+    return err
 
 
 def _backoff(t: Timing, attempt: int) -> float:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import math
 import os
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -40,6 +41,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from agentctl import aws, live as live_mod
 from agentctl.apply import AfterStep, execute
 from agentctl.errors import (
+    AgentctlError,
     LockTimeout,
     NotOwned,
     PartialApply,
@@ -137,19 +139,32 @@ def project_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
     import filelock
 
     if timeout is None:
+        raw = os.environ.get("AGENTCTL_LOCK_TIMEOUT", str(DEFAULT_LOCK_TIMEOUT))
         try:
-            timeout = float(os.environ.get("AGENTCTL_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
+            timeout = float(raw)
         except ValueError:
-            raise UsageError("AGENTCTL_LOCK_TIMEOUT must be a number of seconds") from None
+            timeout = math.nan
+        # filelock waits forever on a negative timeout and rejects nan: only a finite, >= 0
+        # number of seconds is a timeout.
+        if not math.isfinite(timeout) or timeout < 0:
+            raise UsageError(f"AGENTCTL_LOCK_TIMEOUT must be a number of seconds >= 0 "
+                             f"(got {raw!r})", hint="e.g. AGENTCTL_LOCK_TIMEOUT=60") from None
     path = Path(root) / ".agentctl" / "lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(str(path))
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=timeout)
     except filelock.Timeout:
         raise LockTimeout(f"another agentctl process holds the project lock ({path})",
                           hint=f"wait for it to finish (waited {timeout:g}s; set "
                                "AGENTCTL_LOCK_TIMEOUT to wait longer)") from None
+    except OSError as e:
+        # A read-only checkout, or `.agentctl` that is not a directory: nothing was changed yet.
+        raise AgentctlError(f"cannot take the project lock {path}: {e.strerror or e}",
+                            where=str(path.parent),
+                            hint="agentctl needs a writable .agentctl directory in the project "
+                                 "to serialize changes; make it writable (nothing was changed)"
+                            ) from None
     try:
         yield
     finally:
@@ -280,7 +295,10 @@ def raise_for_result(result: ApplyResult) -> None:
     """``PartialApply`` (exit APPLY_FAILED) naming exactly what completed and what did not run."""
     if result.ok:
         return
-    causes = [f"{r.step.address}: {r.step.operation}: {r.error}" for r in result.failures]
+    # A step's error usually already starts with its address (the AwsError's ``where``, e.g.
+    # "agent.x.alias.PROD: UpdateAgentAlias failed: ..."): do not say it twice.
+    causes = [r.error if r.error and r.error.startswith(f"{r.step.address}: ")
+              else f"{r.step.address}: {r.step.operation}: {r.error}" for r in result.failures]
     if result.interrupted and not causes:
         causes = ["interrupted"]
     if not causes:
@@ -306,6 +324,13 @@ class AliasMoveResult:
 
 def _owned_agent(ctx: Context, name: str) -> LiveAgent:
     live = live_mod.read_live(ctx.clients, [name], project=ctx.project.name, target=ctx.target)
+    if name not in ctx.project.desired and name not in live.agents and name not in live.unowned:
+        # Neither a spec nor the target knows it: a typo in --agent, not an agent to create
+        # (require_owned's "run `agentctl apply` to create it" would send the user astray).
+        raise UsageError(f"no agent named {name!r} in project {ctx.project.name!r} "
+                         f"(environment {ctx.env_name!r})",
+                         hint="check --agent; agents of this project: "
+                              + (", ".join(sorted(ctx.project.desired)) or "none"))
     return live_mod.require_owned(live, name)
 
 
@@ -478,6 +503,11 @@ def status(ctx: Context, only_agents: Sequence[str] | None = None) -> list[Agent
     live = read_project_live(ctx)
     names = sorted(set(ctx.project.desired) | set(live.agents) | set(live.unowned))
     if only_agents:
+        unknown = sorted(set(only_agents) - set(names))
+        if unknown:
+            # As `plan --agent`: a typo must not read as "No agents in this project." (exit 0).
+            raise UsageError(f"unknown agent(s): {', '.join(unknown)}",
+                             hint=f"agents of this project: {', '.join(names) or 'none'}")
         names = [n for n in names if n in set(only_agents)]
     out = []
     for n in names:

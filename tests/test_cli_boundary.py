@@ -82,3 +82,17 @@ def test_debug_shows_traceback(capsys):
 @pytest.mark.parametrize("line,col,expected", [(0, 0, "f.yaml"), (3, 0, "f.yaml:3:1"), (3, 7, "f.yaml:3:7")])
 def test_location_rendering(line, col, expected):
     assert str(Location("f.yaml", line, col)) == expected
+
+
+def test_debug_never_turns_on_botocore_wire_logging(tmp_path, capsys):
+    import logging
+
+    logging.getLogger("botocore").setLevel(logging.DEBUG)
+    try:
+        # No project in tmp_path: the command fails, but the global options were processed.
+        assert run(["--debug", "-C", str(tmp_path), "status"]) != 0
+        # botocore's DEBUG output contains signed headers and wire dumps: never enabled.
+        assert logging.getLogger("botocore").getEffectiveLevel() >= logging.WARNING
+        assert logging.getLogger("urllib3").getEffectiveLevel() >= logging.WARNING
+    finally:
+        logging.getLogger("botocore").setLevel(logging.NOTSET)

@@ -233,3 +233,49 @@ def test_partial_apply_message_does_not_repeat_the_step_address():
     message = ei.value.message()
     assert message.count("agent.bot.knowledge_base.KB1") == 1
     assert "create it" in message
+
+
+# ------------------------------------------------------------------- plan --out
+
+
+@pytest.mark.parametrize("target", [".", "plans-dir"])
+def test_plan_out_to_a_directory_is_a_usage_error_and_leaves_no_temp_file(project, tmp_path,
+                                                                           capsys, monkeypatch,
+                                                                           target):
+    work = tmp_path / "work"
+    (work / "plans-dir").mkdir(parents=True)
+    monkeypatch.chdir(work)
+    code, out, err = cli(capsys, "-C", str(project), "plan", "--out", target)
+    assert code == ExitCode.USAGE
+    assert out == ""
+    assert_clean_error(err)
+    assert "directory" in err and "--out" in err
+    assert sorted(p.name for p in work.rglob("*")) == ["plans-dir"]  # no stray .tmp file
+
+
+# ----------------------------------------------------------------- the project lock
+
+
+@pytest.mark.parametrize("command", [["apply", "--auto-approve"],
+                                     ["destroy", "--auto-approve"]])
+def test_unusable_project_lock_directory_is_a_clear_error(project, tmp_path, capsys, command):
+    # The state lives elsewhere, but `.agentctl` (where the lock goes) cannot be a directory.
+    cfg = project / "agentctl.yaml"
+    cfg.write_text(cfg.read_text().replace("state: .agentctl/local.db",
+                                           f"state: {tmp_path / 'state' / 'local.db'}"))
+    (project / ".agentctl").write_text("not a directory")
+    code, out, err = cli(capsys, "-C", str(project), *command)
+    assert code == ExitCode.ERROR
+    assert_clean_error(err)
+    assert str(project / ".agentctl") in err and "lock" in err
+    assert "hint:" in err
+
+
+@pytest.mark.parametrize("value", ["nan", "-1", "inf", "abc"])
+def test_bad_lock_timeout_is_a_usage_error(project, capsys, monkeypatch, value):
+    # -1 would make filelock wait forever, nan made it raise a bare ValueError.
+    monkeypatch.setenv("AGENTCTL_LOCK_TIMEOUT", value)
+    code, out, err = cli(capsys, "-C", str(project), "apply", "--auto-approve")
+    assert code == ExitCode.USAGE
+    assert_clean_error(err)
+    assert "AGENTCTL_LOCK_TIMEOUT" in err and value in err

@@ -8,6 +8,7 @@ once, and prints where / what / what next on stderr. Only ``--debug`` shows a tr
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -60,11 +61,35 @@ def _root(
 ) -> None:
     GLOBALS.chdir = chdir
     GLOBALS.debug = debug
+    if debug:
+        _enable_debug_logging()
     GLOBALS.no_color = no_color or bool(os.environ.get("NO_COLOR"))
+
+
+def _enable_debug_logging() -> None:
+    """agentctl's own loggers at DEBUG on stderr. botocore, boto3 and urllib3 stay at WARNING
+    whatever the level: their DEBUG output includes signed request headers and wire dumps, which
+    must never be logged (security standard: no credentials, no wire dumps)."""
+    root = logging.getLogger("agentctl")
+    root.setLevel(logging.DEBUG)
+    if not any(getattr(h, "_agentctl_debug", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
+        handler._agentctl_debug = True  # type: ignore[attr-defined]  # added once per process
+        root.addHandler(handler)
+    for noisy in ("botocore", "boto3", "urllib3", "s3transfer"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def project_dir() -> Path:
     """The directory the project search starts from: ``-C DIR`` or the current directory."""
+    if GLOBALS.chdir is not None and not GLOBALS.chdir.exists():
+        # Searching the parents of a path that does not exist would report "no agentctl.yaml
+        # found in ... or any parent directory", hiding the typo in -C.
+        from agentctl.errors import UsageError
+
+        raise UsageError(f"-C {GLOBALS.chdir}: directory {GLOBALS.chdir.resolve()} does not exist",
+                         hint="check the path given to -C (a project directory, like git -C)")
     return (GLOBALS.chdir or Path.cwd()).resolve()
 
 

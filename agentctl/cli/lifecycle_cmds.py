@@ -19,7 +19,7 @@ import typer
 
 from agentctl import lifecycle
 from agentctl.cli.app import app, project_dir, use_color
-from agentctl.errors import Aborted, UsageError
+from agentctl.errors import Aborted, AgentctlError, UsageError
 from agentctl.exitcodes import ExitCode
 
 ENV_HELP = "Environment from agentctl.yaml (default: AGENTCTL_ENV, then defaultEnvironment)."
@@ -115,11 +115,20 @@ def plan_cmd(
 
 def _write_atomic(path: Path, text: str) -> None:
     path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"cannot write the plan to {path}: it is a directory",
+                         hint="pass a file name to --out, e.g. --out change.plan")
     if path.parent and not path.parent.exists():
         raise UsageError(f"cannot write {path}: directory {path.parent} does not exist")
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as e:
+        # e.g. a read-only directory: say so, and leave no half-written temporary file behind.
+        tmp.unlink(missing_ok=True)
+        raise UsageError(f"cannot write the plan to {path}: {e.strerror or e}",
+                         hint="pass a writable path to --out") from None
 
 
 # ------------------------------------------------------------------------------- apply
@@ -193,7 +202,11 @@ def _load_planfile(path: Path) -> Any:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UsageError(f"plan file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as e:
+    except UnicodeDecodeError:
+        # Binary garbage is "not a saved plan", like truncated JSON: same message, same exit code.
+        raise AgentctlError("not a saved plan (not UTF-8 JSON text)", where=str(path),
+                            hint="re-create it with `agentctl plan -o FILE`") from None
+    except OSError as e:
         raise UsageError(f"cannot read plan file {path}: {e}") from None
     return loads(text, source=str(path))
 

@@ -67,6 +67,12 @@ def loads(text: str, *, source: str | None = None) -> Plan:
         raise AgentctlError(f"not a saved plan (invalid JSON: {e})", where=where, hint=_HINT) from None
     if not isinstance(doc, dict) or "format_version" not in doc:
         raise AgentctlError("not a saved plan (no format_version)", where=where, hint=_HINT)
+    fv = doc["format_version"]
+    if not isinstance(fv, int) or isinstance(fv, bool):
+        # Only an integer can be another agentctl's format ("1" or true is a damaged file, not a
+        # stale one: "format_version '1'; this agentctl reads format_version 1" reads as nonsense).
+        raise AgentctlError(f"corrupt saved plan (format_version must be an integer, got {fv!r})",
+                            where=where, hint=_HINT)
     if doc["format_version"] != FORMAT_VERSION:
         raise StalePlan(
             f"saved plan has format_version {doc['format_version']!r}; this agentctl reads "

@@ -296,8 +296,9 @@ def _expand_globs(patterns: list[str], root: Path, ppos: PositionMap, problems: 
         if len(inside) < len(matches):
             problems.append(Problem(ppos.value(("agents", i)), f"agents[{i}]",
                                     f"glob {pattern!r} matches files outside the project directory",
-                                    "project.glob-outside"))
-        if not inside:
+                                    "project.glob-outside",
+                                    hint=f"agent specs must live under {PROJECT_FILE}'s directory"))
+        if not matches:  # (matches only outside the project: reported once, just above)
             problems.append(Problem(ppos.value(("agents", i)), f"agents[{i}]", f"glob {pattern!r} matches no file",
                                     "project.glob-no-match",
                                     hint=f"globs are relative to {PROJECT_FILE}'s directory"))
