@@ -36,7 +36,7 @@ from botocore import xform_name
 from botocore.config import Config
 
 from agentctl import servicemodel
-from agentctl.errors import AgentctlError, AwsError, ProjectError
+from agentctl.errors import AgentctlError, AwsError, ProjectError, UsageError
 from agentctl.model import Target
 
 ENDPOINT_ENV = "AWS_ENDPOINT_URL_BEDROCK_AGENT"
@@ -140,8 +140,8 @@ def make_clients(environment: Any, *, root: Path | None = None, emulator_config:
                                hint="check `profile:` in agentctl.yaml and ~/.aws/config") from None
         config = Config(retries={"mode": "standard", "max_attempts": 5},
                         user_agent_extra="agentctl")
-        client = session.client("bedrock-agent", endpoint_url=environment.endpoint or None,
-                                config=config)
+        client = _make_client(environment, lambda: session.client(
+            "bedrock-agent", endpoint_url=environment.endpoint or None, config=config))
         _check_account(session, environment)
         return Clients(agent=client, target=target, timing=timing or Timing())
 
@@ -151,9 +151,9 @@ def make_clients(environment: Any, *, root: Path | None = None, emulator_config:
     # ``call`` retries throttling / 5xx itself with LOCAL_TIMING's sub-second backoff.
     config = Config(retries={"mode": "standard", "total_max_attempts": 1})
     if endpoint:
-        client = boto3.client("bedrock-agent", region_name=environment.region,
-                              endpoint_url=endpoint, aws_access_key_id="agentctl",
-                              aws_secret_access_key="agentctl", config=config)
+        client = _make_client(environment, lambda: boto3.client(
+            "bedrock-agent", region_name=environment.region, endpoint_url=endpoint,
+            aws_access_key_id="agentctl", aws_secret_access_key="agentctl", config=config))
         return Clients(agent=client, target=target, timing=timing or LOCAL_TIMING)
 
     from agentctl.emulator import Emulator, EmulatorConfig, World  # the embedded local target
@@ -177,6 +177,23 @@ def make_clients(environment: Any, *, root: Path | None = None, emulator_config:
     return Clients(agent=client, target=target, timing=timing or LOCAL_TIMING, emulator=emu)
 
 
+def _make_client(environment: Any, factory: Callable[[], Any]) -> Any:
+    """``factory()``; botocore's ValueError for an endpoint it cannot use ("Invalid endpoint:
+    garbage") becomes an error naming where that endpoint came from."""
+    try:
+        return factory()
+    except ValueError as e:
+        if "endpoint" not in str(e).lower():
+            raise
+        if getattr(environment, "endpoint", None):
+            raise ProjectError(f"endpoint {environment.endpoint!r} is not usable: {e}",
+                               where=f"environment {environment.name} (endpoint:)",
+                               hint="use a URL such as http://127.0.0.1:4599") from None
+        raise UsageError(f"{ENDPOINT_ENV}={os.environ.get(ENDPOINT_ENV)!r} is not usable: {e}",
+                         hint=f"set {ENDPOINT_ENV} to a URL such as http://127.0.0.1:4599, or "
+                              "unset it") from None
+
+
 def _open_emulator(emulator_cls: Any, state_path: Path, environment: Any,
                    emulator_config: Any) -> Any:
     """The embedded emulator on ``state_path``; a state file that cannot be created, opened or
@@ -192,6 +209,13 @@ def _open_emulator(emulator_cls: Any, state_path: Path, environment: Any,
 
 def _state_error(state_path: Path, environment: Any, e: BaseException) -> AgentctlError:
     detail = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+    if state_path.exists() and not state_path.is_file():
+        # A directory, /dev/null, ...: nothing to delete, only a path to fix.
+        return AgentctlError(f"{state_path} is not a usable emulator state file: it is not a "
+                             f"regular file ({detail})",
+                             where=f"environment {environment.name} (state:)",
+                             hint="point `state:` in agentctl.yaml at a file path, e.g. "
+                                  ".agentctl/local.db")
     return AgentctlError(
         f"{state_path} is not a usable emulator state file: {detail}",
         where=f"environment {environment.name} (state:)",

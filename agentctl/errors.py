@@ -113,6 +113,13 @@ class Aborted(AgentctlError):
     exit_code = ExitCode.ABORTED
 
 
+class MoveIncomplete(AgentctlError):
+    """promote / rollback: the alias update was accepted, then the wait for it failed; the
+    message says what was done and what is unknown."""
+
+    exit_code = ExitCode.APPLY_FAILED
+
+
 @dataclass
 class PartialApply(AgentctlError):
     """Apply stopped part-way. ``completed`` and ``remaining`` are step descriptions."""

@@ -43,6 +43,7 @@ from agentctl.apply import AfterStep, execute
 from agentctl.errors import (
     AgentctlError,
     LockTimeout,
+    MoveIncomplete,
     NotOwned,
     PartialApply,
     StalePlan,
@@ -221,7 +222,14 @@ def was_applied(root: Path, plan: Plan) -> bool:
     if not path.exists():
         return False
     key = plan_key(plan)
-    return any(line.split(" ", 1)[0] == key for line in path.read_text().splitlines())
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        detail = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise AgentctlError(f"cannot read the record of applied plans: {detail}", where=str(path),
+                            hint="it only lists saved plans already applied; delete it (or make "
+                                 "it readable) and apply again (nothing was changed)") from None
+    return any(line.split(" ", 1)[0] == key for line in text.splitlines())
 
 
 def record_applied(root: Path, plan: Plan) -> None:
@@ -287,7 +295,16 @@ def apply_plan(ctx: Context, plan: Plan, *, progress: Progress | None = None,
     in plan order (destroy)."""
     result = execute(plan, ctx.clients, progress=progress, after_step=after_step, serial=serial)
     if record and result.ok:
-        record_applied(ctx.root, plan)
+        try:
+            record_applied(ctx.root, plan)
+        except OSError as e:
+            # Every change was made: losing that result to an error about the record would
+            # leave the user guessing. Say what is missing instead (a re-apply of this saved
+            # plan is still refused when live state moved, by the fingerprints).
+            if progress is not None:
+                progress(f"warning: the plan was applied, but could not be recorded in "
+                         f"{applied_record_path(ctx.root)}: {e.strerror or e}; "
+                         "`agentctl apply` of this saved plan will not know it was applied")
     return result
 
 
@@ -398,8 +415,20 @@ def move_alias(ctx: Context, agent_name: str, agent: LiveAgent, alias: str, vers
     label = f"{agent_name}: UpdateAgentAlias {alias}"
     say(f"{label} ... routing to version {version}")
     aws.call(ctx.clients, "UpdateAgentAlias", params, where=where)
-    aws.wait_for(ctx.clients, "alias:PREPARED", agent_id=agent.agent_id, alias_id=la.alias_id,
-                 where=where, progress=lambda s, e: say(f"{label} ... {s} ({int(e)}s)"))
+    try:
+        aws.wait_for(ctx.clients, "alias:PREPARED", agent_id=agent.agent_id,
+                     alias_id=la.alias_id, where=where,
+                     progress=lambda s, e: say(f"{label} ... {s} ({int(e)}s)"))
+    except AgentctlError as e:
+        # The update was accepted: the alias may already serve the new version. A plain error
+        # would read as "nothing happened"; say what was done (exit APPLY_FAILED, part-way).
+        what = e.what if e.where == where else e.message()
+        raise MoveIncomplete(
+            f"UpdateAgentAlias was accepted ({alias}: {la.routed_version or 'none'} -> version "
+            f"{version}), but the alias did not become PREPARED: {what}",
+            where=where,
+            hint=f"run `agentctl status` to see which version {alias} serves now, then re-run "
+                 "this command (it is safe to repeat)") from None
     return AliasMoveResult(agent_name, alias, la.routed_version, version, True)
 
 
@@ -546,15 +575,23 @@ def _disable_action_group_request(agent_id: str, group_id: str, name: str,
     return {"agentId": agent_id, "agentVersion": "DRAFT", "actionGroupId": group_id, **params}
 
 
-def destroy_steps(name: str, agent: LiveAgent) -> list[Step]:
+def destroy_steps(name: str, agent: LiveAgent,
+                  used_by: Mapping[str, Sequence[str]] | None = None) -> list[Step]:
+    """``used_by``: alias ARN -> agents kept by this destroy that use it as a collaborator."""
     base = f"agent.{name}"
     steps: list[Step] = []
     for alias in sorted(agent.aliases.values(), key=lambda a: a.name):
+        users = (used_by or {}).get(alias.arn) or ()
+        # The supervisor's DRAFT and versions keep pointing at the deleted alias until its next
+        # apply: the preview must say so, not only list the call.
+        note = (f"; {', '.join(sorted(users))} use(s) it as a collaborator and will point at "
+                "a deleted alias until the next apply") if users else ""
         steps.append(Step(
             operation="DeleteAgentAlias",
             params={"agentId": agent.agent_id, "agentAliasId": alias.alias_id},
             address=f"{base}.alias.{alias.name}",
-            description=f"delete alias {alias.name} (DeleteAgent refuses agents with aliases)",
+            description=f"delete alias {alias.name} (DeleteAgent refuses agents with aliases"
+                        f"{note})",
             wait_for="alias:DELETED"))
     for group in sorted(agent.action_group_ids):
         gid = agent.action_group_ids[group]
@@ -611,6 +648,14 @@ def plan_destroy(ctx: Context, only_agents: Sequence[str] | None = None) -> Plan
                              hint=f"agents found: {', '.join(names) or 'none'}")
         names = sorted(set(only_agents))
     names = _dependants_first(names, live)
+    used_by: dict[str, list[str]] = {}
+    for kept, agent in live.agents.items():
+        if kept in names:
+            continue
+        for c in agent.config.collaborators.values():
+            arn = (c.get("agentDescriptor") or {}).get("aliasArn")
+            if isinstance(arn, str):
+                used_by.setdefault(arn, []).append(kept)
     changes: list[ResourceChange] = []
     steps: list[Step] = []
     lifecycle: list[AgentLifecycle] = []
@@ -627,7 +672,7 @@ def plan_destroy(ctx: Context, only_agents: Sequence[str] | None = None) -> Plan
                                           None, reason="agentctl destroy"))
         changes.append(ResourceChange(f"agent.{n}", "agent", Action.DELETE,
                                       dict(a.config.agent), None, reason="agentctl destroy"))
-        steps.extend(destroy_steps(n, a))
+        steps.extend(destroy_steps(n, a, used_by))
         lifecycle.append(AgentLifecycle(agent=n, prepare=False, new_version=False,
                                         next_version_hint=None,
                                         delete_versions=tuple(v.version for v in a.versions)))

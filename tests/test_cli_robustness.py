@@ -279,3 +279,157 @@ def test_bad_lock_timeout_is_a_usage_error(project, capsys, monkeypatch, value):
     assert code == ExitCode.USAGE
     assert_clean_error(err)
     assert "AGENTCTL_LOCK_TIMEOUT" in err and value in err
+
+
+def test_saved_plan_for_another_environment_is_stale_before_touching_the_target(project, tmp_path,
+                                                                               capsys):
+    # -e prod (target aws, profile "prod" absent here) must not fail on the profile: the plan
+    # was made for "local", which is the problem to report.
+    plan = tmp_path / "local.plan"
+    assert cli(capsys, "-C", str(project), "plan", "--out", str(plan))[0] == 0
+    code, out, err = cli(capsys, "-C", str(project), "apply", str(plan), "-e", "prod")
+    assert code == ExitCode.STALE_PLAN
+    assert out == ""
+    assert_clean_error(err)
+    assert "'local'" in err and "'prod'" in err
+    assert "profile" not in err
+
+
+# ------------------------------------------------------------------------ endpoints
+
+
+def test_invalid_endpoint_in_the_environment_variable_is_a_usage_error(project, capsys,
+                                                                      monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_AGENT", "garbage")
+    code, out, err = cli(capsys, "-C", str(project), "plan")
+    assert code == ExitCode.USAGE
+    assert out == ""
+    assert_clean_error(err)
+    assert "AWS_ENDPOINT_URL_BEDROCK_AGENT" in err and "'garbage'" in err
+
+
+def test_invalid_endpoint_in_agentctl_yaml_names_the_environment(project, capsys):
+    cfg = project / "agentctl.yaml"
+    # passes the schema's https?://.* pattern, but is no URL botocore accepts
+    cfg.write_text(cfg.read_text().replace("state: .agentctl/local.db",
+                                           "endpoint: http://exa mple:99"))
+    code, out, err = cli(capsys, "-C", str(project), "plan")
+    assert code == ExitCode.INVALID_SPEC
+    assert_clean_error(err)
+    assert "environment local" in err and "endpoint" in err
+
+
+# --------------------------------------------------------- the applied-plans record
+
+
+@pytest.mark.parametrize("damage", ["binary", "directory"])
+def test_unreadable_applied_plans_record_is_a_clear_error_before_any_change(project, tmp_path,
+                                                                           capsys, damage):
+    plan = tmp_path / "a.plan"
+    assert cli(capsys, "-C", str(project), "plan", "--out", str(plan))[0] == 0
+    record = project / ".agentctl" / "applied-plans"
+    record.parent.mkdir(exist_ok=True)
+    if damage == "binary":
+        record.write_bytes(b"\xfd\xff\x00\x81garbage")
+    else:
+        record.mkdir()
+    code, out, err = cli(capsys, "-C", str(project), "apply", str(plan))
+    assert code == ExitCode.ERROR
+    assert_clean_error(err)
+    assert str(record) in err and "hint:" in err
+    assert "nothing was changed" in err
+    # and indeed nothing was: the plan still has all its changes
+    assert cli(capsys, "-C", str(project), "plan", "--detailed-exitcode")[0] == ExitCode.CHANGES
+
+
+def test_apply_that_cannot_record_the_plan_still_reports_its_result(project, tmp_path, capsys):
+    plan = tmp_path / "a.plan"
+    assert cli(capsys, "-C", str(project), "plan", "--out", str(plan))[0] == 0
+    record = project / ".agentctl" / "applied-plans"
+    record.parent.mkdir(exist_ok=True)
+    record.symlink_to(tmp_path / "no-such-dir" / "applied-plans")  # dangling: writes fail
+    code, out, err = cli(capsys, "-C", str(project), "apply", str(plan))
+    assert code == ExitCode.OK  # every change was made: that is the result
+    assert "Apply complete!" in out
+    assert_clean_error("error: " + err)  # no traceback / internal error
+    assert "warning:" in err and "applied-plans" in err
+    assert cli(capsys, "-C", str(project), "plan", "--detailed-exitcode")[0] == ExitCode.OK
+
+
+# ----------------------------------------------------------------------- validate
+
+
+def test_validate_of_the_project_file_validates_the_project(project, capsys):
+    # `agentctl validate agentctl.yaml` used to check agentctl.yaml *as an agent spec*: a flood
+    # of "missing required key 'name'" errors on a valid project.
+    code, out, err = cli(capsys, "-C", str(project), "validate", "agentctl.yaml")
+    assert code == ExitCode.OK, out + err
+    assert "OK: 1 agent spec(s)" in out
+
+
+# ------------------------------------------------------------------------ destroy
+
+
+def test_destroying_a_collaborator_says_which_supervisor_still_uses_it(tmp_path, capsys):
+    root = tmp_path / "multi-agent"
+    shutil.copytree(EXAMPLES / "multi-agent", root,
+                    ignore=shutil.ignore_patterns(".agentctl", "__pycache__"))
+    assert cli(capsys, "-C", str(root), "apply", "--auto-approve")[0] == 0
+    code, out, err = cli(capsys, "-C", str(root), "destroy", "--agent", "billing-agent",
+                         "--auto-approve")
+    assert code == ExitCode.OK, err
+    preview = out.split("Destroy complete")[0]
+    # the supervisor keeps a collaborator pointing at the deleted alias until the next apply
+    assert "helpdesk-supervisor" in preview and "collaborator" in preview
+
+
+def test_validate_of_a_spec_file_from_outside_its_project_uses_that_project(project, tmp_path,
+                                                                            capsys, monkeypatch):
+    # From a directory with no agentctl.yaml, `agentctl validate path/to/proj/agents/x.yaml`
+    # used to check the file standalone, rooted at the cwd: its includes "resolve outside the
+    # project directory" and ${var.*} are "undefined" although the project is right there.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    spec = project / "agents" / "support-bot.yaml"
+    code, out, err = cli(capsys, "validate", str(spec))
+    assert code == ExitCode.OK, out + err
+    assert "environment local" in out
+
+
+# ------------------------------------------------------------------- promote
+
+
+def test_promote_whose_alias_never_settles_says_the_update_was_made(project, capsys,
+                                                                    monkeypatch):
+    assert cli(capsys, "-C", str(project), "apply", "--auto-approve")[0] == 0
+    spec = project / "agents" / "support-bot.yaml"
+    spec.write_text(spec.read_text().replace("temperature: 0.0", "temperature: 0.2"))
+    assert cli(capsys, "-C", str(project), "apply", "--auto-approve")[0] == 0  # version 2
+
+    real_wait = aws.wait_for
+
+    def stuck(clients, spec, **kw):
+        if spec.startswith("alias:"):
+            raise AwsError("wait for alias X", "Timeout", "still UPDATING after 120s",
+                           where=kw.get("where"), hint="the service is slow or stuck")
+        return real_wait(clients, spec, **kw)
+
+    monkeypatch.setattr(aws, "wait_for", stuck)
+    code, out, err = cli(capsys, "-C", str(project), "promote", "PROD", "--agent",
+                         "support-bot", "--version", "2")
+    assert code == ExitCode.APPLY_FAILED  # stopped part-way, not a plain error
+    assert_clean_error(err)
+    assert "UpdateAgentAlias" in err and "version 2" in err  # what was done
+    assert "still UPDATING" in err                           # what went wrong
+    assert "agentctl status" in err                          # what to do
+
+
+def test_state_path_that_is_not_a_regular_file_is_not_advised_for_deletion(project, capsys):
+    cfg = project / "agentctl.yaml"
+    cfg.write_text(cfg.read_text().replace("state: .agentctl/local.db", "state: /dev/null"))
+    code, out, err = cli(capsys, "-C", str(project), "plan")
+    assert code == ExitCode.ERROR
+    assert_clean_error(err)
+    assert "/dev/null" in err and "not a regular file" in err
+    assert "delete" not in err

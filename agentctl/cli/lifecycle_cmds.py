@@ -19,7 +19,7 @@ import typer
 
 from agentctl import lifecycle
 from agentctl.cli.app import app, project_dir, use_color
-from agentctl.errors import Aborted, AgentctlError, UsageError
+from agentctl.errors import Aborted, AgentctlError, StalePlan, UsageError
 from agentctl.exitcodes import ExitCode
 
 ENV_HELP = "Environment from agentctl.yaml (default: AGENTCTL_ENV, then defaultEnvironment)."
@@ -150,6 +150,13 @@ def apply_cmd(
         raise UsageError("--agent and --prune shape a new plan; a saved plan is applied as is",
                          hint="pass them to `agentctl plan --out` instead")
     saved = _load_planfile(planfile) if planfile is not None else None
+    if saved is not None and env and env != saved.environment:
+        # Refuse before opening the target: -e prod would otherwise fail on prod's credentials,
+        # hiding that the plan is simply for another environment.
+        raise StalePlan(f"the plan is for environment {saved.environment!r}, not {env!r} "
+                        "(from -e/--env)",
+                        hint="drop -e to apply it to its own environment, or create a new plan "
+                             f"with `agentctl plan -e {env} --out FILE`")
     with lifecycle.opened(project_dir(), env or (saved.environment if saved else None)) as ctx:
         with lifecycle.project_lock(ctx.root):
             if saved is not None:
@@ -207,7 +214,8 @@ def _load_planfile(path: Path) -> Any:
         raise AgentctlError("not a saved plan (not UTF-8 JSON text)", where=str(path),
                             hint="re-create it with `agentctl plan -o FILE`") from None
     except OSError as e:
-        raise UsageError(f"cannot read plan file {path}: {e}") from None
+        raise UsageError(f"cannot read plan file {path}: {e.strerror or e}",
+                         hint="pass the file written by `agentctl plan --out FILE`") from None
     return loads(text, source=str(path))
 
 

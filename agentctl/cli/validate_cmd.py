@@ -2,7 +2,9 @@
 
 With no PATH the whole project (found from the current directory or ``-C DIR``) is validated;
 with PATHs, only those spec files, in the project's context when one is found (variables,
-overlays, collaborator references), standalone otherwise. Exit 0 when valid (warnings allowed
+overlays, collaborator references) from the current directory or ``-C DIR``, else from the files
+themselves when they all belong to one project; standalone otherwise. Naming ``agentctl.yaml``
+validates the whole project. Exit 0 when valid (warnings allowed
 unless ``--strict``), ``ExitCode.INVALID_SPEC`` when not.
 
 Human output: one problem per line ``file:line:col: severity: message [path] (code)`` plus a hint
@@ -56,7 +58,19 @@ def run_validate(start: Path, env: str | None, paths: list[Path], strict: bool) 
     agents: list[str] = []
     if paths:
         paths = [p if p.is_absolute() else start / p for p in paths]
-    has_project = find_project_file(start) is not None
+    pfile = find_project_file(start)
+    if pfile is None and paths:
+        # Outside any project, files that all belong to one project are validated in it (its
+        # variables, overlays, include root), as from inside it.
+        owners = {find_project_file(p if p.is_dir() else p.parent) for p in paths}
+        if len(owners) == 1 and None not in owners:
+            pfile = owners.pop()
+            start = pfile.parent
+    has_project = pfile is not None
+    if has_project and paths:
+        # Naming agentctl.yaml means "validate the project", not "check it as an agent spec".
+        # (agentctl.yaml alone leaves no path: the whole project is validated)
+        paths = [p for p in paths if p.resolve() != pfile.resolve()]
     if has_project:
         try:
             project = load_project(start, env, paths=paths or None, strict=strict)
