@@ -220,8 +220,8 @@ def _state_error(state_path: Path, environment: Any, e: BaseException) -> Agentc
         f"{state_path} is not a usable emulator state file: {detail}",
         where=f"environment {environment.name} (state:)",
         hint="check that the file and its directory are writable; if the file is corrupt, "
-             "delete it to start empty (the local agents in it are lost), or point `state:` "
-             "in agentctl.yaml at another file")
+             "`agentctl emulator reset --yes` starts it empty (the local agents in it are "
+             "lost), or point `state:` in agentctl.yaml at another file")
 
 
 def _check_account(session: Any, environment: Any) -> None:

@@ -118,7 +118,7 @@ def test_corrupt_state_database_is_a_clear_error(project, capsys, command):
     assert_clean_error(err)
     assert str(state) in err
     assert "not a usable emulator state" in err
-    assert "hint:" in err and "delete" in err
+    assert "hint:" in err and "agentctl emulator reset --yes" in err
     assert state.read_bytes() == bytes(range(256)) * 20  # untouched
 
 
@@ -433,3 +433,13 @@ def test_state_path_that_is_not_a_regular_file_is_not_advised_for_deletion(proje
     assert_clean_error(err)
     assert "/dev/null" in err and "not a regular file" in err
     assert "delete" not in err
+
+
+@pytest.mark.parametrize("command", ["plan", "status", "validate"])
+def test_dash_o_means_output_format_on_every_command(command, project, capsys):
+    # `-o` is `--output` everywhere (as in kubectl); `plan --out FILE` has no short form, so
+    # `plan -o json` can never silently write a plan file named "json".
+    code, out, err = cli(capsys, "-C", str(project), command, "-o", "json")
+    assert code == 0, err
+    json.loads(out)
+    assert not (project / "json").exists()

@@ -410,11 +410,29 @@ def test_reset_wipes_state_and_calls_lists_the_log(capsys, tmp_path):
         emu.close()
 
 
-def test_a_file_that_is_not_a_state_db_is_a_usage_error(capsys, tmp_path):
+def test_a_file_that_is_not_a_state_db_is_a_clear_error(capsys, tmp_path):
+    # Same exit code as the lifecycle commands give for a broken state file (agentctl.aws).
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not sqlite" * 100)
-    assert run(["emulator", "calls", "--state", str(junk)]) == ExitCode.USAGE
-    assert "not a usable emulator state file" in capsys.readouterr().err
+    assert run(["emulator", "calls", "--state", str(junk)]) == ExitCode.ERROR
+    err = capsys.readouterr().err
+    assert "not a usable emulator state file" in err and "emulator reset --yes" in err
+
+
+def test_reset_removes_a_corrupt_state_file(capsys, tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    assert run(["emulator", "reset", "--state", str(junk), "--yes"]) == ExitCode.OK
+    assert not junk.exists()
+    assert "removed unreadable state file" in capsys.readouterr().err
+    # ... and the next command starts empty.
+    assert run(["emulator", "calls", "--state", str(junk)]) == ExitCode.USAGE  # nothing there yet
+
+
+def test_reset_refuses_a_directory(capsys, tmp_path):
+    assert run(["emulator", "reset", "--state", str(tmp_path), "--yes"]) == ExitCode.ERROR
+    assert "not a regular file" in capsys.readouterr().err
+    assert tmp_path.exists()
 
 
 def test_calls_rejects_unknown_output(capsys, tmp_path):

@@ -38,6 +38,10 @@ def run(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         _print_error(e)
         return int(e.exit_code)
+    except SystemExit as e:
+        # click turns EPIPE on stdout (`agentctl plan | head`) into sys.exit(1); run() returns
+        # codes instead of exiting, so tests and embedders see the same contract.
+        return e.code if isinstance(e.code, int) else int(ExitCode.ERROR)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return int(ExitCode.ABORTED)

@@ -24,7 +24,7 @@ from typing import Any, Mapping, Optional
 import typer
 
 from agentctl.cli.app import app, project_dir
-from agentctl.errors import UsageError
+from agentctl.errors import AgentctlError, UsageError
 from agentctl.exitcodes import ExitCode
 
 emulator_app = typer.Typer(
@@ -108,9 +108,15 @@ def _open(state_path: Path, config: Any = None, region: str | None = None,
         raise UsageError(f"cannot create the directory for the emulator state {state_path}: {e}") from e
     try:
         return Emulator(**kwargs)
-    except sqlite3.DatabaseError as e:
-        raise UsageError(f"{state_path} is not a usable emulator state file: {e}",
-                         hint="pass another --state, or delete the file to start empty") from e
+    except (sqlite3.Error, OSError) as e:
+        # Same class and exit code as the lifecycle commands' state errors (agentctl.aws): a
+        # broken state file is not a usage mistake.
+        if state_path.exists() and not state_path.is_file():
+            raise AgentctlError(f"{state_path} is not a usable emulator state file: it is not a "
+                                "regular file", hint="pass --state with a file path") from None
+        raise AgentctlError(f"{state_path} is not a usable emulator state file: {e}",
+                            hint="`agentctl emulator reset --yes` starts it empty (the local "
+                                 "agents in it are lost), or pass another --state") from None
 
 
 STATE_HELP = ("SQLite state file (default: the state of the project's local environment, "
@@ -180,7 +186,19 @@ def reset_cmd(
         if not typer.confirm(f"Wipe all emulator state in {path}?", default=False):
             print("Aborted.", file=sys.stderr)
             return int(ExitCode.ABORTED)
-    emu = _open(path)
+    if not path.is_file():
+        raise AgentctlError(f"{path} is not an emulator state file (not a regular file)",
+                            hint="pass --state with the state file's path")
+    try:
+        emu = _open(path)
+    except AgentctlError:
+        # A corrupt file cannot be opened to wipe it: reset is exactly the tool for that case,
+        # so (confirmation given above) remove it and its SQLite journal files instead.
+        for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            p.unlink(missing_ok=True)
+        print(f"removed unreadable state file {path}; the next command starts empty",
+              file=sys.stderr)
+        return int(ExitCode.OK)
     try:
         emu.reset()
     finally:

@@ -89,11 +89,11 @@ def _agents(agent: Optional[List[str]]) -> list[str] | None:
 def plan_cmd(
     env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
     agent: Optional[List[str]] = typer.Option(None, "--agent", help="Only this agent (repeatable)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Save the plan to FILE for "
+    out: Optional[Path] = typer.Option(None, "--out", help="Save the plan to FILE for "
                                        "`agentctl apply FILE`."),
     detailed_exitcode: bool = typer.Option(False, "--detailed-exitcode",
                                            help="Exit 2 when there are changes, 0 when none."),
-    output: str = typer.Option("human", "--output", help="human | json | markdown"),
+    output: str = typer.Option("human", "--output", "-o", help="human | json | markdown"),
     prune: bool = typer.Option(False, "--prune", help="Also delete agents of this project whose "
                                                       "spec was removed."),
 ) -> int:
@@ -140,7 +140,7 @@ def apply_cmd(
     env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
     agent: Optional[List[str]] = typer.Option(None, "--agent", help="Only this agent (repeatable)."),
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for confirmation."),
-    output: str = typer.Option("human", "--output", help="human | json"),
+    output: str = typer.Option("human", "--output", "-o", help="human | json"),
     prune: bool = typer.Option(False, "--prune", help="Also delete agents of this project whose "
                                                       "spec was removed."),
 ) -> int:
@@ -244,7 +244,7 @@ def promote_cmd(
     from_alias: Optional[str] = typer.Option(None, "--from", help="Route it to the version "
                                              "another alias serves (e.g. STAGING)."),
     env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
-    output: str = typer.Option("human", "--output", help="human | json"),
+    output: str = typer.Option("human", "--output", "-o", help="human | json"),
 ) -> int:
     """Point an alias at a version (prints e.g. `PROD: 7 -> 8`)."""
     return _move(lifecycle.promote, "promote", env, output, agent_name=agent, alias=alias,
@@ -256,7 +256,7 @@ def rollback_cmd(
     alias: str = typer.Argument(..., help="The alias to move back, e.g. PROD."),
     agent: str = typer.Option(..., "--agent", help="The agent whose alias moves."),
     env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
-    output: str = typer.Option("human", "--output", help="human | json"),
+    output: str = typer.Option("human", "--output", "-o", help="human | json"),
 ) -> int:
     """Move an alias back to the previous version in its history."""
     return _move(lifecycle.rollback, "rollback", env, output, agent_name=agent, alias=alias)
@@ -267,7 +267,7 @@ def history_cmd(
     alias: str = typer.Argument(..., help="The alias, e.g. PROD."),
     agent: str = typer.Option(..., "--agent", help="The agent."),
     env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
-    output: str = typer.Option("human", "--output", help="human | json"),
+    output: str = typer.Option("human", "--output", "-o", help="human | json"),
 ) -> int:
     """List the versions an alias has served, newest first."""
     from agentctl.render.result import history_document, render_history
@@ -288,7 +288,7 @@ def history_cmd(
 def status_cmd(
     env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
     agent: Optional[List[str]] = typer.Option(None, "--agent", help="Only this agent (repeatable)."),
-    output: str = typer.Option("human", "--output", help="human | json"),
+    output: str = typer.Option("human", "--output", "-o", help="human | json"),
 ) -> int:
     """Per agent: status, whether DRAFT matches the newest version, aliases, ownership."""
     from agentctl.render.result import render_status, status_document
@@ -311,7 +311,7 @@ def destroy_cmd(
     env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
     agent: Optional[List[str]] = typer.Option(None, "--agent", help="Only this agent (repeatable)."),
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for confirmation."),
-    output: str = typer.Option("human", "--output", help="human | json"),
+    output: str = typer.Option("human", "--output", "-o", help="human | json"),
 ) -> int:
     """Delete the project's agents (aliases, action groups, then the agent)."""
     from agentctl.render.result import render_destroy_preview
