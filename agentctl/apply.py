@@ -9,6 +9,12 @@ executor only carries out):
 - runs **different agents concurrently** (a thread per agent); an agent whose step references
   another agent's output (``{"$ref": "agent.billing.alias.PROD", "key": "agentAliasArn"}``) waits
   until that output exists, and gives up if the producing agent stopped without it;
+- honours each step's explicit ``after`` addresses the same way: the step starts only once every
+  plan step at those addresses has completed, and does not run if one of them failed or did not
+  run (e.g. a collaborator's alias is deleted only after the supervisor has disassociated it and
+  been prepared again, which releases its reference to the alias);
+- refuses, before any call, a plan whose dependencies (each agent's own order, ``$ref``s and
+  ``after``) form a cycle or whose ``after`` names an address no step has;
 - resolves ``$ref`` placeholders from earlier outputs;
 - gives every create call a **deterministic clientToken** (a digest of project, environment, plan
   id, plan time, step index, address, operation and parameters): re-running the same saved plan
@@ -31,7 +37,7 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from agentctl import aws, servicemodel
 from agentctl.errors import AgentctlError
@@ -132,6 +138,8 @@ class _Outputs:
         self._cond = threading.Condition()
         self._values: dict[str, dict[str, Any]] = {}
         self._finished: set[str] = set()
+        self._done: set[int] = set()
+        """Indices (in the plan) of the steps that completed."""
 
     def put(self, address: str, values: Mapping[str, Any]) -> None:
         with self._cond:
@@ -159,6 +167,35 @@ class _Outputs:
                     raise UnresolvedRef(f"interrupted while waiting for {key} of {address}")
                 self._cond.wait(timeout=0.5)
 
+    def mark_done(self, index: int) -> None:
+        with self._cond:
+            self._done.add(index)
+            self._cond.notify_all()
+
+    def all_done(self, indices: Iterable[int]) -> bool:
+        with self._cond:
+            return all(j in self._done for j in indices)
+
+    def wait_done(self, indices: Mapping[int, str], *, stop: threading.Event) -> None:
+        """Wait until every step in ``indices`` (step index -> its address) completed; raise
+        ``UnresolvedRef`` once one of them can no longer complete (its agent stopped)."""
+        with self._cond:
+            while True:
+                missing = [j for j in indices if j not in self._done]
+                if not missing:
+                    return
+                gone = sorted({indices[j] for j in missing
+                               if agent_of(indices[j]) in self._finished})
+                if gone:
+                    raise UnresolvedRef(
+                        f"it must run after {', '.join(gone)}, which did not complete",
+                        hint="a step it waits for failed or did not run; fix that and run "
+                             "`agentctl apply` again")
+                if stop.is_set():
+                    raise UnresolvedRef(f"interrupted while waiting for "
+                                        f"{', '.join(sorted(set(indices.values())))}")
+                self._cond.wait(timeout=0.5)
+
     def snapshot(self) -> dict[str, dict[str, Any]]:
         with self._cond:
             return {k: dict(v) for k, v in self._values.items()}
@@ -177,8 +214,9 @@ class _AgentRun:
     crash: BaseException | None = None
 
 
-def dependency_graph(plan: Plan) -> dict[str, set[str]]:
-    """agent -> agents whose outputs its steps reference."""
+def dependency_graph(plan: Plan, *, with_after: bool = False) -> dict[str, set[str]]:
+    """agent -> agents whose outputs its steps reference (and, ``with_after``, the agents of
+    the addresses its steps must run after)."""
     deps: dict[str, set[str]] = {}
     for step in plan.steps:
         me = agent_of(step.address)
@@ -187,7 +225,80 @@ def dependency_graph(plan: Plan) -> dict[str, set[str]]:
             other = agent_of(address)
             if other != me:
                 deps[me].add(other)
+        if with_after:
+            deps[me].update(other for other in map(agent_of, step.after) if other != me)
     return deps
+
+
+def _possible_outputs(step: Step) -> set[str]:
+    """Output keys a step can produce (see ``_run_step``)."""
+    keys = set(DEFAULT_OUTPUTS.get(step.operation, {})) | set(step.outputs) | {"agentId"}
+    if step.operation in VERSION_CUTTING_OPS:
+        keys |= {"agentAliasId", "agentAliasArn", "version"}
+    return keys
+
+
+def step_graph(plan: Plan) -> dict[int, set[int]]:
+    """Step index -> indices of the steps that must complete before it: the previous step of
+    its agent, every step at one of its ``after`` addresses, and, for a ``$ref`` to another
+    agent's output, the first step at that address able to produce the key. Raises
+    ``AgentctlError`` for an ``after`` address that no step of the plan has."""
+    by_address: dict[str, list[int]] = {}
+    for i, step in enumerate(plan.steps):
+        by_address.setdefault(step.address, []).append(i)
+    previous: dict[str, int] = {}
+    graph: dict[int, set[int]] = {}
+    for i, step in enumerate(plan.steps):
+        me = agent_of(step.address)
+        deps: set[int] = set()
+        if me in previous:
+            deps.add(previous[me])
+        previous[me] = i
+        for address in step.after:
+            if address not in by_address:
+                raise AgentctlError(
+                    f"step {step.operation} of {step.address} must run after {address}, which "
+                    "no step of the plan has", where="plan",
+                    hint="the plan is damaged; create it again with `agentctl plan`")
+            deps.update(by_address[address])
+        for address, key in iter_refs(step.params):
+            if agent_of(address) == me:
+                continue  # the agent's own order already covers it
+            producer = next((j for j in by_address.get(address, ())
+                             if key in _possible_outputs(plan.steps[j])), None)
+            if producer is not None:
+                deps.add(producer)
+        graph[i] = deps
+    return graph
+
+
+def _check_step_cycles(plan: Plan, graph: Mapping[int, set[int]]) -> None:
+    """Refuse a plan whose steps wait for each other in a loop (it would hang part-way)."""
+    state: dict[int, int] = {}  # 1: on the current path, 2: done
+    for root in sorted(graph):
+        if state.get(root):
+            continue
+        state[root] = 1
+        path = [root]
+        stack = [iter(sorted(graph[root]))]
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+                continue
+            if state.get(nxt) == 1:
+                loop = path[path.index(nxt):] + [nxt]
+                shown = " waits for ".join(f"{plan.steps[j].operation} {plan.steps[j].address}"
+                                           for j in loop)
+                raise AgentctlError(f"the plan's steps wait for each other in a cycle: {shown}",
+                                    where="plan",
+                                    hint="no call was made; apply the changes in two runs "
+                                         "(e.g. first the supervisor with --agent)")
+            if not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(sorted(graph[nxt])))
 
 
 def _check_acyclic(deps: Mapping[str, set[str]]) -> None:
@@ -232,6 +343,14 @@ def execute(plan: Plan, clients: aws.Clients, *, progress: Progress | None = Non
     say = progress or (lambda line: None)
     deps = dependency_graph(plan)
     _check_acyclic(deps)
+    _check_step_cycles(plan, step_graph(plan))
+    if serial:
+        # One agent at a time: an agent must also start after the agents it runs ``after``.
+        deps = dependency_graph(plan, with_after=True)
+        _check_acyclic(deps)
+    by_address: dict[str, list[int]] = {}
+    for i, step in enumerate(plan.steps):
+        by_address.setdefault(step.address, []).append(i)
     stop = stop or threading.Event()
     outputs = _Outputs()
     runs: dict[str, _AgentRun] = {}
@@ -248,6 +367,12 @@ def execute(plan: Plan, clients: aws.Clients, *, progress: Progress | None = Non
                 if stop.is_set():
                     break
                 try:
+                    waits = {j: plan.steps[j].address for a in step.after
+                             for j in by_address[a] if j != i}
+                    if waits and not outputs.all_done(waits):
+                        say(f"{run.name}: {step.operation} for {step.address} waits for "
+                            f"{', '.join(sorted(set(waits.values())))}")
+                    outputs.wait_done(waits, stop=stop)
                     params = _resolve(step.params, outputs, requester=run.name, agents=agents,
                                       stop=stop)
                 except UnresolvedRef as e:
@@ -260,6 +385,7 @@ def execute(plan: Plan, clients: aws.Clients, *, progress: Progress | None = Non
                     pos += 1
                     break
                 run.completed.append(result)
+                outputs.mark_done(i)
                 pos += 1
                 if after_step is not None:
                     after_step(step, result.response or {})

@@ -8,6 +8,7 @@ emulator so they do not depend on the emulator core.
 
 from __future__ import annotations
 
+import errno
 import http.client
 import io
 import json
@@ -586,3 +587,47 @@ def test_port_in_use_is_a_usage_error():
                                lambda *a: (200, {}, b""))
     finally:
         first.server_close()
+
+
+def test_port_in_use_hint_says_the_port_is_in_use():
+    first = EmulatorHTTPServer(ListenAddress("127.0.0.1", 0), lambda *a: (200, {}, b""))
+    try:
+        with pytest.raises(UsageError) as info:
+            EmulatorHTTPServer(ListenAddress("127.0.0.1", first.server_address[1]),
+                               lambda *a: (200, {}, b""))
+    finally:
+        first.server_close()
+    assert "port is in use" in info.value.hint and "--port" in info.value.hint
+
+
+@pytest.mark.parametrize("allow_remote", [False, True])
+def test_unresolvable_host_is_a_usage_error_about_the_host_not_the_port(
+        capsys, tmp_path, monkeypatch, allow_remote):
+    def no_such_name(host, *args, **kwargs):
+        if host == "nonexistent.invalid":  # no DNS query from a test
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    real = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)
+    code = run(["emulator", "serve", "--host", "nonexistent.invalid", "--port", "0",
+                "--state", str(tmp_path / "x.db")] + (["--allow-remote"] if allow_remote else []))
+    assert code == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert "cannot listen on nonexistent.invalid: the address does not resolve" in err
+    assert "--host" in err and "--port" not in err and "non-loopback" not in err
+    assert not (tmp_path / "x.db").exists()
+
+
+@pytest.mark.parametrize("err,fragment", [
+    (OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address"),
+     "10.254.254.254 is not an address of this machine"),
+    (OSError(errno.EACCES, "Permission denied"), "ports below 1024 need privileges"),
+    (OSError(errno.EADDRINUSE, "Address already in use"), "the port is in use"),
+    (socket.gaierror(socket.EAI_NONAME, "Name or service not known"), "a name that resolves"),
+])
+def test_bind_errors_get_a_hint_that_fits_the_cause(err, fragment):
+    from agentctl.emulator.server import bind_error
+
+    e = bind_error(ListenAddress("10.254.254.254", 80), err)
+    assert isinstance(e, UsageError) and fragment in e.hint

@@ -79,6 +79,17 @@ def _warn(ctx: Any) -> None:
         print(w.render(), file=sys.stderr)
 
 
+def _check_agent_names(value: Any) -> Any:
+    """``--agent`` callback: an empty name is a mistake (an unset shell variable, ``--agent ""``),
+    not a filter that matches nothing; refuse it before anything is opened."""
+    for name in ([value] if isinstance(value, str) else value or ()):
+        if not name.strip():
+            raise UsageError("--agent needs an agent name, got an empty one",
+                             hint="e.g. --agent support-bot; leave --agent out to include "
+                                  "every agent of the project")
+    return value
+
+
 def _agents(agent: Optional[List[str]]) -> list[str] | None:
     return list(agent) if agent else None
 
@@ -88,7 +99,8 @@ def _agents(agent: Optional[List[str]]) -> list[str] | None:
 @app.command("plan")
 def plan_cmd(
     env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
-    agent: Optional[List[str]] = typer.Option(None, "--agent", help="Only this agent (repeatable)."),
+    agent: Optional[List[str]] = typer.Option(None, "--agent", callback=_check_agent_names,
+        help="Only this agent (repeatable)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Save the plan to FILE for "
                                        "`agentctl apply FILE`."),
     detailed_exitcode: bool = typer.Option(False, "--detailed-exitcode",
@@ -138,7 +150,8 @@ def apply_cmd(
     planfile: Optional[Path] = typer.Argument(None, help="A plan saved by `agentctl plan --out`; "
                                               "applied exactly, without prompting."),
     env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
-    agent: Optional[List[str]] = typer.Option(None, "--agent", help="Only this agent (repeatable)."),
+    agent: Optional[List[str]] = typer.Option(None, "--agent", callback=_check_agent_names,
+        help="Only this agent (repeatable)."),
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for confirmation."),
     output: str = typer.Option("human", "--output", "-o", help="human | json"),
     prune: bool = typer.Option(False, "--prune", help="Also delete agents of this project whose "
@@ -239,7 +252,8 @@ def _move(fn: Callable[..., Any], command: str, env: Optional[str], output: str,
 @app.command("promote")
 def promote_cmd(
     alias: str = typer.Argument(..., help="The alias to move, e.g. PROD."),
-    agent: str = typer.Option(..., "--agent", help="The agent whose alias moves."),
+    agent: str = typer.Option(..., "--agent", callback=_check_agent_names,
+        help="The agent whose alias moves."),
     version: Optional[str] = typer.Option(None, "--version", help="Route the alias to version N."),
     from_alias: Optional[str] = typer.Option(None, "--from", help="Route it to the version "
                                              "another alias serves (e.g. STAGING)."),
@@ -254,7 +268,8 @@ def promote_cmd(
 @app.command("rollback")
 def rollback_cmd(
     alias: str = typer.Argument(..., help="The alias to move back, e.g. PROD."),
-    agent: str = typer.Option(..., "--agent", help="The agent whose alias moves."),
+    agent: str = typer.Option(..., "--agent", callback=_check_agent_names,
+        help="The agent whose alias moves."),
     env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
     output: str = typer.Option("human", "--output", "-o", help="human | json"),
 ) -> int:
@@ -265,7 +280,8 @@ def rollback_cmd(
 @app.command("history")
 def history_cmd(
     alias: str = typer.Argument(..., help="The alias, e.g. PROD."),
-    agent: str = typer.Option(..., "--agent", help="The agent."),
+    agent: str = typer.Option(..., "--agent", callback=_check_agent_names,
+        help="The agent."),
     env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
     output: str = typer.Option("human", "--output", "-o", help="human | json"),
 ) -> int:
@@ -287,7 +303,8 @@ def history_cmd(
 @app.command("status")
 def status_cmd(
     env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
-    agent: Optional[List[str]] = typer.Option(None, "--agent", help="Only this agent (repeatable)."),
+    agent: Optional[List[str]] = typer.Option(None, "--agent", callback=_check_agent_names,
+        help="Only this agent (repeatable)."),
     output: str = typer.Option("human", "--output", "-o", help="human | json"),
 ) -> int:
     """Per agent: status, whether DRAFT matches the newest version, aliases, ownership."""
@@ -309,7 +326,8 @@ def status_cmd(
 @app.command("destroy")
 def destroy_cmd(
     env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
-    agent: Optional[List[str]] = typer.Option(None, "--agent", help="Only this agent (repeatable)."),
+    agent: Optional[List[str]] = typer.Option(None, "--agent", callback=_check_agent_names,
+        help="Only this agent (repeatable)."),
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for confirmation."),
     output: str = typer.Option("human", "--output", "-o", help="human | json"),
 ) -> int:

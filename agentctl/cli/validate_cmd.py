@@ -26,7 +26,7 @@ import typer
 from agentctl.cli.app import app, env_option_default, project_dir
 from agentctl.errors import Problem, SpecInvalid, UsageError
 from agentctl.exitcodes import ExitCode
-from agentctl.spec.project import check_files, find_project_file, load_project
+from agentctl.spec.project import check_files, find_project_file, load_project, project_identity
 
 FORMAT_VERSION = 1
 """Version of ``validate --output json``; bump on an incompatible change."""
@@ -79,6 +79,9 @@ def run_validate(start: Path, env: str | None, paths: list[Path], strict: bool) 
             agents = sorted(project.agents)
         except SpecInvalid as e:
             problems = list(e.problems)
+            # Still say which project the report is about when agentctl.yaml itself loaded
+            # (only an agent spec, or the environment block, is invalid).
+            project_name, environment, root = project_identity(start, env)
     elif paths:
         problems = check_files(paths, start, strict=strict)
         root = str(start)

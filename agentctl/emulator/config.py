@@ -7,7 +7,9 @@ service do otherwise) can flip it without touching the emulator's code.
 Sources, in increasing precedence: the defaults below, a YAML/JSON file (``EmulatorConfig.load``,
 or the file named by ``AGENTCTL_EMULATOR_CONFIG``), and ``AGENTCTL_EMULATOR_<FIELD>`` environment
 variables (``AGENTCTL_EMULATOR_TIME_SCALE=0``, ``AGENTCTL_EMULATOR_FAULTS='{"seed": 1, ...}'``).
-Values in env variables are parsed as YAML, so JSON objects, numbers and booleans all work.
+Values in env variables are parsed as YAML, so JSON objects, numbers and booleans all work. Any
+other ``AGENTCTL_EMULATOR_*`` variable is refused, naming the closest known one (a typo must not
+silently leave the emulator on its defaults).
 
 Pure data: no I/O except reading the config file, no clock, no boto3.
 """
@@ -15,6 +17,7 @@ Pure data: no I/O except reading the config file, no clock, no boto3.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +30,13 @@ from agentctl.exitcodes import ExitCode
 
 ENV_PREFIX = "AGENTCTL_EMULATOR_"
 ENV_CONFIG_FILE = "AGENTCTL_EMULATOR_CONFIG"
+
+
+def env_names() -> frozenset[str]:
+    """Every ``AGENTCTL_EMULATOR_*`` variable agentctl reads: the config file and one per
+    ``EmulatorConfig`` field."""
+    return frozenset({ENV_CONFIG_FILE}
+                     | {ENV_PREFIX + f.name.upper() for f in dataclasses.fields(EmulatorConfig)})
 
 
 class EmulatorConfigError(AgentctlError):
@@ -202,9 +212,25 @@ class EmulatorConfig:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "EmulatorConfig":
         """Defaults, then the file in ``AGENTCTL_EMULATOR_CONFIG``, then each
-        ``AGENTCTL_EMULATOR_<FIELD>`` variable (unknown AGENTCTL_EMULATOR_* names are left alone:
-        other parts of agentctl own some of them)."""
+        ``AGENTCTL_EMULATOR_<FIELD>`` variable. Any other ``AGENTCTL_EMULATOR_*`` name is an
+        ``EmulatorConfigError`` suggesting the closest known one: nothing else in agentctl reads
+        that prefix, so such a name is a typo (``AGENTCTL_EMULATOR_TIMESCALE``) that would
+        otherwise be ignored silently."""
         env = os.environ if environ is None else environ
+        known = env_names()
+        for name in sorted(env):
+            if name.startswith(ENV_PREFIX) and name not in known:
+                # Compare what follows the prefix: the shared prefix would make every name look
+                # alike (AGENTCTL_EMULATOR_STATE "close" to AGENTCTL_EMULATOR_QUOTAS).
+                suffixes = sorted(k[len(ENV_PREFIX):] for k in known)
+                close = difflib.get_close_matches(name[len(ENV_PREFIX):], suffixes, n=1,
+                                                  cutoff=0.6)
+                raise EmulatorConfigError(
+                    f"unknown emulator variable {name}", where="environment",
+                    hint=f"did you mean {ENV_PREFIX}{close[0]}?" if close else
+                    f"agentctl reads {ENV_CONFIG_FILE} and {ENV_PREFIX}<SETTING> for SETTING in "
+                    + ", ".join(x for x in suffixes if x != "CONFIG")
+                    + "; unset it or fix its name")
         base = cls.load(env[ENV_CONFIG_FILE]) if env.get(ENV_CONFIG_FILE) else cls()
         overrides: dict[str, Any] = {}
         for f in dataclasses.fields(cls):

@@ -14,6 +14,7 @@ explicitly allows it (the emulator has no authentication at all).
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import signal
 import socket
@@ -55,10 +56,43 @@ def is_loopback(host: str) -> bool:
     return bool(addrs) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addrs)
 
 
+def bind_error(address: ListenAddress, e: OSError) -> UsageError:
+    """The error for a failed bind, with a hint that fits its cause: only a port in use (or a
+    privileged one) is fixed by another --port; a name that does not resolve or an address this
+    machine does not have needs another --host."""
+    what = f"cannot listen on {address.host}:{address.port}: {e.strerror or e}"
+    if isinstance(e, socket.gaierror):
+        return UsageError(f"cannot listen on {address.host}: the address does not resolve "
+                          f"({e.strerror or e})",
+                          hint="give --host an IP address of this machine (127.0.0.1 for local "
+                               "use) or a name that resolves to one")
+    if e.errno == errno.EADDRINUSE:
+        return UsageError(what, hint="the port is in use (another emulator?); pick another "
+                                     "--port (0 picks a free one)")
+    if e.errno == errno.EADDRNOTAVAIL:
+        return UsageError(what, hint=f"{address.host} is not an address of this machine; give "
+                                     "--host one of its addresses (127.0.0.1 for local use)")
+    if e.errno == errno.EACCES:
+        return UsageError(what, hint="ports below 1024 need privileges; pick a --port above "
+                                     "1023 (0 picks a free one)")
+    return UsageError(what, hint="check --host (an address of this machine) and --port "
+                                 "(0 picks a free one)")
+
+
 def check_host(host: str, *, allow_remote: bool, warn: TextIO | None = None) -> None:
-    """Refuse a non-loopback bind address unless ``allow_remote``; warn when it is allowed."""
+    """Refuse a host name that does not resolve, and a non-loopback bind address unless
+    ``allow_remote``; warn when it is allowed."""
     if is_loopback(host):
         return
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        try:
+            socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        except OSError as e:
+            # Not "non-loopback": nothing is known about an address that does not resolve.
+            raise bind_error(ListenAddress(host, 0), e if isinstance(e, socket.gaierror)
+                             else socket.gaierror(str(e))) from None
     if not allow_remote:
         raise UsageError(
             f"refusing to listen on non-loopback address {host!r}",
@@ -168,8 +202,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
                 self.address_family = socket.AF_INET6
             super().__init__((host, address.port), _Handler)
         except OSError as e:
-            raise UsageError(f"cannot listen on {address.host}:{address.port}: {e.strerror or e}",
-                             hint="pick another --port (0 picks a free one)") from e
+            raise bind_error(address, e) from e
 
     def handle(self, method: str, path: str, headers: dict[str, str],
                body: bytes) -> tuple[int, dict[str, str], bytes]:

@@ -51,6 +51,11 @@ def compute_plan_id(plan: Plan) -> str:
     doc = plan_to_dict(plan)
     doc.pop("plan_id")
     doc.pop("created_at")
+    for step in doc["steps"]:
+        # ``after`` was added to format_version 1 later: an empty one is left out of the
+        # identity so plans saved before it existed keep their plan_id (and still load).
+        if not step["after"]:
+            del step["after"]
     return digest(doc)
 
 
@@ -210,6 +215,7 @@ def _step_to_dict(s: Step) -> dict[str, Any]:
         "wait_for": s.wait_for,
         "outputs": plain(s.outputs),
         "mutating": s.mutating,
+        "after": list(s.after),
     }
 
 
@@ -223,4 +229,6 @@ def _step_from_dict(d: Any) -> Step:
         wait_for=_opt_str(d["wait_for"]),
         outputs={k: _str(v) for k, v in _dict(d["outputs"]).items()},
         mutating=_bool(d["mutating"]),
+        # Optional: plans saved before ``after`` existed have none.
+        after=tuple(_str(a) for a in _list(d.get("after", []))),
     )

@@ -88,6 +88,12 @@ class Step:
     (e.g. ``agent:NOT_PREPARED|PREPARED``, ``agent:PREPARED``, ``alias:PREPARED``), or None.
     ``outputs`` says which response fields later steps may reference under this address, as
     key -> dotted response path (e.g. ``{"agentId": "agent.agentId"}``).
+    ``after`` lists step addresses (usually of another agent) whose steps must all have
+    completed before this one starts: an ordering the ``$ref``s in ``params`` do not imply,
+    e.g. a collaborator's alias is deleted only after the supervisor that used it has
+    disassociated it and been prepared again (``after=("agent.sup.collaborator.billing",
+    "agent.sup")``). The executor honours it on top of ``$ref`` dependencies and refuses a plan
+    whose dependencies form a cycle before making any call.
     """
 
     operation: str
@@ -97,6 +103,7 @@ class Step:
     wait_for: str | None = None
     outputs: Mapping[str, str] = field(default_factory=dict)
     mutating: bool = True
+    after: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,13 @@ the complete request. Per agent the order is:
    and the newest ``version_retention`` versions that none does; DeleteAgentVersion for the
    older unreferenced ones (§3.3).
 
+Across agents (``Step.after``): when a live supervisor drops or re-points a collaborator (or is
+pruned) and the plan deletes the alias that collaborator used, or prunes its agent, the
+DeleteAgentAlias / DeleteAgent steps run after the supervisor's collaborator step and its
+PrepareAgent (after its DeleteAgent when it is pruned too): preparing the supervisor releases its
+reference to the alias (§2.2; Terraform's ``prepareSupervisorToReleaseCollaborator``). The
+supervisor is also listed first when that agrees with the ``$ref`` order.
+
 Values known only after apply are ``{"$ref": address, "key": key}`` placeholders resolved by the
 executor from earlier steps' ``outputs`` (e.g. a new agent's id: ``{"$ref": "agent.NAME",
 "key": "agentId"}``; a version cut now: ``{"$ref": "agent.NAME.alias.STAGING", "key":
@@ -216,19 +223,36 @@ def build_plan(
     wanted, deps = _resolve_collaborators(wanted, desired, live, scope)
     order = _topological(sorted(wanted), deps)
 
+    planned = {name: _plan_agent(wanted[name], live.agents.get(name), project=project,
+                                 retention=version_retention) for name in order}
+    gone = sorted(n for n in live.agents if n in scope and n not in wanted)
+    removed = {name: _plan_removed(live.agents[name], prune=prune) for name in gone}
+    release = _release_dependencies(
+        [s for r in planned.values() for s in r[1]] + [s for r in removed.values() for s in r[1]],
+        live)
+    # Show (and, with ``serial``, run) a supervisor before the agent whose alias it releases,
+    # when that does not contradict the ``$ref`` order; the executor enforces ``after`` anyway.
+    waits: dict[str, set[str]] = {}
+    for address, needs in release.items():
+        waits.setdefault(address.split(".")[1], set()).update(a.split(".")[1] for a in needs)
+    order = _soft_order(order, deps, waits)
+    gone = _soft_order(gone, {}, waits)
+
     changes: list[ResourceChange] = []
     steps: list[Step] = []
     lifecycle: list[AgentLifecycle] = []
     for name in order:
-        c, s, lc = _plan_agent(wanted[name], live.agents.get(name), project=project,
-                               retention=version_retention)
+        c, s, lc = planned[name]
         changes += c
+        s = _with_after(s, release)
+        if any(name in _reachable(deps, sup) for sup in waits.get(name, ())):
+            s = _alias_deletions_late(s)
         steps += s
         lifecycle.append(lc)
-    for name in sorted(n for n in live.agents if n in scope and n not in wanted):
-        c, s = _plan_removed(live.agents[name], prune=prune)
+    for name in gone:
+        c, s = removed[name]
         changes += c
-        steps += s
+        steps += _with_after(s, release)
 
     in_scope = sorted((set(wanted) | set(live.agents)) & scope - set(live.unowned))
     plan = Plan(
@@ -290,6 +314,7 @@ def _resolve_collaborators(
     and make their agent depend on the referenced one."""
     deps: dict[str, set[str]] = {n: set() for n in wanted}
     out = {}
+    outside: dict[str, list[str]] = {}
     for name, cfg in wanted.items():
         collabs = {}
         for cname, collab in cfg.collaborators.items():
@@ -315,10 +340,10 @@ def _resolve_collaborators(
                         "exists nor is declared in this project", where=where,
                         hint=f"declare the agent {target} with an alias {alias}, or use aliasArn")
                 if target not in wanted:
-                    raise AgentctlError(
-                        f"collaborator needs alias {alias} of agent {target}, which does not exist "
-                        "yet and is outside this run", where=where,
-                        hint=f"include {target} (e.g. add it to the agents selected)")
+                    # Not a broken spec: the --agent selection left the producer out. Collected
+                    # so that one error names every --agent to add.
+                    outside.setdefault(target, []).append(f"{target} alias {alias} (for {where})")
+                    continue
                 if target == name:
                     raise AgentctlError("an agent cannot be its own collaborator", where=where)
                 deps[name].add(target)
@@ -327,7 +352,107 @@ def _resolve_collaborators(
             descriptor["aliasArn"] = resolved
             collabs[cname] = {**collab, "agentDescriptor": descriptor}
         out[name] = dataclasses.replace(cfg, collaborators=collabs)
+    if outside:
+        needed = sorted(outside)
+        raise UsageError(
+            "collaborators need an alias that does not exist yet, of an agent not selected "
+            "with --agent: " + "; ".join(u for t in needed for u in outside[t]),
+            hint="add " + " ".join(f"--agent {t}" for t in needed)
+                 + f" to create {'it' if len(needed) == 1 else 'them'} in the same run (before "
+                   "the supervisor), or run without --agent")
     return out, deps
+
+
+_RELEASE_WAITERS = ("DeleteAgentAlias", "DeleteAgent")
+"""The steps that wait for a supervisor to release a collaborator's alias."""
+
+
+def _release_dependencies(steps: Sequence[Step], live: LiveState) -> dict[str, set[str]]:
+    """Address of a deletion step -> the addresses whose steps must complete before it.
+
+    A live supervisor's collaborator holds another agent's alias ARN until the supervisor is
+    prepared without it: Terraform's ``prepareSupervisorToReleaseCollaborator`` prepares the
+    supervisor after a disassociation precisely because that "releases the reference to the
+    collaborator's alias" (bedrock-semantics §2.2 "SUPERVISOR agents"). So when this plan
+    deletes that alias (DeleteAgentAlias) or its agent (DeleteAgent, ``--prune``) and the
+    supervisor drops or re-points the collaborator, the deletion runs after the supervisor's
+    collaborator step and its PrepareAgent (steps at ``agent.SUP``); when the supervisor itself
+    is deleted, after its DeleteAgent (as ``destroy`` removes supervisors first). A supervisor
+    that keeps the reference (or is outside ``--agent``) adds nothing: no step of it exists."""
+    addresses = {s.address for s in steps}
+    deleted_agents = {s.address for s in steps if s.operation == "DeleteAgent"}
+    deletions = {s.address for s in steps if s.operation in _RELEASE_WAITERS}
+    by_arn = {la.arn: (n, a) for n, agent in live.agents.items()
+              for a, la in agent.aliases.items() if la.arn}
+    needs: dict[str, set[str]] = {}
+    for sup_name in sorted(live.agents):
+        sup = live.agents[sup_name]
+        sup_address = agent_address(sup_name)
+        for cname in sorted(sup.config.collaborators):
+            arn = (sup.config.collaborators[cname].get("agentDescriptor") or {}).get("aliasArn")
+            target = by_arn.get(arn) if isinstance(arn, str) else None
+            if target is None or target[0] == sup_name:
+                continue
+            collab_address = child_address(sup_name, COLLABORATOR, cname)
+            if sup_address in deleted_agents:
+                release = {sup_address}
+            elif collab_address in addresses:
+                release = {collab_address, sup_address}
+            else:
+                continue
+            other, alias = target
+            for address in (child_address(other, ALIAS, alias), agent_address(other)):
+                if address in deletions:
+                    needs.setdefault(address, set()).update(release)
+    return needs
+
+
+def _with_after(steps: Sequence[Step], release: Mapping[str, set[str]]) -> list[Step]:
+    """``steps`` with the release dependencies set on their alias / agent deletions."""
+    return [dataclasses.replace(s, after=tuple(sorted(set(s.after) | release[s.address])))
+            if s.operation in _RELEASE_WAITERS and s.address in release
+            else s for s in steps]
+
+
+def _reachable(deps: Mapping[str, set[str]], start: str) -> set[str]:
+    """Agents ``start`` depends on through ``$ref``s, directly or not."""
+    seen: set[str] = set()
+    todo = list(deps.get(start, ()))
+    while todo:
+        n = todo.pop()
+        if n not in seen:
+            seen.add(n)
+            todo.extend(deps.get(n, ()))
+    return seen
+
+
+def _alias_deletions_late(steps: Sequence[Step]) -> list[Step]:
+    """An agent's steps with its released alias deletions moved after its alias creates and
+    updates (still before version retention, which relies on them, §3.3).
+
+    Needed when the releasing supervisor itself waits for this agent's output: re-pointing a
+    collaborator from alias PROD to a new alias LIVE of the same agent and deleting PROD makes
+    the supervisor wait for LIVE's ARN, and PROD's deletion wait for the supervisor's prepare;
+    with deletions first (the usual order, to free alias quota) the two would wait for each
+    other. The price is that the new alias briefly counts towards the 10-alias quota (§7)."""
+    late = [s for s in steps if s.operation == "DeleteAgentAlias" and s.after]
+    if not late:
+        return list(steps)
+    rest = [s for s in steps if not (s.operation == "DeleteAgentAlias" and s.after)]
+    at = next((i for i, s in enumerate(rest) if s.operation == "DeleteAgentVersion"), len(rest))
+    return rest[:at] + late + rest[at:]
+
+
+def _soft_order(names: Sequence[str], deps: Mapping[str, set[str]],
+                waits: Mapping[str, set[str]]) -> list[str]:
+    """``names`` ordered by ``deps`` and, when that leaves no cycle, also by ``waits``."""
+    inside = set(names)
+    combined = {n: ({d for d in deps.get(n, ()) if d in inside}
+                    | {w for w in waits.get(n, ()) if w in inside and w != n}) for n in names}
+    try:
+        return _topological(list(names), combined)
+    except AgentctlError:
+        return list(names)
 
 
 def _as_ref(value: Any) -> Ref | None:

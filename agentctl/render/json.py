@@ -2,8 +2,9 @@
 
 ``plan_to_document(plan)`` returns a JSON-compatible dict: ``format_version``, plan identity
 and target, ``resource_changes`` (``address``, ``type``, ``name``, ``change: {actions, before,
-after, fields}``, ``reason``), ``lifecycle``, ``steps`` (operation, params, address, ...) and
-``summary`` counts. Placeholders for values known after apply stay ``{"$ref": ..., "key": ...}``.
+after, fields}``, ``reason``), ``lifecycle``, ``steps`` (operation, params, address, ...,
+``after``: the addresses whose steps must complete first) and ``summary`` counts. Placeholders
+for values known after apply stay ``{"$ref": ..., "key": ...}``.
 Consumers may rely on every key documented here for a given ``format_version``.
 
 Pure: returns a dict; never prints, never diffs.

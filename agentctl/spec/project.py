@@ -190,6 +190,31 @@ def load_project(start: Path, env: str | None = None, *, paths: list[Path] | Non
                    agents=agents, desired=desired, warnings=problems, environments=tuple(envs), file=pfile)
 
 
+def project_identity(start: Path, env: str | None = None, *,
+                     environ: Mapping[str, str] | None = None) -> tuple[str | None, str | None, str | None]:
+    """(project name, environment name, root) read from the project file found from ``start``
+    when that file itself loads and passes its schema, whatever the agent specs contain; None
+    for each part that is not known. For reports of an invalid project (``validate``), which
+    should still say which project they are about. Never raises for a bad project."""
+    pfile = find_project_file(start)
+    if pfile is None:
+        return None, None, None
+    try:
+        loaded = load_file(pfile, display=PROJECT_FILE)
+    except (YamlFailure, OSError):
+        return None, None, None
+    data = loaded.value
+    if not isinstance(data, Mapping) or any(
+            p.severity == "error" for p in schema.validate("project", data, loaded.positions)):
+        return None, None, None
+    try:
+        env_name: str | None = _select_env(env, dict(os.environ if environ is None else environ),
+                                           data, loaded.positions)
+    except (ProjectError, SpecInvalid):
+        env_name = None
+    return str(data["project"]), env_name, str(pfile.parent.resolve())
+
+
 def check_files(paths: list[Path], root: Path, *, strict: bool = False,
                 environ: Mapping[str, str] | None = None) -> list[Problem]:
     """Validate agent spec files outside any project: no variables, no overlays, no world;

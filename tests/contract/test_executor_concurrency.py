@@ -209,3 +209,119 @@ def test_serial_mode_still_runs_producers_before_consumers():
     assert result.ok
     names = [p.get("agentName") for m, p in fake.calls if m == "create_agent"]
     assert names == ["billing", "supervisor"]
+
+
+# ----------------------------------------------------------------------- Step.after
+
+
+class GatedBedrock(FakeBedrock):
+    """The supervisor's first call waits (briefly) for any call of the other agent, so an
+    executor that ignored ``after`` would let DeleteAgentAlias through first, every time."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.other_called = threading.Event()
+
+    def __getattr__(self, method: str):
+        inner = super().__getattr__(method)
+
+        def handler(**params):
+            if params.get("agentId") == "BILLING001":
+                self.other_called.set()
+            elif method == "disassociate_agent_collaborator":
+                self.other_called.wait(timeout=0.3)
+            return inner(**params)
+        return handler
+
+    def _disassociate_agent_collaborator(self, **_):
+        return {}
+
+    def _delete_agent_alias(self, agentId, agentAliasId):
+        return {"agentId": agentId, "agentAliasId": agentAliasId}
+
+    def _delete_agent(self, agentId, **_):
+        return {"agentId": agentId, "agentStatus": "DELETING"}
+
+
+RELEASE = ("agent.sup", "agent.sup.collaborator.billing")
+
+
+def release_plan(after=RELEASE) -> Plan:
+    # Plan order puts the collaborator's deletion first: only ``after`` orders it.
+    return plan_of(
+        Step("DeleteAgentAlias", {"agentId": "BILLING001", "agentAliasId": "PROD000000"},
+             "agent.billing.alias.PROD", "delete alias PROD", after=after),
+        Step("DisassociateAgentCollaborator", {"agentId": "SUPERVISOR", "agentVersion": "DRAFT",
+                                               "collaboratorId": "COLLAB0001"},
+             "agent.sup.collaborator.billing", "disassociate"),
+        Step("PrepareAgent", {"agentId": "SUPERVISOR"}, "agent.sup", "prepare",
+             wait_for="agent:PREPARED"),
+    )
+
+
+def test_after_makes_a_step_wait_for_another_agents_steps():
+    fake = GatedBedrock()
+    result = apply.execute(release_plan(), clients_for(fake))
+    assert result.ok
+    methods = [m for m, _ in fake.calls if m != "get_agent"]
+    assert methods == ["disassociate_agent_collaborator", "prepare_agent", "delete_agent_alias"]
+
+
+def test_without_after_the_agents_run_concurrently():
+    # The control for the test above: the gate really lets the other agent go first.
+    fake = GatedBedrock()
+    assert apply.execute(release_plan(after=()), clients_for(fake)).ok
+    assert [m for m, _ in fake.calls][0] == "delete_agent_alias"
+
+
+def test_a_failed_prerequisite_leaves_the_waiting_step_not_run():
+    fake = GatedBedrock(fail={"prepare_agent"})
+    lines: list[str] = []
+    result = apply.execute(release_plan(), clients_for(fake), progress=lines.append)
+    assert not result.ok
+    assert result.failed.step.operation == "PrepareAgent"
+    assert [s.operation for s in result.not_run] == ["DeleteAgentAlias"]
+    assert "delete_agent_alias" not in [m for m, _ in fake.calls]
+    assert any("must run after agent.sup" in ln and "did not complete" in ln for ln in lines)
+
+
+def test_after_cycles_are_refused_before_any_call():
+    fake = FakeBedrock()
+    plan = plan_of(
+        Step("PrepareAgent", {"agentId": "AGENTAAAAA"}, "agent.a", "x",
+             after=("agent.b.alias.X",)),
+        Step("PrepareAgent", {"agentId": "AGENTBBBBB"}, "agent.b", "y", after=("agent.a",)),
+        Step("PrepareAgent", {"agentId": "AGENTBBBBB"}, "agent.b.alias.X", "z"),
+    )
+    with pytest.raises(AgentctlError, match="cycle") as info:
+        apply.execute(plan, clients_for(fake))
+    assert "PrepareAgent agent.a waits for" in str(info.value)
+    assert fake.calls == []
+
+
+def test_a_ref_and_an_after_in_opposite_directions_form_a_cycle():
+    # b's only step needs a's alias ARN; a's alias is created only after b: a deadlock.
+    fake = FakeBedrock()
+    plan = plan_of(
+        Step("CreateAgentAlias", {"agentId": "AGENTAAAAA", "agentAliasName": "PROD"},
+             "agent.a.alias.PROD", "cut", after=("agent.b",)),
+        Step("PrepareAgent", {"agentId": ref("agent.a.alias.PROD", "agentAliasArn")},
+             "agent.b", "y"),
+    )
+    with pytest.raises(AgentctlError, match="cycle"):
+        apply.execute(plan, clients_for(fake))
+    assert fake.calls == []
+
+
+def test_after_naming_no_step_of_the_plan_is_refused_before_any_call():
+    fake = FakeBedrock()
+    with pytest.raises(AgentctlError, match="agent.nope, which no step of the plan has"):
+        apply.execute(release_plan(after=("agent.nope",)), clients_for(fake))
+    assert fake.calls == []
+
+
+def test_serial_mode_orders_agents_by_after():
+    fake = GatedBedrock()
+    result = apply.execute(release_plan(), clients_for(fake), serial=True)
+    assert result.ok
+    assert [m for m, _ in fake.calls if m != "get_agent"][-1] == "delete_agent_alias"

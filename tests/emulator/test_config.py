@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agentctl.emulator import EmulatorConfig, EmulatorConfigError
+from agentctl.exitcodes import ExitCode
 
 
 def test_defaults_are_short_but_not_zero_and_faults_off() -> None:
@@ -33,12 +34,35 @@ def test_json_file_and_env_overrides(tmp_path) -> None:
     env = {"AGENTCTL_EMULATOR_CONFIG": str(path), "AGENTCTL_EMULATOR_TIME_SCALE": "0.5",
            "AGENTCTL_EMULATOR_FAULTS": '{"seed": 1, "internal_error_probability": 0.1}',
            "AGENTCTL_EMULATOR_DURATIONS": '{"prepare": 4}',
-           "AGENTCTL_EMULATOR_STATE": "/owned/by/someone/else"}
+           "AGENTCTL_ENV": "not ours", "AGENTCTL_EMULATOR": "no trailing underscore: not ours"}
     cfg = EmulatorConfig.from_env(env)
     assert cfg.page_size_cap == 3 and cfg.time_scale == 0.5
     assert (cfg.durations.create, cfg.durations.prepare) == (1.5, 4)
     assert cfg.faults.seed == 1 and cfg.faults.internal_error_probability == 0.1
     assert EmulatorConfig.from_env({}) == EmulatorConfig()
+
+
+@pytest.mark.parametrize("name,suggestion", [
+    ("AGENTCTL_EMULATOR_TIMESCALE", "did you mean AGENTCTL_EMULATOR_TIME_SCALE?"),
+    ("AGENTCTL_EMULATOR_FAULT", "did you mean AGENTCTL_EMULATOR_FAULTS?"),
+    ("AGENTCTL_EMULATOR_CONFG", "did you mean AGENTCTL_EMULATOR_CONFIG?"),
+    ("AGENTCTL_EMULATOR_STATE", "AGENTCTL_EMULATOR_<SETTING> for SETTING in ALIAS_HISTORY_MAX"),
+])
+def test_unknown_emulator_variables_are_refused_with_the_closest_name(name, suggestion) -> None:
+    with pytest.raises(EmulatorConfigError) as exc:
+        EmulatorConfig.from_env({name: "0", "AGENTCTL_EMULATOR_TIME_SCALE": "0"})
+    text = str(exc.value)
+    assert f"unknown emulator variable {name}" in text and suggestion in text
+    assert exc.value.exit_code == ExitCode.USAGE
+
+
+def test_every_known_emulator_variable_is_accepted() -> None:
+    from agentctl.emulator.config import env_names
+
+    names = env_names()
+    assert {"AGENTCTL_EMULATOR_CONFIG", "AGENTCTL_EMULATOR_TIME_SCALE",
+            "AGENTCTL_EMULATOR_FAULTS"} <= names
+    assert EmulatorConfig.from_env({"AGENTCTL_EMULATOR_CONFIG": ""}) == EmulatorConfig()
 
 
 @pytest.mark.parametrize("data,fragment", [

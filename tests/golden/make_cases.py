@@ -221,6 +221,29 @@ def collaboration_disabled():
 
 
 @case
+def collaborator_released():
+    """A supervisor drops its billing collaborator and the billing agent is pruned: the
+    billing agent's alias and agent deletions carry ``after`` (the supervisor's disassociate
+    and PrepareAgent must complete first: preparing releases the alias, §2.2), and the
+    supervisor is listed first."""
+    billing = B.config("billing-agent", aliases={"PROD": B.alias("PROD", TRACK_LATEST)},
+                       action_groups={}, knowledge_bases={})
+    billing_live = B.live_agent(billing, agent_id="BILLING001", aliases={
+        "PROD": B.live_alias("PROD", "3", agent_id="BILLING001")})
+    returns = {"agentDescriptor": {"aliasArn": "arn:aws:bedrock:us-east-1:123456789012:"
+                                               "agent-alias/RETURNS001/PROD000000"},
+               "collaborationInstruction": "Route returns here."}
+    sup = edited(agentCollaboration="SUPERVISOR")
+    live_sup = dataclasses.replace(sup, collaborators={
+        "billing": {"agentDescriptor": {"aliasArn": billing_live.aliases["PROD"].arn},
+                    "collaborationInstruction": "Route billing and invoice questions here."},
+        "returns": returns})
+    desired = {"support-bot": canonicalize(dataclasses.replace(sup, collaborators={
+        "returns": returns}))}
+    return desired, B.state(B.live_agent(live_sup), billing_live), {"prune": True}
+
+
+@case
 def pinned_vs_tracking():
     """Content changed: STAGING (latest) moves to the new version, PROD (pinned) stays on its
     version; old unreferenced versions beyond retention are deleted."""

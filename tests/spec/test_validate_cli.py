@@ -45,7 +45,7 @@ def test_invalid_project_human_output_and_exit_code(project, capsys):
     assert out[0] == "agents/bot.yaml:5:1: error: unknown key 'descripton' [descripton] (schema.unknown-key)"
     assert out[1] == "  hint: did you mean 'description'?"
     assert out[2].startswith("agents/bot.yaml:6:17: error: 1 is out of range: must be >= 60 [idleSessionTtl]")
-    assert out[-1] == "Invalid: 2 error(s), 0 warning(s)."
+    assert out[-1] == "Invalid: 2 error(s), 0 warning(s) (environment local)."
 
 
 def test_json_output_is_a_versioned_document(project, capsys):
@@ -57,6 +57,25 @@ def test_json_output_is_a_versioned_document(project, capsys):
     assert doc["problems"] == [{
         "file": "agents/bot.yaml", "line": 5, "col": 17, "severity": "error", "code": "schema.range",
         "path": "idleSessionTtl", "message": "1 is out of range: must be >= 60", "hint": None}]
+
+
+def test_json_report_of_an_invalid_agent_spec_names_the_project(project, capsys):
+    root = project({"agents/bot.yaml": BASE + "idleSessionTtl: 1\n"})
+    assert run(["-C", str(root), "validate", "--output", "json"]) == ExitCode.INVALID_SPEC
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["project"], doc["environment"], doc["root"]) == ("t", "local", str(root.resolve()))
+    assert doc["valid"] is False and doc["agents"] == []
+
+
+def test_json_report_of_an_invalid_project_file_has_no_project(project, capsys):
+    from .conftest import PROJECT
+
+    root = project({"agents/bot.yaml": BASE}, project_file=PROJECT.replace("project: t\n", "",
+                                                                          1))
+    assert run(["-C", str(root), "validate", "--output", "json"]) == ExitCode.INVALID_SPEC
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["project"] is None and doc["valid"] is False
+    assert any(p["file"] == "agentctl.yaml" for p in doc["problems"])
 
 
 def test_warnings_pass_unless_strict(project, capsys):
