@@ -163,9 +163,9 @@ def read_agent(clients: aws.Clients, agent: Mapping[str, Any], tags: Mapping[str
     agent_id = agent["agentId"]
 
     # Independent reads, all at once.
-    f_groups = pool.submit(_read_action_groups, clients, agent_id, DRAFT, where)
-    f_kbs = pool.submit(_read_kbs, clients, agent_id, DRAFT, where)
-    f_collabs = pool.submit(_read_collaborators, clients, agent_id, DRAFT, where)
+    f_groups = pool.submit(_read_children, "action_groups", clients, agent_id, DRAFT, where)
+    f_kbs = pool.submit(_read_children, "knowledge_bases", clients, agent_id, DRAFT, where)
+    f_collabs = pool.submit(_read_children, "collaborators", clients, agent_id, DRAFT, where)
     f_aliases = pool.submit(_read_aliases, clients, agent_id, where)
     f_versions = pool.submit(lambda: list(aws.paginate(
         clients, "ListAgentVersions", {"agentId": agent_id}, where=where)))
@@ -294,39 +294,26 @@ def _invocation_state(alias: Mapping[str, Any]) -> str | None:
     return None if state in (None, "ACCEPT_INVOCATIONS") else str(state)
 
 
-def _read_action_groups(clients: aws.Clients, agent_id: str, version: str,
-                        where: str) -> list[dict[str, Any]]:
-    out = []
-    for s in aws.paginate(clients, "ListAgentActionGroups",
-                          {"agentId": agent_id, "agentVersion": version}, where=where):
-        out.append(aws.call(clients, "GetAgentActionGroup",
-                            {"agentId": agent_id, "agentVersion": version,
-                             "actionGroupId": s["actionGroupId"]}, where=where)["agentActionGroup"])
-    return sorted(out, key=lambda g: g["actionGroupName"])
+# DRAFT and numbered-version children are read the same way (§1.1: Get/List accept DRAFT or N):
+# list summaries (every page), then Get each one for the full object. kind -> (List op, Get op,
+# id member, Get response key, natural key to sort by).
+_CHILDREN = {
+    "action_groups": ("ListAgentActionGroups", "GetAgentActionGroup", "actionGroupId",
+                      "agentActionGroup", "actionGroupName"),
+    "knowledge_bases": ("ListAgentKnowledgeBases", "GetAgentKnowledgeBase", "knowledgeBaseId",
+                        "agentKnowledgeBase", "knowledgeBaseId"),
+    "collaborators": ("ListAgentCollaborators", "GetAgentCollaborator", "collaboratorId",
+                      "agentCollaborator", "collaboratorName"),
+}
 
 
-def _read_kbs(clients: aws.Clients, agent_id: str, version: str,
-              where: str) -> list[dict[str, Any]]:
-    out = []
-    for s in aws.paginate(clients, "ListAgentKnowledgeBases",
-                          {"agentId": agent_id, "agentVersion": version}, where=where):
-        out.append(aws.call(clients, "GetAgentKnowledgeBase",
-                            {"agentId": agent_id, "agentVersion": version,
-                             "knowledgeBaseId": s["knowledgeBaseId"]},
-                            where=where)["agentKnowledgeBase"])
-    return sorted(out, key=lambda k: k["knowledgeBaseId"])
-
-
-def _read_collaborators(clients: aws.Clients, agent_id: str, version: str,
-                        where: str) -> list[dict[str, Any]]:
-    out = []
-    for s in aws.paginate(clients, "ListAgentCollaborators",
-                          {"agentId": agent_id, "agentVersion": version}, where=where):
-        out.append(aws.call(clients, "GetAgentCollaborator",
-                            {"agentId": agent_id, "agentVersion": version,
-                             "collaboratorId": s["collaboratorId"]},
-                            where=where)["agentCollaborator"])
-    return sorted(out, key=lambda c: c["collaboratorName"])
+def _read_children(kind: str, clients: aws.Clients, agent_id: str, version: str,
+                   where: str) -> list[dict[str, Any]]:
+    list_op, get_op, id_member, response_key, sort_key = _CHILDREN[kind]
+    base = {"agentId": agent_id, "agentVersion": version}
+    out = [aws.call(clients, get_op, {**base, id_member: s[id_member]}, where=where)[response_key]
+           for s in aws.paginate(clients, list_op, base, where=where)]
+    return sorted(out, key=lambda item: item[sort_key])
 
 
 def _read_aliases(clients: aws.Clients, agent_id: str,
@@ -361,9 +348,9 @@ def _read_version(clients: aws.Clients, agent_id: str, version: str, where: str)
         if e.code == "ResourceNotFoundException":
             return None
         raise
-    return (vobj, _read_action_groups(clients, agent_id, version, where),
-            _read_kbs(clients, agent_id, version, where),
-            _read_collaborators(clients, agent_id, version, where))
+    return (vobj, _read_children("action_groups", clients, agent_id, version, where),
+            _read_children("knowledge_bases", clients, agent_id, version, where),
+            _read_children("collaborators", clients, agent_id, version, where))
 
 
 def names_of(items: Iterable[str]) -> list[str]:
