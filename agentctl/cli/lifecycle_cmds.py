@@ -59,7 +59,7 @@ def _confirm(question: str, *, auto_approve: bool, what: str) -> None:
         raise Aborted(f"{what} cancelled; nothing was changed")
 
 
-def _render_plan(plan: Any, output: str) -> str:
+def _render_plan(plan: Any, output: str, *, show_steps: bool = False) -> str:
     if output == "json":
         from agentctl.render.json import plan_to_document
 
@@ -70,7 +70,7 @@ def _render_plan(plan: Any, output: str) -> str:
         return render_markdown(plan)
     from agentctl.render.human import render_plan
 
-    return render_plan(plan, color=use_color())
+    return render_plan(plan, color=use_color(), show_steps=show_steps)
 
 
 def _warn(ctx: Any) -> None:
@@ -108,6 +108,8 @@ def plan_cmd(
     output: str = typer.Option("human", "--output", "-o", help="human | json | markdown"),
     prune: bool = typer.Option(False, "--prune", help="Also delete agents of this project whose "
                                                       "spec was removed."),
+    steps: bool = typer.Option(False, "--steps", help="Also list the exact API calls apply "
+                                                      "will make, in order (human output)."),
 ) -> int:
     """Show what apply would change (read-only)."""
     _check_output(output, ("human", "json", "markdown"))
@@ -119,7 +121,7 @@ def plan_cmd(
 
         _write_atomic(out, dumps(plan))
         print(f"Saved the plan to {out}; apply it with `agentctl apply {out}`.", file=sys.stderr)
-    _out(_render_plan(plan, output))
+    _out(_render_plan(plan, output, show_steps=steps))
     if detailed_exitcode and plan.has_changes:
         return int(ExitCode.CHANGES)
     return int(ExitCode.OK)

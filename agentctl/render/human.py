@@ -29,7 +29,9 @@ _ACTION_KIND = {Action.CREATE: T.ADD, Action.DELETE: T.REMOVE, Action.UPDATE: T.
                 Action.REPLACE: T.CHANGE, Action.NOOP: T.CONTEXT}
 
 
-def render_plan(plan: Plan, *, color: bool) -> str:
+def render_plan(plan: Plan, *, color: bool, show_steps: bool = False) -> str:
+    """Terraform-style text of ``plan``. ``show_steps`` appends the exact API calls apply will
+    make, in order (``plan --steps``): operation, resource address, what it waits for."""
     def paint(kind: str, text: str) -> str:
         code = _COLOURS.get(kind, "") if color else ""
         return f"{code}{text}{_RESET}" if code else text
@@ -63,4 +65,24 @@ def render_plan(plan: Plan, *, color: bool) -> str:
     lifecycle = T.lifecycle_lines(plan)
     if lifecycle:
         lines += ["", "Lifecycle:"] + [f"  {line}" for line in lifecycle]
+    if show_steps:
+        lines += ["", "API calls, in order (per agent; different agents run in parallel):"]
+        lines += [f"  {line}" for line in _step_lines(plan)]
     return "\n".join(lines) + "\n"
+
+
+def _step_lines(plan: Plan) -> list[str]:
+    width = len(str(len(plan.steps)))
+    out = []
+    for i, step in enumerate((s for s in plan.steps if s.mutating), start=1):
+        line = f"{i:>{width}}. {step.operation:<31} {step.address}"
+        if step.operation in ("CreateAgentAlias", "UpdateAgentAlias") \
+                and "routingConfiguration" not in step.params:
+            # §3.1: an alias call without routing is how a version is minted.
+            line += "  (cuts a new version)"
+        if step.wait_for:
+            line += f"  (then wait for {step.wait_for})"
+        if step.after:
+            line += f"  (after {', '.join(step.after)})"
+        out.append(line)
+    return out

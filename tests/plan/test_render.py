@@ -108,3 +108,16 @@ def test_nested_values_with_text_are_yaml_blocks():
 
 def test_markdown_no_changes():
     assert "**No changes.**" in render_markdown(plan_for(B.config(), B.state(B.live_agent())))
+
+
+def test_human_steps_list_every_mutating_call_in_order():
+    plan = changed_plan()
+    text = render_plan(plan, color=False, show_steps=True)
+    section = text.split("API calls, in order")[1].splitlines()[1:]
+    calls = [line.split()[1] for line in section if line.strip()]
+    assert calls == [s.operation for s in plan.steps if s.mutating]
+    assert calls[:2] == ["UpdateAgent", "PrepareAgent"]
+    assert "(then wait for agent:PREPARED)" in text
+    assert [line for line in section if "(cuts a new version)" in line] == \
+        [line for line in section if "UpdateAgentAlias" in line and "STAGING" in line]
+    assert "API calls" not in render_plan(plan, color=False)
