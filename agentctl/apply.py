@@ -35,19 +35,16 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from agentctl import aws, servicemodel
 from agentctl.errors import AgentctlError
 from agentctl.model import Ref, canonical_json
-from agentctl.plan.model import ApplyResult, Plan, Step, StepResult
+from agentctl.plan.model import VERSION_CUTTING_OPS, ApplyResult, Plan, Step, StepResult
 
 Progress = Callable[[str], None]
 AfterStep = Callable[[Step, Mapping[str, Any]], None]
-
-VERSION_CUTTING_OPS = frozenset({"CreateAgentAlias", "UpdateAgentAlias"})
 
 # Outputs every step of these operations exposes even if the plan did not declare them (the
 # executor needs ids for polling; later steps may reference them).
@@ -113,7 +110,7 @@ def takes_client_token(operation: str) -> bool:
 
 def is_version_cut(step: Step) -> bool:
     """§3.1: CreateAgentAlias / UpdateAgentAlias without routingConfiguration mint a version."""
-    return step.operation in VERSION_CUTTING_OPS and not step.params.get("routingConfiguration")
+    return step.cuts_version
 
 
 def dig(obj: Any, path: str) -> Any:
@@ -544,6 +541,3 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     return value
 
-
-def now_iso() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

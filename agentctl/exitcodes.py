@@ -35,11 +35,3 @@ class ExitCode(enum.IntEnum):
     EVAL_FAILED = 10
     """Reserved for evaluation runs (``invoke``/eval suites) whose assertions failed."""
 
-
-def describe() -> list[tuple[int, str, str]]:
-    """(code, name, meaning) rows, for README and ``agentctl --help`` epilogs."""
-    rows = []
-    for code in ExitCode:
-        doc = (code.__doc__ or "") if code.__doc__ != ExitCode.__doc__ else ""
-        rows.append((int(code), code.name, doc))
-    return rows

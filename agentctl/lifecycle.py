@@ -119,6 +119,8 @@ def opened(start: Path, env: str | None, **kw: Any) -> Iterator[Context]:
 
 
 def desired_of(project: Any) -> dict[str, AgentConfig]:
+    """The project's desired agents in canonical form. ``compute_plan`` does not need it
+    (``build_plan`` canonicalizes its input); benchmarks/bench_live.py uses it."""
     from agentctl.normalize import canonicalize
 
     return {name: canonicalize(cfg) for name, cfg in sorted(project.desired.items())}
@@ -178,24 +180,24 @@ def read_project_live(ctx: Context, names: Sequence[str] | None = None) -> LiveS
     """Live state of the desired agents plus every agent this project owns on the target."""
     found = live_mod.list_agents(ctx.clients)
     wanted = set(ctx.project.desired) if names is None else set(names)
+    tags = None
     if names is None:
-        wanted |= set(live_mod.discover_project_agents(ctx.clients, ctx.project.name, found))
+        # Discovery reads every agent's tags; the reader reuses them instead of asking again.
+        tags = live_mod.agent_tags(ctx.clients, found)
+        wanted |= set(live_mod.discover_project_agents(ctx.clients, ctx.project.name, found,
+                                                       tags=tags))
     return live_mod.read_live(ctx.clients, sorted(wanted), project=ctx.project.name,
-                              target=ctx.target, found=found)
+                              target=ctx.target, found=found, tags=tags)
 
 
 def compute_plan(ctx: Context, *, only_agents: Sequence[str] | None = None, prune: bool = False,
                  created_at: str | None = None) -> Plan:
     from agentctl.plan.planner import build_plan
 
-    desired = desired_of(ctx.project)
+    desired = ctx.project.desired  # build_plan canonicalizes it
     live = read_project_live(ctx)
     if only_agents:
-        known = set(desired) | set(live.agents) | set(live.unowned)
-        unknown = sorted(set(only_agents) - known)
-        if unknown:
-            raise UsageError(f"unknown agent(s): {', '.join(unknown)}",
-                             hint=f"agents of this project: {', '.join(sorted(known)) or 'none'}")
+        _refuse_unknown(only_agents, set(desired) | set(live.agents) | set(live.unowned))
     return build_plan(
         desired, live,
         project=ctx.project.name,
@@ -205,6 +207,15 @@ def compute_plan(ctx: Context, *, only_agents: Sequence[str] | None = None, prun
         only_agents=list(only_agents) if only_agents else None,
         created_at=created_at or _now(),
     )
+
+
+def _refuse_unknown(only_agents: Sequence[str], known: set[str]) -> None:
+    """``UsageError`` naming the ``--agent`` names that are no agent of the project: a typo must
+    not read as "nothing to do"."""
+    unknown = sorted(set(only_agents) - known)
+    if unknown:
+        raise UsageError(f"unknown agent(s): {', '.join(unknown)}",
+                         hint=f"agents of this project: {', '.join(sorted(known)) or 'none'}")
 
 
 # --------------------------------------------------------------------------- saved plans
@@ -532,11 +543,8 @@ def status(ctx: Context, only_agents: Sequence[str] | None = None) -> list[Agent
     live = read_project_live(ctx)
     names = sorted(set(ctx.project.desired) | set(live.agents) | set(live.unowned))
     if only_agents:
-        unknown = sorted(set(only_agents) - set(names))
-        if unknown:
-            # As `plan --agent`: a typo must not read as "No agents in this project." (exit 0).
-            raise UsageError(f"unknown agent(s): {', '.join(unknown)}",
-                             hint=f"agents of this project: {', '.join(names) or 'none'}")
+        # As `plan --agent`: a typo must not read as "No agents in this project." (exit 0).
+        _refuse_unknown(only_agents, set(names))
         names = [n for n in names if n in set(only_agents)]
     out = []
     for n in names:
@@ -564,20 +572,12 @@ def status(ctx: Context, only_agents: Sequence[str] | None = None) -> list[Agent
 
 # ------------------------------------------------------------------------------- destroy
 
-def _disable_action_group_request(agent_id: str, group_id: str, name: str,
-                                  members: Mapping[str, Any]) -> dict[str, Any]:
-    """UpdateAgentActionGroup is a full replacement (§4.2): re-send every member (the planner's
-    request builder, so payloads are serialized the same way), with the state DISABLED."""
-    from agentctl.plan.planner import action_group_request
-
-    params = action_group_request(name, members)
-    params["actionGroupState"] = "DISABLED"
-    return {"agentId": agent_id, "agentVersion": "DRAFT", "actionGroupId": group_id, **params}
-
-
 def destroy_steps(name: str, agent: LiveAgent,
                   used_by: Mapping[str, Sequence[str]] | None = None) -> list[Step]:
     """``used_by``: alias ARN -> agents kept by this destroy that use it as a collaborator."""
+    # The planner's request builder, so payloads are serialized the same way as by apply.
+    from agentctl.plan.planner import disable_action_group_request
+
     base = f"agent.{name}"
     steps: list[Step] = []
     for alias in sorted(agent.aliases.values(), key=lambda a: a.name):
@@ -599,8 +599,8 @@ def destroy_steps(name: str, agent: LiveAgent,
         if agent.action_group_states.get(group, "ENABLED") == "ENABLED":
             steps.append(Step(
                 operation="UpdateAgentActionGroup",
-                params=_disable_action_group_request(agent.agent_id, gid, group,
-                                                     agent.config.action_groups.get(group, {})),
+                params=disable_action_group_request(agent.agent_id, gid, group,
+                                                    agent.config.action_groups.get(group, {})),
                 address=addr,
                 description=f"disable action group {group} (an ENABLED group cannot be deleted)"))
         steps.append(Step(

@@ -25,9 +25,9 @@ from __future__ import annotations
 import datetime as _dt
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
-from agentctl import aws
+from agentctl import aws, normalize
 from agentctl.errors import AgentctlError, AwsError
 from agentctl.model import (
     OWNER_TAG,
@@ -85,36 +85,47 @@ def list_agents(clients: aws.Clients) -> dict[str, AgentRef]:
     return out
 
 
-def discover_project_agents(clients: aws.Clients, project: str,
-                            found: Mapping[str, AgentRef] | None = None, *,
-                            max_workers: int = MAX_WORKERS) -> list[str]:
-    """Names of every agent tagged as owned by ``project`` (so a plan can see agents whose spec
-    left the project, and ``destroy``/``status`` cover them). One ListTagsForResource per agent;
-    an agent we may not read (AccessDenied) or that vanished is skipped: it cannot be ours to
-    manage anyway."""
-    found = list_agents(clients) if found is None else found
+def agent_tags(clients: aws.Clients, found: Mapping[str, AgentRef], *,
+               max_workers: int = MAX_WORKERS) -> dict[str, dict[str, str]]:
+    """name -> tags of every agent in ``found`` that is not DELETING. One ListTagsForResource per
+    agent; an agent we may not read (AccessDenied) or that vanished is left out: it cannot be
+    ours to manage anyway."""
 
-    def owned(ref: AgentRef) -> bool:
+    def read(ref: AgentRef) -> dict[str, str] | None:
         try:
-            tags = aws.call(clients, "ListTagsForResource",
-                            {"resourceArn": agent_arn(clients, ref.agent_id)}).get("tags", {})
+            return dict(aws.call(clients, "ListTagsForResource",
+                                 {"resourceArn": agent_arn(clients, ref.agent_id)}).get("tags", {}))
         except AwsError as e:
             if e.code in ("AccessDeniedException", "ResourceNotFoundException"):
-                return False
+                return None
             raise
-        return is_owned(tags, project)
 
     refs = [r for r in found.values() if r.status != "DELETING"]
     with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
-        flags = list(pool.map(owned, refs))
-    return sorted(r.name for r, ok in zip(refs, flags) if ok)
+        tags = list(pool.map(read, refs))
+    return {r.name: t for r, t in zip(refs, tags) if t is not None}
+
+
+def discover_project_agents(clients: aws.Clients, project: str,
+                            found: Mapping[str, AgentRef] | None = None, *,
+                            max_workers: int = MAX_WORKERS,
+                            tags: Mapping[str, Mapping[str, str]] | None = None) -> list[str]:
+    """Names of every agent tagged as owned by ``project`` (so a plan can see agents whose spec
+    left the project, and ``destroy``/``status`` cover them), from ``tags`` (``agent_tags``)
+    when the caller already read them."""
+    found = list_agents(clients) if found is None else found
+    tags = agent_tags(clients, found, max_workers=max_workers) if tags is None else tags
+    return sorted(n for n, t in tags.items() if is_owned(t, project))
 
 
 def read_live(clients: aws.Clients, names: Sequence[str], *, project: str,
               target: Target | None = None, found: Mapping[str, AgentRef] | None = None,
+              tags: Mapping[str, Mapping[str, str]] | None = None,
               max_workers: int = MAX_WORKERS) -> LiveState:
-    """Read every agent in ``names`` (absent ones are recorded as absent). ``max_workers``
-    bounds the concurrent reads (1 makes the call order deterministic, for contract tests)."""
+    """Read every agent in ``names`` (absent ones are recorded as absent). ``tags`` (from
+    ``agent_tags``, same ``found``) spares a second ListTagsForResource per agent already read
+    in this command. ``max_workers`` bounds the concurrent reads (1 makes the call order
+    deterministic, for contract tests)."""
     target = target or clients.target
     found = list_agents(clients) if found is None else found
     wanted = sorted(set(names))
@@ -124,7 +135,8 @@ def read_live(clients: aws.Clients, names: Sequence[str], *, project: str,
     unowned: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=max(1, max_workers)) as inner, \
             ThreadPoolExecutor(max_workers=max(1, min(4, max_workers, len(present)))) as outer:
-        futures = {ref.name: outer.submit(_read_one, clients, ref, project, inner)
+        futures = {ref.name: outer.submit(_read_one, clients, ref, project, inner,
+                                          (tags or {}).get(ref.name))
                    for ref in present}
         for name, fut in futures.items():
             result = fut.result()
@@ -139,8 +151,8 @@ def read_live(clients: aws.Clients, names: Sequence[str], *, project: str,
 
 # --------------------------------------------------------------------------------- internals
 
-def _read_one(clients: aws.Clients, ref: AgentRef, project: str,
-              pool: ThreadPoolExecutor) -> LiveAgent | str | None:
+def _read_one(clients: aws.Clients, ref: AgentRef, project: str, pool: ThreadPoolExecutor,
+              known_tags: Mapping[str, str] | None) -> LiveAgent | str | None:
     where = f"agent.{ref.name}"
     try:
         agent = aws.call(clients, "GetAgent", {"agentId": ref.agent_id}, where=where)["agent"]
@@ -148,8 +160,11 @@ def _read_one(clients: aws.Clients, ref: AgentRef, project: str,
         if e.code == "ResourceNotFoundException":
             return None
         raise
-    tags = dict(aws.call(clients, "ListTagsForResource", {"resourceArn": agent["agentArn"]},
-                         where=where).get("tags", {}))
+    if known_tags is not None:
+        tags = dict(known_tags)
+    else:
+        tags = dict(aws.call(clients, "ListTagsForResource", {"resourceArn": agent["agentArn"]},
+                             where=where).get("tags", {}))
     if not is_owned(tags, project):
         return ref.agent_id
     return read_agent(clients, agent, tags, pool=pool, where=where)
@@ -158,8 +173,6 @@ def _read_one(clients: aws.Clients, ref: AgentRef, project: str,
 def read_agent(clients: aws.Clients, agent: Mapping[str, Any], tags: Mapping[str, str], *,
                pool: ThreadPoolExecutor, where: str) -> LiveAgent:
     """Read the rest of one owned agent (``agent`` is the GetAgent object)."""
-    from agentctl import normalize  # H4's module; imported late so live.py loads without it
-
     agent_id = agent["agentId"]
 
     # Independent reads, all at once.
@@ -351,10 +364,6 @@ def _read_version(clients: aws.Clients, agent_id: str, version: str, where: str)
     return (vobj, _read_children("action_groups", clients, agent_id, version, where),
             _read_children("knowledge_bases", clients, agent_id, version, where),
             _read_children("collaborators", clients, agent_id, version, where))
-
-
-def names_of(items: Iterable[str]) -> list[str]:
-    return sorted(set(items))
 
 
 def require_owned(live: LiveState, name: str) -> LiveAgent:

@@ -50,7 +50,7 @@ PROJECT_TAG = "agentctl:project"
 
 def canonical_json(value: Any) -> str:
     """Deterministic JSON text of a canonical value (sorted keys, no whitespace)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_ref_default)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=ref_to_json)
 
 
 def digest(value: Any) -> str:
@@ -71,10 +71,16 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _ref_default(obj: Any) -> Any:
+def ref_to_json(obj: Any) -> Any:
+    """``json.dumps`` default: a ``Ref`` as its ``{"$ref", "key"}`` placeholder."""
     if isinstance(obj, Ref):
         return {"$ref": obj.address, "key": obj.key}
     raise TypeError(f"not JSON-serialisable: {type(obj).__name__}")
+
+
+def is_ref(value: Any) -> bool:
+    """Whether ``value`` is a ``Ref`` in its JSON form, the ``{"$ref", "key"}`` placeholder."""
+    return isinstance(value, Mapping) and set(value) == {"$ref", "key"}
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from agentctl.model import (
     AgentConfig,
     AliasConfig,
     Ref,
+    ref_to_json,
 )
 from agentctl.servicemodel import service_model
 
@@ -503,13 +504,7 @@ def config_document(config: AgentConfig) -> dict[str, Any]:
             for k, a in config.aliases.items()
         },
     }
-    return json.loads(json.dumps(doc, default=_ref_to_json))
-
-
-def _ref_to_json(obj: Any) -> Any:
-    if isinstance(obj, Ref):
-        return {"$ref": obj.address, "key": obj.key}
-    raise TypeError(f"not JSON-serialisable: {type(obj).__name__}")
+    return json.loads(json.dumps(doc, default=ref_to_json))
 
 
 def ref_from_json(value: Any) -> Any:

@@ -20,7 +20,6 @@ import botocore.session
 from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 
 SERVICE = "bedrock-agent"
-RUNTIME_SERVICE = "bedrock-agent-runtime"
 
 
 @functools.lru_cache(maxsize=4)
@@ -71,10 +70,10 @@ def shape_constraints(shape: Shape) -> dict[str, Any]:
     return out
 
 
-def member_shape(operation: str, dotted: str, service: str = SERVICE) -> Shape:
+def member_shape(operation: str, dotted: str) -> Shape:
     """Shape of a request member by dotted path (``functionSchema.functions.parameters``);
     list and map levels are stepped through transparently ("member"/"value" implied)."""
-    shape: Shape = service_model(service).operation_model(operation).input_shape
+    shape: Shape = service_model().operation_model(operation).input_shape
     for part in dotted.split("."):
         while isinstance(shape, (ListShape, MapShape)):
             shape = shape.member if isinstance(shape, ListShape) else shape.value
@@ -84,18 +83,17 @@ def member_shape(operation: str, dotted: str, service: str = SERVICE) -> Shape:
     return shape
 
 
-def validate(operation: str, params: dict[str, Any], *, service: str = SERVICE,
-             check_required: bool = True, output: bool = False) -> list[Violation]:
+def validate(operation: str, params: dict[str, Any], *, output: bool = False) -> list[Violation]:
     """All violations of ``params`` against the operation's input (or output) shape: required,
     type, length/range (min and max), pattern, enum, and union (exactly one member)."""
-    op = service_model(service).operation_model(operation)
+    op = service_model().operation_model(operation)
     shape = op.output_shape if output else op.input_shape
     if shape is None:
         return []
-    return list(_walk(shape, params, "", check_required))
+    return list(_walk(shape, params, ""))
 
 
-def _walk(shape: Shape, value: Any, path: str, check_required: bool) -> Iterator[Violation]:
+def _walk(shape: Shape, value: Any, path: str) -> Iterator[Violation]:
     t = shape.type_name
     if value is None:
         return
@@ -104,10 +102,9 @@ def _walk(shape: Shape, value: Any, path: str, check_required: bool) -> Iterator
             yield Violation(path or shape.name, value, "Member must be a structure", "type")
             return
         assert isinstance(shape, StructureShape)
-        if check_required:
-            for req in shape.required_members:
-                if value.get(req) is None:
-                    yield Violation(_join(path, req), None, "Member must not be null", "required")
+        for req in shape.required_members:
+            if value.get(req) is None:
+                yield Violation(_join(path, req), None, "Member must not be null", "required")
         if shape.metadata.get("union"):
             present = [k for k in value if value.get(k) is not None]
             if len(present) != 1:
@@ -115,7 +112,7 @@ def _walk(shape: Shape, value: Any, path: str, check_required: bool) -> Iterator
                                 "Member must have exactly one of its members set", "union")
         for name, sub in value.items():
             if name in shape.members:
-                yield from _walk(shape.members[name], sub, _join(path, name), check_required)
+                yield from _walk(shape.members[name], sub, _join(path, name))
         return
     if t == "list":
         if not isinstance(value, list):
@@ -124,7 +121,7 @@ def _walk(shape: Shape, value: Any, path: str, check_required: bool) -> Iterator
         yield from _length(shape, value, path, len(value))
         assert isinstance(shape, ListShape)
         for i, item in enumerate(value, start=1):
-            yield from _walk(shape.member, item, f"{path}.{i}.member", check_required)
+            yield from _walk(shape.member, item, f"{path}.{i}.member")
         return
     if t == "map":
         if not isinstance(value, dict):
@@ -133,8 +130,8 @@ def _walk(shape: Shape, value: Any, path: str, check_required: bool) -> Iterator
         yield from _length(shape, value, path, len(value))
         assert isinstance(shape, MapShape)
         for i, (k, v) in enumerate(value.items(), start=1):
-            yield from _walk(shape.key, k, f"{path}.{i}.key", check_required)
-            yield from _walk(shape.value, v, f"{path}.{i}.value", check_required)
+            yield from _walk(shape.key, k, f"{path}.{i}.key")
+            yield from _walk(shape.value, v, f"{path}.{i}.value")
         return
     if t == "string":
         if not isinstance(value, str):

@@ -17,7 +17,7 @@ from botocore.stub import Stubber
 
 from agentctl import aws, lifecycle
 from agentctl.cli import run
-from agentctl.errors import AwsError
+from agentctl.errors import AwsError, PartialApply
 from agentctl.exitcodes import ExitCode
 from agentctl.model import Target
 from agentctl.plan.model import ApplyResult, Step, StepResult
@@ -159,6 +159,8 @@ def test_binary_plan_file_is_reported_like_any_other_non_plan(project, tmp_path,
     assert "agentctl plan" in err  # what to do
     assert code == code2  # one kind of problem, one exit code
     assert "not a saved plan" in err2
+    # ... and one hint, naming the flag that writes a plan file (-o is --output).
+    assert "`agentctl plan --out FILE`" in err and "`agentctl plan --out FILE`" in err2
 
 
 def test_plan_file_with_a_non_integer_format_version_is_corrupt_not_stale(project, tmp_path,
@@ -228,7 +230,7 @@ def test_partial_apply_message_does_not_repeat_the_step_address():
                    where="agent.bot.knowledge_base.KB1", hint="create it")
     failed = StepResult(step=step, ok=False, error=err.message())
     result = ApplyResult(completed=(), failed=failed, not_run=(), outputs={}, failures=(failed,))
-    with pytest.raises(Exception) as ei:
+    with pytest.raises(PartialApply) as ei:
         lifecycle.raise_for_result(result)
     message = ei.value.message()
     assert message.count("agent.bot.knowledge_base.KB1") == 1

@@ -1,6 +1,7 @@
 """Usage mistakes that used to slip through or read oddly, through the CLI boundary: a typo in an
-``AGENTCTL_EMULATOR_*`` variable, an empty ``--agent``. Each is exit 5 (ExitCode.USAGE) with a
-hint, before any state file is created or any call is made."""
+``AGENTCTL_EMULATOR_*`` variable, an empty ``--agent``, an ``--agent`` naming no agent. Each is
+exit 5 (ExitCode.USAGE) with a hint; the first two before any state file is created or any call
+is made."""
 
 from __future__ import annotations
 
@@ -60,3 +61,12 @@ def test_empty_agent_name_is_a_usage_error(project, capsys, args):
     assert "--agent needs an agent name, got an empty one" in err
     assert "unknown agent" not in err
     assert not (project / ".agentctl" / "local.db").exists()
+
+
+@pytest.mark.parametrize("command", ["plan", "status"])
+def test_unknown_agent_name_is_a_usage_error_naming_the_known_ones(project, capsys, command):
+    # A typo in --agent must not read as "no changes" / "no agents" with exit 0.
+    assert run(["-C", str(project), command, "--agent", "suport-bot"]) == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert "unknown agent(s): suport-bot" in err
+    assert "agents of this project: support-bot" in err

@@ -62,7 +62,10 @@ def test_aws_message_wording():
 
 
 def test_output_shape_validation():
-    assert sm.validate("PrepareAgent", {"agentId": AGENT_ID}, output=True) != []  # missing members
+    found = sm.validate("PrepareAgent", {"agentId": AGENT_ID}, output=True)
+    # Every required response member that is missing is named, and nothing else.
+    assert sorted((v.member, v.kind) for v in found) == [
+        ("agentStatus", "required"), ("agentVersion", "required"), ("preparedAt", "required")]
 
 
 def test_member_shape_and_constraints_come_from_the_model():

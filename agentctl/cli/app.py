@@ -1,8 +1,9 @@
-"""The typer application, global options and the one error boundary.
+"""The typer application and its global options.
 
 Commands live in sibling modules (``validate_cmd``, ``lifecycle_cmds``, ``emulator_cmds``) and
 register themselves on ``app``. A command parses its flags, calls one core function, renders the
-result and returns an ``ExitCode``; it never catches ``AgentctlError`` itself: ``main`` does,
+result and returns an ``ExitCode``; it never catches ``AgentctlError`` itself: ``main``
+(``agentctl.cli``, the one error boundary) does,
 once, and prints where / what / what next on stderr. Only ``--debug`` shows a traceback.
 """
 
@@ -18,7 +19,6 @@ from typing import Optional
 import typer
 
 from agentctl import __version__
-from agentctl.exitcodes import ExitCode
 
 app = typer.Typer(
     name="agentctl",
@@ -103,6 +103,3 @@ def use_color(stream=None) -> bool:
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
 
-
-def exit_with(code: ExitCode | int) -> None:
-    raise typer.Exit(int(code))

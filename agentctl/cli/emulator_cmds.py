@@ -239,10 +239,8 @@ def calls_cmd(
 
 
 def _record_dict(r: Any) -> dict[str, Any]:
-    fields = ("seq", "operation", "params", "outcome", "ts", "transport")
-    if isinstance(r, dict):
-        return {k: r.get(k) for k in fields}
-    return {k: getattr(r, k, None) for k in fields}
+    """An ``Emulator.calls()`` record (``CallRecord``) as the JSON document's call object."""
+    return {k: getattr(r, k) for k in ("seq", "operation", "params", "outcome", "ts", "transport")}
 
 
 def _iso(ts: Any) -> str:

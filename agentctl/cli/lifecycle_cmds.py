@@ -227,7 +227,7 @@ def _load_planfile(path: Path) -> Any:
     except UnicodeDecodeError:
         # Binary garbage is "not a saved plan", like truncated JSON: same message, same exit code.
         raise AgentctlError("not a saved plan (not UTF-8 JSON text)", where=str(path),
-                            hint="re-create it with `agentctl plan -o FILE`") from None
+                            hint="re-create it with `agentctl plan --out FILE`") from None
     except OSError as e:
         raise UsageError(f"cannot read plan file {path}: {e.strerror or e}",
                          hint="pass the file written by `agentctl plan --out FILE`") from None

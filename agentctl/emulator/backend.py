@@ -302,19 +302,19 @@ class Backend:
             out["nextToken"] = _encode_token(operation, page[-1][0])
         return out
 
-    def _quota(self, limit: int | None, current: int, what: str) -> None:
+    def _quota(self, limit: int | None, requested: int, what: str) -> None:
+        """Refuse a request that would bring a count to ``requested`` when that exceeds ``limit``
+        (``None``: no quota)."""
         # Texts of count-quota errors are UNCONFIRMED (§8): invented, in the style of §6.3.
-        if limit is not None and current >= limit:
+        if limit is not None and requested > limit:
             raise quota(f"Validation failed for quota {what}. The maximum number of resources is "
-                        f"{limit}, but account {self.account} requested {current + 1} resources. "
+                        f"{limit}, but account {self.account} requested {requested} resources. "
                         f"Retry the request with fewer resources.")
 
     def _tags_put(self, tx: Tx, arn: str, tags: dict[str, str] | None) -> None:
         if not tags:
             return
-        limit = self.config.quotas.tags_per_resource
-        if limit is not None and len(tags) > limit:
-            self._quota(limit, len(tags) - 1, "max-tags-per-resource")
+        self._quota(self.config.quotas.tags_per_resource, len(tags), "max-tags-per-resource")
         tx.put(TAGS, "", "", arn, {"tags": dict(tags)})
 
     # ==========================================================================================
@@ -366,12 +366,12 @@ class Backend:
     def create_agent(self, tx: Tx, p: dict[str, Any], now: float) -> dict[str, Any]:
         self._check_agent_config(p)
         agents = [r.doc for r in tx.rows(AGENT)]
-        self._quota(self.config.quotas.agents_per_account, len(agents), "max-agents-per-account")
+        self._quota(self.config.quotas.agents_per_account, len(agents) + 1, "max-agents-per-account")
         duplicate = any(a["agentName"] == p["agentName"] and not a.get("_creation_failed") for a in agents)
         if duplicate and self.config.duplicate_agent_name == "conflict":
             raise conflict(DUPLICATE_NAME_REASON)  # §12.4 switch: synchronous variant
         agent_id = self._new_id(tx)
-        doc: dict[str, Any] = {k: copy.deepcopy(p[k]) for k in AGENT_FIELDS if p.get(k) is not None}
+        doc: dict[str, Any] = _sent(p, AGENT_FIELDS)
         doc.update(agentId=agent_id, agentArn=self._agent_arn(agent_id), createdAt=now, updatedAt=now,
                    _next_version=1)
         if p.get("clientToken"):
@@ -403,10 +403,7 @@ class Backend:
         agent = self._agent(tx, p["agentId"])
         self._refuse_if_transitional(agent, "Update")
         self._check_agent_config(p)
-        # §2.4 / §11.4: full replacement: every optional member not sent is cleared.
-        for k in AGENT_FIELDS:
-            agent.pop(k, None)
-        agent.update({k: copy.deepcopy(p[k]) for k in AGENT_FIELDS if p.get(k) is not None})
+        _replace(agent, p, AGENT_FIELDS)  # §2.4 / §11.4: every optional member not sent is cleared
         agent["updatedAt"] = now
         self._schedule(agent, "UPDATING", {"status": self.config.update_settles_to, "failureReasons": []}, now,
                        self.config.scaled(self.config.durations.update))
@@ -481,7 +478,7 @@ class Backend:
         """§3.1 / §11.6: snapshot DRAFT (agent fields + action groups + KBs + collaborators)."""
         agent_id = agent["agentId"]
         existing = [int(r.version) for r in tx.rows(VERSION, agent=agent_id)]
-        self._quota(self.config.quotas.versions_per_agent, len(existing), "max-versions-per-agent")
+        self._quota(self.config.quotas.versions_per_agent, len(existing) + 1, "max-versions-per-agent")
         if self.config.reuse_deleted_version_numbers:
             number = max(existing, default=0) + 1
         else:
@@ -547,6 +544,9 @@ class Backend:
             row.doc["routingConfiguration"] = []
             row.doc["agentAliasStatus"] = "DISSOCIATED"
             row.doc["updatedAt"] = now
+            # §3.4: the history has one entry per period the alias pointed at a version, and
+            # only the current one lacks an endDate: pointing at nothing ends that period.
+            _close_history(row.doc, now)
             tx.put(ALIAS, agent_id, "", row.rid, row.doc)
         self._schedule(doc, "DELETING", {"gone": True}, now, self.config.scaled(self.config.durations.version))
         tx.put(VERSION, agent_id, version, "", doc, doc["_due"])
@@ -575,17 +575,13 @@ class Backend:
                 # §4.1: "you must specify one of the following fields (you can't specify both)".
                 raise validation("Specify exactly one of apiSchema or functionSchema for the action group.")
         q = self.config.quotas
-        self._quota(q.action_groups_per_agent, len(siblings), "max-action-groups-per-agent")
+        self._quota(q.action_groups_per_agent, len(siblings) + 1, "max-action-groups-per-agent")
         if p.get("actionGroupState", "ENABLED") == "ENABLED":
             enabled = [s for s in siblings if s.get("actionGroupState", "ENABLED") == "ENABLED"]
-            self._quota(q.enabled_action_groups_per_agent, len(enabled), "max-enabled-action-groups-per-agent")
+            self._quota(q.enabled_action_groups_per_agent, len(enabled) + 1, "max-enabled-action-groups-per-agent")
         for fn in (p.get("functionSchema") or {}).get("functions", []):
-            n = len(fn.get("parameters") or {})
-            if q.parameters_per_function is not None and n > q.parameters_per_function:
-                self._quota(q.parameters_per_function, n - 1, "max-parameters-per-function")
-        apis = sum(_api_count(s) for s in siblings) + _api_count(p)
-        if q.apis_per_agent is not None and apis > q.apis_per_agent:
-            self._quota(q.apis_per_agent, apis - 1, "max-apis-per-agent")
+            self._quota(q.parameters_per_function, len(fn.get("parameters") or {}), "max-parameters-per-function")
+        self._quota(q.apis_per_agent, sum(_api_count(s) for s in siblings) + _api_count(p), "max-apis-per-agent")
 
     def _render_action_group(self, doc: dict[str, Any]) -> dict[str, Any]:
         out = _public(doc)
@@ -603,7 +599,7 @@ class Backend:
         self._refuse_if_transitional(agent, "Create")
         self._check_action_group(tx, agent["agentId"], p, None)
         ag_id = self._new_id(tx)
-        doc = {k: copy.deepcopy(p[k]) for k in ACTION_GROUP_FIELDS if p.get(k) is not None}
+        doc = _sent(p, ACTION_GROUP_FIELDS)
         doc.update(agentId=agent["agentId"], agentVersion=DRAFT, actionGroupId=ag_id, createdAt=now, updatedAt=now)
         if p.get("clientToken"):
             doc["clientToken"] = p["clientToken"]
@@ -627,9 +623,7 @@ class Backend:
         doc = self._sub(tx, ACTION_GROUP, p["agentId"], DRAFT, p["actionGroupId"])
         self._refuse_if_transitional(agent, "Update")
         self._check_action_group(tx, agent["agentId"], p, p["actionGroupId"])
-        for k in ACTION_GROUP_FIELDS:   # §4.2: full replacement
-            doc.pop(k, None)
-        doc.update({k: copy.deepcopy(p[k]) for k in ACTION_GROUP_FIELDS if p.get(k) is not None})
+        _replace(doc, p, ACTION_GROUP_FIELDS)   # §4.2: full replacement
         doc["updatedAt"] = now
         tx.put(ACTION_GROUP, agent["agentId"], DRAFT, p["actionGroupId"], doc)
         self._touch_draft(tx, agent, now)
@@ -678,8 +672,8 @@ class Backend:
             # §5: exception for re-associating is UNCONFIRMED; ConflictException (modelled), invented text.
             raise conflict(f"Knowledge base {p['knowledgeBaseId']} is already associated with agent "
                            f"{agent['agentId']}.")
-        self._quota(self.config.quotas.knowledge_bases_per_agent, len(existing), "max-knowledge-bases-per-agent")
-        doc = {k: copy.deepcopy(p[k]) for k in AGENT_KB_FIELDS if p.get(k) is not None}
+        self._quota(self.config.quotas.knowledge_bases_per_agent, len(existing) + 1, "max-knowledge-bases-per-agent")
+        doc = _sent(p, AGENT_KB_FIELDS)
         doc.update(agentId=agent["agentId"], agentVersion=DRAFT, knowledgeBaseId=p["knowledgeBaseId"],
                    createdAt=now, updatedAt=now)
         tx.put(AGENT_KB, agent["agentId"], DRAFT, p["knowledgeBaseId"], doc)
@@ -698,7 +692,7 @@ class Backend:
         # description is *required* in the response shape, so an omitted one cannot be cleared:
         # it is kept (what the service must do too, since it always returns one).
         doc.pop("knowledgeBaseState", None)
-        doc.update({k: copy.deepcopy(p[k]) for k in AGENT_KB_FIELDS if p.get(k) is not None})
+        doc.update(_sent(p, AGENT_KB_FIELDS))
         doc["updatedAt"] = now
         tx.put(AGENT_KB, p["agentId"], DRAFT, p["knowledgeBaseId"], doc)
         self._touch_draft(tx, agent, now)
@@ -782,14 +776,14 @@ class Backend:
             raise conflict(f"A collaborator with name {p['collaboratorName']} already exists for agent "
                            f"{agent_id}.")  # invented text: uniqueness assumed
         if self_id is None:
-            self._quota(self.config.quotas.collaborators_per_agent, len(siblings), "max-collaborators-per-agent")
+            self._quota(self.config.quotas.collaborators_per_agent, len(siblings) + 1, "max-collaborators-per-agent")
 
     def associate_collaborator(self, tx: Tx, p: dict[str, Any], now: float) -> dict[str, Any]:
         agent = self._agent(tx, p["agentId"])
         self._refuse_if_transitional(agent, "Associate")
         self._check_collaborator(tx, agent["agentId"], p, None)
         cid = self._new_id(tx)
-        doc = {k: copy.deepcopy(p[k]) for k in COLLABORATOR_FIELDS if p.get(k) is not None}
+        doc = _sent(p, COLLABORATOR_FIELDS)
         doc.update(agentId=agent["agentId"], agentVersion=DRAFT, collaboratorId=cid, createdAt=now,
                    lastUpdatedAt=now)  # §6.4: lastUpdatedAt, not updatedAt
         if p.get("clientToken"):
@@ -807,9 +801,7 @@ class Backend:
         doc = self._sub(tx, COLLABORATOR, p["agentId"], DRAFT, p["collaboratorId"])
         self._refuse_if_transitional(agent, "Update")
         self._check_collaborator(tx, agent["agentId"], p, p["collaboratorId"])
-        for k in COLLABORATOR_FIELDS:   # §11.4: full replacement
-            doc.pop(k, None)
-        doc.update({k: copy.deepcopy(p[k]) for k in COLLABORATOR_FIELDS if p.get(k) is not None})
+        _replace(doc, p, COLLABORATOR_FIELDS)   # §11.4: full replacement
         doc["lastUpdatedAt"] = now
         tx.put(COLLABORATOR, p["agentId"], DRAFT, p["collaboratorId"], doc)
         self._touch_draft(tx, agent, now)
@@ -887,7 +879,7 @@ class Backend:
             raise conflict(f"An alias with name {p['agentAliasName']} already exists for agent "
                            f"{agent['agentId']}.")  # invented text: uniqueness assumed
         counted = [r for r in aliases if r.rid != TEST_ALIAS_ID or self.config.test_alias_counts_towards_quota]
-        self._quota(self.config.quotas.aliases_per_agent, len(counted), "max-aliases-per-agent")
+        self._quota(self.config.quotas.aliases_per_agent, len(counted) + 1, "max-aliases-per-agent")
         routing = self._alias_target(tx, agent, p.get("routingConfiguration"), "Create", now)
         alias_id = self._new_id(tx)
         doc: dict[str, Any] = {k: copy.deepcopy(p[k]) for k in ("agentAliasName", "description") if p.get(k)}
@@ -942,12 +934,11 @@ class Backend:
         doc["updatedAt"] = now
         if routing != previous:
             # §11.7: close the previous period, newest first, keep at most alias_history_max.
-            history = doc.get("agentAliasHistoryEvents", [])
-            if history and "endDate" not in history[0]:
-                history[0]["endDate"] = now
+            _close_history(doc, now)
+            history = doc["agentAliasHistoryEvents"]
             if routing:
                 history.insert(0, {"routingConfiguration": routing, "startDate": now})
-            doc["agentAliasHistoryEvents"] = history[: self.config.alias_history_max]
+            del history[self.config.alias_history_max:]
         if routing:
             self._schedule(doc, "UPDATING", {"status": "PREPARED"}, now,
                            self.config.scaled(self.config.durations.alias), alias=True)
@@ -1008,27 +999,26 @@ class Backend:
         if not found:
             raise not_found()
 
+    def _tags_of(self, tx: Tx, arn: str) -> dict[str, str]:
+        """The tags of an existing taggable resource (ResourceNotFoundException otherwise)."""
+        self._taggable(tx, arn)
+        return (tx.get(TAGS, "", "", arn) or {}).get("tags", {})
+
     def tag_resource(self, tx: Tx, p: dict[str, Any], now: float) -> dict[str, Any]:
-        self._taggable(tx, p["resourceArn"])
-        current = (tx.get(TAGS, "", "", p["resourceArn"]) or {}).get("tags", {})
-        merged = {**current, **p["tags"]}
-        limit = self.config.quotas.tags_per_resource
-        if limit is not None and len(merged) > limit:
-            self._quota(limit, len(merged) - 1, "max-tags-per-resource")
+        merged = {**self._tags_of(tx, p["resourceArn"]), **p["tags"]}
+        self._quota(self.config.quotas.tags_per_resource, len(merged), "max-tags-per-resource")
         tx.put(TAGS, "", "", p["resourceArn"], {"tags": merged})
         return {}
 
     def untag_resource(self, tx: Tx, p: dict[str, Any], now: float) -> dict[str, Any]:
-        self._taggable(tx, p["resourceArn"])
-        current = (tx.get(TAGS, "", "", p["resourceArn"]) or {}).get("tags", {})
+        current = self._tags_of(tx, p["resourceArn"])
         for key in p.get("tagKeys") or []:
             current.pop(key, None)
         tx.put(TAGS, "", "", p["resourceArn"], {"tags": current})
         return {}
 
     def list_tags(self, tx: Tx, p: dict[str, Any], now: float) -> dict[str, Any]:
-        self._taggable(tx, p["resourceArn"])
-        return {"tags": (tx.get(TAGS, "", "", p["resourceArn"]) or {}).get("tags", {})}
+        return {"tags": self._tags_of(tx, p["resourceArn"])}
 
 
 # ==============================================================================================
@@ -1041,6 +1031,25 @@ def _due_of(doc: dict[str, Any]) -> float | None:
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: copy.deepcopy(v) for k, v in doc.items() if not k.startswith("_") and v is not None}
+
+
+def _sent(params: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """The members of ``fields`` the request carries (copied: stored documents own their data)."""
+    return {k: copy.deepcopy(params[k]) for k in fields if params.get(k) is not None}
+
+
+def _replace(doc: dict[str, Any], params: dict[str, Any], fields: tuple[str, ...]) -> None:
+    """Full replacement (§11.4): ``fields`` become exactly what the request sent."""
+    for k in fields:
+        doc.pop(k, None)
+    doc.update(_sent(params, fields))
+
+
+def _close_history(alias: dict[str, Any], now: float) -> None:
+    """End the alias's current routing period (the newest history entry, if still open)."""
+    history = alias.setdefault("agentAliasHistoryEvents", [])
+    if history and "endDate" not in history[0]:
+        history[0]["endDate"] = now
 
 
 def _drop_none(d: dict[str, Any]) -> dict[str, Any]:

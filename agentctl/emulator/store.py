@@ -37,7 +37,6 @@ CREATE TABLE IF NOT EXISTS calls (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, operation TEXT NOT NULL, params TEXT NOT NULL,
     outcome TEXT NOT NULL, ts REAL NOT NULL, transport TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -163,5 +162,5 @@ class Tx:
         self._c.execute("DELETE FROM calls")
 
     def clear_all(self) -> None:
-        for table in ("resources", "tokens", "calls", "meta"):
+        for table in ("resources", "tokens", "calls"):
             self._c.execute(f"DELETE FROM {table}")

@@ -27,7 +27,7 @@ from agentctl.plan.model import (
     Step,
 )
 
-_HINT = "re-create it with `agentctl plan -o FILE`"
+_HINT = "re-create it with `agentctl plan --out FILE`"
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:

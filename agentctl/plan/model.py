@@ -25,6 +25,9 @@ from typing import Any, Mapping
 FORMAT_VERSION = 1
 """Version of the saved-plan file and of ``--output json``; bump on incompatible change."""
 
+VERSION_CUTTING_OPS = frozenset({"CreateAgentAlias", "UpdateAgentAlias"})
+"""The alias operations that mint a new version when sent without routingConfiguration (§3.1)."""
+
 
 class Action(str, enum.Enum):
     NOOP = "no-op"
@@ -105,6 +108,13 @@ class Step:
     mutating: bool = True
     after: tuple[str, ...] = ()
 
+    @property
+    def cuts_version(self) -> bool:
+        """§3.1: CreateAgentAlias / UpdateAgentAlias without routingConfiguration mint a version
+        (the executor then waits for the agent too and reads the number back; renderers mark
+        it)."""
+        return self.operation in VERSION_CUTTING_OPS and not self.params.get("routingConfiguration")
+
 
 @dataclass(frozen=True)
 class AliasMove:
@@ -132,7 +142,9 @@ class AgentLifecycle:
     stays: tuple[AliasMove, ...] = ()
     """Aliases that keep their version (pinned ones), shown as ``PROD stays on 7``."""
     delete_versions: tuple[str, ...] = ()
-    """Old unreferenced versions removed by version retention."""
+    """Versions this plan deletes: the older ones no alias routes to, beyond the newest
+    ``versionRetention`` (version retention); in a ``destroy`` plan, every version of the agent
+    (they go with DeleteAgent)."""
 
 
 @dataclass(frozen=True)

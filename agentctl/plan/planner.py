@@ -78,6 +78,7 @@ from agentctl.model import (
     LiveState,
     Ref,
     digest,
+    is_ref,
 )
 from agentctl.normalize import (
     DRAFT,
@@ -125,10 +126,6 @@ def ref(address: str, key: str) -> dict[str, str]:
     return {"$ref": address, "key": key}
 
 
-def is_ref(value: Any) -> bool:
-    return isinstance(value, Mapping) and set(value) == {"$ref", "key"}
-
-
 # --------------------------------------------------------------------------------------------
 # Request builders: canonical values -> complete request members
 
@@ -160,6 +157,15 @@ def action_group_request(name: str, group: Mapping[str, Any]) -> dict[str, Any]:
             fns.append(fn)
         params["functionSchema"] = {"functions": fns}
     return {k: params[k] for k in sorted(params)}
+
+
+def disable_action_group_request(agent_id: Any, group_id: str, name: str,
+                                 group: Mapping[str, Any]) -> dict[str, Any]:
+    """The UpdateAgentActionGroup parameters that disable a DRAFT action group before it is
+    deleted (§4.2: an ENABLED group cannot be deleted without skipResourceInUseCheck; the update
+    is a full replacement, so every member is re-sent, with the state DISABLED)."""
+    return {"agentId": agent_id, "agentVersion": DRAFT, "actionGroupId": group_id,
+            **action_group_request(name, {**group, "actionGroupState": "DISABLED"})}
 
 
 def knowledge_base_request(kb_id: str, kb: Mapping[str, Any]) -> dict[str, Any]:
@@ -194,11 +200,11 @@ def build_plan(
 ) -> Plan:
     """The plan that makes ``live`` match ``desired`` (agent name -> config, as the spec loader
     produced it; canonicalized here). Raises ``NotOwned`` naming every unowned agent the desired
-    side would touch, ``UsageError`` for unknown ``only_agents`` names or a retention below 1,
+    side would touch, ``UsageError`` for unknown ``only_agents`` names or a negative retention,
     ``AgentctlError`` for collaborator references that cannot be resolved."""
     if version_retention < 0:
         raise UsageError(f"version retention must be 0 or more (got {version_retention})",
-                         hint="set settings.versionRetention in agentctl.yaml to 1 or more")
+                         hint="set settings.versionRetention in agentctl.yaml to 0 or more")
     known = set(desired) | set(live.agents) | set(live.unowned)
     if only_agents is not None:
         unknown = sorted(set(only_agents) - known)
@@ -499,11 +505,10 @@ class _Ctx:
     steps: list[Step]
 
     def add(self, operation: str, params: Mapping[str, Any], address: str, description: str,
-            wait_for: str | None = None, outputs: Mapping[str, str] | None = None,
-            mutating: bool = True) -> None:
+            wait_for: str | None = None, outputs: Mapping[str, str] | None = None) -> None:
         self.steps.append(Step(operation=operation, params=jsonable(params), address=address,
                                description=description, wait_for=wait_for,
-                               outputs=dict(outputs or {}), mutating=mutating))
+                               outputs=dict(outputs or {})))
 
 
 def _changed(changes: list[ResourceChange], kind: str) -> list[ResourceChange]:
@@ -590,8 +595,7 @@ def _plan_action_groups(ctx: _Ctx, changes: list[ResourceChange], desired: Agent
             # §4.2: an ENABLED action group cannot be deleted without skipResourceInUseCheck;
             # disabling it first (a complete update, full replacement) is the documented path.
             ctx.add("UpdateAgentActionGroup",
-                    {"agentId": ctx.agent_id, "agentVersion": DRAFT, "actionGroupId": group_id,
-                     **action_group_request(group_name, {**before, "actionGroupState": "DISABLED"})},
+                    disable_action_group_request(ctx.agent_id, group_id, group_name, before),
                     c.address, f"disable action group {group_name} before deleting it",
                     outputs=_ACTION_GROUP_OUT)
         ctx.add("DeleteAgentActionGroup",
@@ -826,13 +830,14 @@ def _plan_retention(ctx: _Ctx, live: LiveAgent | None, targets: Mapping[str, Any
                     retention: int) -> tuple[list[ResourceChange], list[str]]:
     if live is None or not live.versions:
         return [], []
-    # The issue's rule: keep the newest ``retention`` versions that no alias routes to, delete
-    # older unreferenced ones, never one an alias routes to when the deletion runs, i.e. after
-    # this plan's alias steps: each alias's target (pinned aliases keep theirs). A version an
-    # alias leaves in this apply counts as unreferenced, so the next plan is empty: the alias
-    # steps come first and wait (``alias:PREPARED`` / ``alias:DELETED``), and the executor stops
-    # at the first failure, so a version is never deleted while an alias still routes to it
-    # (§3.3). The version this apply cuts is always routed to by the alias that cuts it.
+    # Retention (docs/lifecycle.md): keep the newest ``retention`` versions that no alias routes
+    # to, delete older unreferenced ones, never one an alias routes to when the deletion runs,
+    # i.e. after this plan's alias steps: each alias's target (pinned aliases keep theirs). A
+    # version an alias leaves in this apply counts as unreferenced, so the next plan is empty:
+    # the alias steps come first and wait (``alias:PREPARED`` / ``alias:DELETED``), and the
+    # executor stops at the first failure, so a version is never deleted while an alias still
+    # routes to it (§3.3). The version this apply cuts is always routed to by the alias that
+    # cuts it.
     referenced = {t for t in targets.values() if isinstance(t, str)}
     newest_first = sorted(live.versions, key=lambda v: int(v.version), reverse=True)
     unreferenced = [v for v in newest_first if v.version not in referenced]
@@ -887,8 +892,7 @@ def _plan_removed(live: LiveAgent, *, prune: bool) -> tuple[list[ResourceChange]
         state = live.action_group_states.get(g) or group.get("actionGroupState", "ENABLED")
         if state == "ENABLED":
             ctx.add("UpdateAgentActionGroup",
-                    {"agentId": live.agent_id, "agentVersion": DRAFT, "actionGroupId": group_id,
-                     **action_group_request(g, {**group, "actionGroupState": "DISABLED"})},
+                    disable_action_group_request(live.agent_id, group_id, g, group),
                     address, f"disable action group {g} before deleting it")
         ctx.add("DeleteAgentActionGroup",
                 {"agentId": live.agent_id, "agentVersion": DRAFT, "actionGroupId": group_id},

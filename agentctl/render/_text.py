@@ -14,6 +14,7 @@ from typing import Any, Iterator, Mapping
 
 import yaml
 
+from agentctl.model import is_ref
 from agentctl.plan.model import Action, AgentLifecycle, FieldChange, Plan, ResourceChange
 
 KNOWN_AFTER_APPLY = "(known after apply)"
@@ -36,10 +37,6 @@ _LEGEND = {
     Action.DELETE: "destroy",
     Action.REPLACE: "destroy and then create replacement",
 }
-
-
-def is_ref(value: Any) -> bool:
-    return isinstance(value, Mapping) and set(value) == {"$ref", "key"}
 
 
 def _unref(value: Any) -> Any:

@@ -76,9 +76,7 @@ def _step_lines(plan: Plan) -> list[str]:
     out = []
     for i, step in enumerate((s for s in plan.steps if s.mutating), start=1):
         line = f"{i:>{width}}. {step.operation:<31} {step.address}"
-        if step.operation in ("CreateAgentAlias", "UpdateAgentAlias") \
-                and "routingConfiguration" not in step.params:
-            # §3.1: an alias call without routing is how a version is minted.
+        if step.cuts_version:
             line += "  (cuts a new version)"
         if step.wait_for:
             line += f"  (then wait for {step.wait_for})"

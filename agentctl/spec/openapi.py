@@ -30,7 +30,6 @@ from agentctl.spec.yamlload import PathT, render_path
 
 _OP_ID = re.compile(rc.OPENAPI_OPERATION_ID_PATTERN)
 _TOOL = re.compile(rc.TOOL_NAME_PATTERN)
-_PATH_ITEM_KEYS = {"summary", "description", "servers", "parameters", "$ref"}
 _ALL_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 

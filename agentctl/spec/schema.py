@@ -36,13 +36,12 @@ def _validator(name: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(load_schema(name))
 
 
-def validate(name: str, doc: Any, positions: PositionMap, *, prefix: PathT = ()) -> list[Problem]:
-    """All schema problems of ``doc`` against schema ``name``. ``prefix`` is prepended to the
-    paths (for documents validated inside another one)."""
+def validate(name: str, doc: Any, positions: PositionMap) -> list[Problem]:
+    """All schema problems of ``doc`` against schema ``name``."""
     out: list[Problem] = []
     seen: set[tuple[str, str]] = set()
     for err in sorted(_validator(name).iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path]):
-        for p in _problems(err, positions, prefix):
+        for p in _problems(err, positions, ()):
             key = (p.path, p.message)
             if key not in seen:
                 seen.add(key)

@@ -95,9 +95,6 @@ class PositionMap:
             for p in [p for p in table if p[:n] == tuple(prefix) and (len(p) > n or not keep_root)]:
                 del table[p]
 
-    def copy(self) -> "PositionMap":
-        return PositionMap(dict(self.values), dict(self.keys))
-
 
 @dataclass(frozen=True)
 class Loaded:

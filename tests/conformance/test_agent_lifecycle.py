@@ -14,6 +14,7 @@ from .helpers import (
     get_agent,
     prepare,
     prepared_agent,
+    routed_version,
     settle_agent,
     wait_agent,
     wait_agent_gone,
@@ -181,13 +182,19 @@ def test_delete_agent_with_user_alias_is_a_conflict(bedrock, target):
 
 
 def test_delete_agent_with_user_alias_and_skip_flag_deletes_everything(bedrock, target):
-    """§2.5: skipResourceInUseCheck=true deletes the agent despite its aliases."""
-    agent = prepared_agent(bedrock, target)
-    create_alias(bedrock, target, agent["agentId"])
+    """§2.5: skipResourceInUseCheck=true deletes the agent despite its aliases, and the aliases,
+    versions and tagged ARNs go with it."""
+    agent = prepared_agent(bedrock, target, tags={"team": "support"})
+    alias = create_alias(bedrock, target, agent["agentId"], tags={"stage": "prod"})
     bedrock.delete_agent(agentId=agent["agentId"], skipResourceInUseCheck=True)
     wait_agent_gone(bedrock, agent["agentId"], target.timeout)
     with expect_error("ResourceNotFoundException"):
         bedrock.list_agent_aliases(agentId=agent["agentId"])
+    with expect_error("ResourceNotFoundException"):
+        bedrock.get_agent_version(agentId=agent["agentId"], agentVersion=routed_version(alias))
+    for arn in (agent["agentArn"], alias["agentAliasArn"]):
+        with expect_error("ResourceNotFoundException"):
+            bedrock.list_tags_for_resource(resourceArn=arn)
 
 
 def test_delete_agent_with_only_the_test_alias_needs_no_flag(bedrock, target):

@@ -15,6 +15,7 @@ from .helpers import (
     numbered_versions,
     prepared_agent,
     settle_agent,
+    wait_agent_gone,
 )
 
 # ---- validation -----------------------------------------------------------------------------
@@ -148,6 +149,29 @@ def test_boto3_paginator_lists_all_agents(bedrock, target):
         assert len(page["agentSummaries"]) <= 5
         seen |= {s["agentId"] for s in page["agentSummaries"]}
     assert ids <= seen
+
+
+def test_next_token_survives_deleting_the_items_already_listed(bedrock, target):
+    """§1/§11.12: a nextToken stays usable after the items of the pages already returned are
+    deleted (agentctl deletes while it walks a listing); the remaining pages neither skip nor
+    repeat an agent."""
+    ids = {create_ready_agent(bedrock, target)["agentId"] for _ in range(6)}
+    first = bedrock.list_agents(maxResults=2)
+    token = first.get("nextToken")
+    assert token, "six agents must not fit on a page of two"
+    page_one = [s["agentId"] for s in first["agentSummaries"]]
+    for agent_id in page_one:
+        if agent_id in ids:  # on AWS the page may hold agents this test does not own
+            bedrock.delete_agent(agentId=agent_id)
+            wait_agent_gone(bedrock, agent_id, target.timeout)
+    rest: list[str] = []
+    while token:
+        page = bedrock.list_agents(maxResults=2, nextToken=token)
+        rest += [s["agentId"] for s in page["agentSummaries"]]
+        token = page.get("nextToken")
+    assert len(rest) == len(set(rest)), "an agent was returned on two pages"
+    assert not set(rest) & set(page_one), "a page repeated an item of the first page"
+    assert ids - set(page_one) <= set(rest), "an agent after the deleted ones was skipped"
 
 
 def test_invalid_next_token_is_a_validation_error(bedrock, target):

@@ -177,6 +177,39 @@ def test_version_snapshot_is_immutable_and_readable(bedrock, target, existing_kb
     assert summaries["DRAFT"]["description"] == "v2 description"
 
 
+def test_version_snapshot_keeps_a_built_in_action_group_with_its_read_back_quirks(bedrock, target):
+    """§3.2/§4.1/§4.3: a built-in (parentActionGroupSignature) group is part of the version
+    snapshot: read with agentVersion="1" it comes back as parentActionSignature, without
+    description or schemas, ENABLED, and later DRAFT edits of it do not reach the version."""
+    agent = create_ready_agent(bedrock, target)
+    group = bedrock.create_agent_action_group(
+        agentId=agent["agentId"], agentVersion="DRAFT", actionGroupName="UserInputAction",
+        parentActionGroupSignature="AMAZON.UserInput")["agentActionGroup"]
+    settle_agent(bedrock, target, agent["agentId"])
+    prepare(bedrock, target, agent["agentId"])
+    create_alias(bedrock, target, agent["agentId"])
+    bedrock.update_agent_action_group(
+        agentId=agent["agentId"], agentVersion="DRAFT", actionGroupId=group["actionGroupId"],
+        actionGroupName="UserInputAction", parentActionGroupSignature="AMAZON.UserInput",
+        actionGroupState="DISABLED")
+
+    got = bedrock.get_agent_action_group(agentId=agent["agentId"], agentVersion="1",
+                                         actionGroupId=group["actionGroupId"])["agentActionGroup"]
+    assert got["agentVersion"] == "1"
+    assert got["parentActionSignature"] == "AMAZON.UserInput"
+    assert "parentActionGroupSignature" not in got
+    for absent in ("description", "apiSchema", "functionSchema"):
+        assert absent not in got
+    assert got["actionGroupState"] == "ENABLED"
+    listed = bedrock.list_agent_action_groups(agentId=agent["agentId"],
+                                              agentVersion="1")["actionGroupSummaries"]
+    assert [(g["actionGroupId"], g["actionGroupState"]) for g in listed] == \
+        [(group["actionGroupId"], "ENABLED")]
+    draft = bedrock.get_agent_action_group(agentId=agent["agentId"], agentVersion="DRAFT",
+                                           actionGroupId=group["actionGroupId"])["agentActionGroup"]
+    assert draft["actionGroupState"] == "DISABLED"
+
+
 def test_version_snapshot_has_no_orchestration_type(bedrock, target):
     """§3.2: the AgentVersion shape has no orchestrationType and no preparedAt."""
     agent = prepared_agent(bedrock, target)
@@ -379,6 +412,8 @@ def test_update_alias_cutting_a_version_needs_a_prepared_draft(bedrock, target):
     got = update_alias(bedrock, target, agent["agentId"], alias["agentAliasId"],
                        agentAliasName=alias["agentAliasName"], routingConfiguration=[{"agentVersion": "1"}])
     assert routed_version(got) == "1"
+    assert numbered_versions(bedrock, agent["agentId"]) == ["1"], "explicit routing cut a version"
+    assert get_agent(bedrock, agent["agentId"])["agentStatus"] == "NOT_PREPARED"
 
 
 def test_list_agent_versions_pages_with_next_token(bedrock, target):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agentctl import aws
-from agentctl.errors import AwsError
+from agentctl.errors import AgentctlError, AwsError
 from .stubs import AGENT_ID, agent_obj
 
 
@@ -155,8 +155,9 @@ def test_wait_for_times_out(stub, clients, sleeper):
 
 
 def test_wait_spec_parse_rejects_garbage():
-    with pytest.raises(Exception):
-        aws.WaitSpec.parse("agent")
+    for garbage in ("agent", "agent:", "version:PREPARED", "alias: | "):
+        with pytest.raises(AgentctlError, match="invalid wait condition"):
+            aws.WaitSpec.parse(garbage)
     assert aws.WaitSpec.parse("agent:NOT_PREPARED|PREPARED").statuses == {"NOT_PREPARED",
                                                                           "PREPARED"}
 

@@ -143,8 +143,13 @@ def test_a_crash_after_a_step_propagates_after_threads_stop():
         if step.operation == "PrepareAgent":
             raise Crash()
 
+    before = set(threading.enumerate())
     with pytest.raises(Crash):
         apply.execute(supervisor_plan(), clients_for(fake), after_step=after)
+    assert "PrepareAgent" in done
+    # Raised only once every agent thread has stopped, and nothing ran past the crash.
+    assert [t.name for t in set(threading.enumerate()) - before
+            if t.name.startswith("apply-")] == []
     assert "create_agent_alias" not in [m for m, _ in fake.calls]
 
 

@@ -47,6 +47,21 @@ def test_apply_then_plan_is_empty_and_a_second_apply_makes_no_mutating_call(supp
     assert p.mutating_calls() == []
 
 
+def test_plan_reads_each_resource_s_tags_once(support_bot):
+    # Discovery of the project's agents reads every agent's tags; the live reader reuses them.
+    p = support_bot
+    apply_ok(p)
+    p.clear_calls()
+    assert p.cli("plan").code == 0
+    emu = p.emulator()
+    try:
+        arns = [c.params["resourceArn"] for c in emu.calls("ListTagsForResource")]
+    finally:
+        emu.close()
+    assert arns and sorted(arns) == sorted(set(arns))
+    assert any(":agent/" in a for a in arns)
+
+
 def test_multi_agent_example_converges_with_cross_agent_references(multi_agent):
     p = multi_agent
     apply_ok(p)

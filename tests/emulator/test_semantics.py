@@ -274,6 +274,9 @@ def test_delete_rules_for_agents_and_versions_in_use(client, clock) -> None:
     client.delete_agent_version(agentId=agent_id, agentVersion="1", skipResourceInUseCheck=True)
     got = client.get_agent_alias(agentId=agent_id, agentAliasId=alias["agentAliasId"])["agentAlias"]
     assert got["agentAliasStatus"] == "DISSOCIATED" and got["routingConfiguration"] == []
+    # §3.4: the alias no longer points at version 1, so that period is closed.
+    (event,) = got["agentAliasHistoryEvents"]
+    assert event["routingConfiguration"] == [{"agentVersion": "1"}] and "endDate" in event
     r = client.delete_agent_alias(agentId=agent_id, agentAliasId=alias["agentAliasId"])
     assert r["agentAliasStatus"] == "DELETING"
     clock.advance(1)

@@ -45,8 +45,10 @@ def test_wrong_format_version_is_a_stale_plan():
 
 @pytest.mark.parametrize("text", ["", "{", "[]", '{"plan": 1}', "null"])
 def test_not_a_plan(text):
-    with pytest.raises(AgentctlError, match="not a saved plan"):
+    with pytest.raises(AgentctlError, match="not a saved plan") as e:
         codec.loads(text)
+    # The hint names the flag that writes a plan file (``-o`` is ``--output``).
+    assert "`agentctl plan --out FILE`" in e.value.hint
 
 
 def test_missing_field_is_corrupt():

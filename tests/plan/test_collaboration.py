@@ -187,8 +187,8 @@ def test_interrupted_disable_recovers_on_the_next_plan():
 def test_supervisor_releases_a_pruned_collaborator_before_the_collaborator_is_deleted():
     """Preparing the supervisor releases its reference to the collaborator's alias (Terraform's
     note in ``prepareSupervisorToReleaseCollaborator``): in the plan, the supervisor's
-    disassociate and prepare come before the pruned agent's alias and agent deletions. (Plan
-    order only: the executor runs different agents concurrently unless a ``$ref`` links them.)"""
+    disassociate and prepare come before the pruned agent's alias and agent deletions, in plan
+    order and through ``Step.after``, which the executor honours across agents."""
     fake = FakeBedrock()
     billing = B.config("billing-agent", agent=B.agent_members(agentName="billing-agent"),
                        aliases={"PROD": B.alias("PROD", TRACK_LATEST)})
@@ -202,6 +202,10 @@ def test_supervisor_releases_a_pruned_collaborator_before_the_collaborator_is_de
     first_billing = next(i for i, (a, _) in enumerate(addressed) if a == "billing-agent")
     assert addressed.index(("support-bot", "DisassociateAgentCollaborator")) < sup_prepare < first_billing
     assert ("billing-agent", "DeleteAgent") in addressed
+    release = ("agent.support-bot", "agent.support-bot.collaborator.billing")
+    assert {(s.address, s.operation): s.after for s in plan.steps if s.after} == {
+        ("agent.billing-agent.alias.PROD", "DeleteAgentAlias"): release,
+        ("agent.billing-agent", "DeleteAgent"): release}
     assert_empty(again)
 
 

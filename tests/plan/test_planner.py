@@ -368,7 +368,7 @@ def test_version_retention_deletes_old_unreferenced_versions():
 
 
 def test_negative_retention_is_refused():
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match=r"0 or more \(got -1\)"):
         plan_for(B.config(), B.state(), version_retention=-1)
 
 

@@ -94,6 +94,9 @@ def test_markdown_fence_survives_backticks():
                                                      "instruction": B.INSTRUCTION + "\n```code```"})
     md = render_markdown(plan_for(desired, B.state(B.live_agent())))
     assert "````diff" in md
+    # The block closes with the same longer fence, and the text's own ``` stays inside it.
+    block = md.split("````diff\n", 1)[1].split("\n````\n", 1)
+    assert len(block) == 2 and "```code```" in block[0]
 
 
 def test_nested_values_with_text_are_yaml_blocks():
