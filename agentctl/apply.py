@@ -503,7 +503,8 @@ def _run_step(plan: Plan, index: int, step: Step, params: dict[str, Any], client
             outputs.put(step.address, {k: v for k, v in extra.items() if v})
         elapsed = clients.timing.monotonic() - start
         say(f"{label} done ({_secs(elapsed)})")
-        return StepResult(step=step, ok=True, response=_plain(response), elapsed=elapsed)
+        return StepResult(step=step, ok=True, response=aws.response_json(response),
+                          elapsed=elapsed)
     except AgentctlError as e:
         elapsed = clients.timing.monotonic() - start
         say(f"{label} FAILED ({_secs(elapsed)})")
@@ -528,16 +529,4 @@ class _Poller:
 def _secs(s: float) -> str:
     return f"{s:.1f}s"
 
-
-def _plain(value: Any) -> Any:
-    """Responses carry datetimes; keep StepResult JSON-friendly."""
-    import datetime as dt
-
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    return value
 

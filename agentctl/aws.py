@@ -22,6 +22,7 @@ enabled here, and no request headers are ever put into an error).
 
 from __future__ import annotations
 
+import datetime
 import os
 import random
 import re
@@ -481,3 +482,17 @@ def _read_status(clients: Clients, kind: str, agent_id: str, alias_id: str | Non
         if e.code == "ResourceNotFoundException":
             return None
         raise
+
+
+def response_json(value: Any) -> Any:
+    """A botocore response as JSON values: responses carry datetimes (and bytes, in theory).
+    Used wherever a response is kept (live snapshots, fingerprints, apply results)."""
+    if isinstance(value, dict):
+        return {k: response_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [response_json(v) for v in value]
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value

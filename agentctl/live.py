@@ -233,7 +233,7 @@ def read_agent(clients: aws.Clients, agent: Mapping[str, Any], tags: Mapping[str
             status=str(a.get("agentAliasStatus")),
             invocation_state=a.get("aliasInvocationState"),
             tags=dict(atags),
-            history=tuple(_jsonable(h) for h in a.get("agentAliasHistoryEvents") or ()),
+            history=tuple(aws.response_json(h) for h in a.get("agentAliasHistoryEvents") or ()),
         )
         for a, atags in aliases_raw
     }
@@ -262,7 +262,7 @@ def read_agent(clients: aws.Clients, agent: Mapping[str, Any], tags: Mapping[str
 
 
 def fingerprint(raw: Any) -> str:
-    return digest(_strip_volatile(_jsonable(raw)))
+    return digest(_strip_volatile(aws.response_json(raw)))
 
 
 def _strip_volatile(value: Any) -> Any:
@@ -270,19 +270,6 @@ def _strip_volatile(value: Any) -> Any:
         return {k: _strip_volatile(v) for k, v in value.items() if k not in VOLATILE_KEYS}
     if isinstance(value, (list, tuple)):
         return [_strip_volatile(v) for v in value]
-    return value
-
-
-def _jsonable(value: Any) -> Any:
-    """Responses carry datetimes (and bytes, in theory); make them JSON values."""
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (_dt.datetime, _dt.date)):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
     return value
 
 

@@ -57,17 +57,20 @@ def digest(value: Any) -> str:
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
 
 
-def plain(value: Any) -> Any:
-    """Mappings to dicts, tuples to lists (recursively); Ref objects and scalars kept. Frozen
-    dataclasses hold read-only mappings; this gives the JSON-compatible value back."""
+def plain(value: Any, *, refs_as_json: bool = False) -> Any:
+    """Mappings to dicts, tuples to lists (recursively); scalars kept. Frozen dataclasses hold
+    read-only mappings; this gives the JSON-compatible value back. ``Ref`` objects are kept, or
+    with ``refs_as_json`` turned into their ``{"$ref", "key"}`` placeholders."""
     # Scalars first and plain dicts before the (slow) ABC check: this runs on every value of
     # every plan (benchmarks/README.md measured ~40% of build_plan in isinstance(x, Mapping)).
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, dict) or isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
+        return {str(k): plain(v, refs_as_json=refs_as_json) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
+        return [plain(v, refs_as_json=refs_as_json) for v in value]
+    if refs_as_json and isinstance(value, Ref):
+        return ref_to_json(value)
     return value
 
 

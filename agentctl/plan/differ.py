@@ -41,8 +41,7 @@ from agentctl.model import (
     KNOWLEDGE_BASE,
     AgentConfig,
     AliasConfig,
-    Ref,
-    ref_to_json,
+    plain,
 )
 from agentctl.normalize import TEXT_MEMBERS, align_live_to_desired
 from agentctl.plan.model import Action, FieldChange, ResourceChange
@@ -58,17 +57,7 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_\-$]+$")
 
 def jsonable(value: Any) -> Any:
     """Mappings to dicts, tuples to lists, ``Ref`` to its ``{"$ref", "key"}`` placeholder."""
-    if isinstance(value, Ref):
-        return ref_to_json(value)
-    # Scalars first and plain dicts before the (slow) ABC check: this runs on every value of
-    # every plan (benchmarks/README.md measured ~40% of build_plan in isinstance(x, Mapping)).
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, dict) or isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    return value
+    return plain(value, refs_as_json=True)
 
 
 def agent_address(name: str) -> str:
