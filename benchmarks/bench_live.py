@@ -2,7 +2,7 @@
 
 For each N, a generated support-bot-shaped project (``benchmarks/common.py: make_project``) is
 applied to a fresh embedded emulator through the public lifecycle code
-(``agentctl.lifecycle.open_context`` / ``compute_plan`` / ``apply_plan``, the same path as
+(``agentctl.apply.lifecycle.open_context`` / ``compute_plan`` / ``apply_plan``, the same path as
 ``agentctl apply``), with every emulated transition due at once (``EmulatorConfig(time_scale=0)``)
 and sub-second polling, so setting up is quick; the apply time is printed for information only.
 The benchmark checks that the applied project then plans empty, and measures:
@@ -30,7 +30,8 @@ from pathlib import Path
 
 from common import make_project, machine, measure, median_ms, peak_mib, print_table, rss_mib
 
-from agentctl import aws, lifecycle
+from agentctl.aws import client as aws
+from agentctl.apply import lifecycle
 from agentctl.emulator import EmulatorConfig
 from agentctl.plan.planner import build_plan
 

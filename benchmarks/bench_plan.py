@@ -24,7 +24,7 @@ import time
 
 from common import EXAMPLE, SPEC, agent_names, machine, measure, median_ms, peak_mib, print_table, rss_mib
 
-from agentctl.model import (
+from agentctl.core.model import (
     OWNER_TAG,
     OWNER_TAG_VALUE,
     PROJECT_TAG,
@@ -36,7 +36,7 @@ from agentctl.model import (
     LiveVersion,
     Target,
 )
-from agentctl.normalize import canonicalize
+from agentctl.core.normalize import canonicalize
 from agentctl.plan import codec
 from agentctl.plan.planner import build_plan
 from agentctl.render.human import render_plan

@@ -10,11 +10,11 @@ from types import SimpleNamespace
 import filelock
 import pytest
 
-from agentctl import lifecycle
+from agentctl.apply import lifecycle
 from agentctl.cli import run
 from agentctl.errors import LockTimeout, PartialApply, StalePlan, UsageError
 from agentctl.exitcodes import ExitCode
-from agentctl.model import AgentConfig, LiveAgent, LiveAlias, LiveVersion, Target
+from agentctl.core.model import AgentConfig, LiveAgent, LiveAlias, LiveVersion, Target
 from agentctl.plan.model import ApplyResult, Plan, Step, StepResult
 from agentctl.render import result as render
 

@@ -15,11 +15,12 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 
-from agentctl import aws, lifecycle
+from agentctl.aws import client as aws
+from agentctl.apply import lifecycle
 from agentctl.cli import run
 from agentctl.errors import AwsError, PartialApply
 from agentctl.exitcodes import ExitCode
-from agentctl.model import Target
+from agentctl.core.model import Target
 from agentctl.plan.model import ApplyResult, Step, StepResult
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -1,10 +1,10 @@
-"""Server-side constraints derived from botocore's bedrock-agent model (agentctl.servicemodel)."""
+"""Server-side constraints derived from botocore's bedrock-agent model (agentctl.core.servicemodel)."""
 
 from __future__ import annotations
 
 import pytest
 
-from agentctl import servicemodel as sm
+from agentctl.core import servicemodel as sm
 
 AGENT_ID = "ABCDEFGHIJ"
 

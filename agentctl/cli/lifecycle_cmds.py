@@ -1,6 +1,6 @@
 """Commands: plan, apply, promote, rollback, history, status, destroy, adopt.
 
-Thin: each parses its flags, calls one function of ``agentctl.lifecycle``, renders the result on
+Thin: each parses its flags, calls one function of ``agentctl.apply.lifecycle``, renders the result on
 stdout (progress and diagnostics on stderr) and returns an ``ExitCode``. Errors are raised as
 ``AgentctlError`` and turned into messages and exit codes by the one boundary in
 ``agentctl.cli``.
@@ -17,7 +17,7 @@ from typing import Any, Callable, List, Optional
 
 import typer
 
-from agentctl import lifecycle
+from agentctl.apply import lifecycle
 from agentctl.cli.app import app, project_dir, use_color
 from agentctl.errors import Aborted, AgentctlError, StalePlan, UsageError
 from agentctl.exitcodes import ExitCode

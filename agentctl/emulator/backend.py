@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import yaml
 
-from agentctl import servicemodel
+from agentctl.core import servicemodel
 from agentctl.emulator import defaults
 from agentctl.emulator.config import EmulatorConfig
 from agentctl.emulator.errors import ServiceError, conflict, not_found, quota, validation

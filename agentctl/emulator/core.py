@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from agentctl import servicemodel
+from agentctl.core import servicemodel
 from agentctl.emulator import inprocess, wire
 from agentctl.errors import UsageError
 from agentctl.emulator.backend import Backend

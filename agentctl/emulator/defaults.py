@@ -16,7 +16,7 @@ import copy
 import json
 from typing import Any
 
-from agentctl.servicemodel import service_model
+from agentctl.core.servicemodel import service_model
 
 
 def _template(system: str) -> str:

@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from botocore.model import OperationModel, Shape
 
-from agentctl import servicemodel
+from agentctl.core import servicemodel
 from agentctl.emulator.errors import UNMODELLED_STATUS, ServiceError
 
 Response = tuple[int, dict[str, str], bytes]

@@ -15,7 +15,7 @@ import json
 from typing import Any, Mapping
 
 from agentctl.errors import AgentctlError, StalePlan
-from agentctl.model import digest, plain
+from agentctl.core.model import digest, plain
 from agentctl.plan.model import (
     FORMAT_VERSION,
     Action,

@@ -25,7 +25,7 @@ This is a small, explicit recursive walk rather than DeepDiff: the paths it prod
 user-facing ones above, and keyed-list handling is a two-line rule instead of a post-processing
 pass over DeepDiff's index paths.
 
-Pure: no I/O; expects canonical inputs (``agentctl.normalize``).
+Pure: no I/O; expects canonical inputs (``agentctl.core.normalize``).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from agentctl.model import (
+from agentctl.core.model import (
     ACTION_GROUP,
     AGENT,
     ALIAS,
@@ -43,7 +43,7 @@ from agentctl.model import (
     AliasConfig,
     plain,
 )
-from agentctl.normalize import TEXT_MEMBERS, align_live_to_desired
+from agentctl.core.normalize import TEXT_MEMBERS, align_live_to_desired
 from agentctl.plan.model import Action, FieldChange, ResourceChange
 
 # Lists whose items carry a natural key: (parent member, key member).

@@ -1,7 +1,7 @@
 """The plan: what will change (ResourceChange) and exactly how (Step).
 
 Modelled on Terraform's plans package: a tiny action enum; ``before``/``after`` are the canonical
-values (``agentctl.model``) of one resource. Steps carry botocore operation names and their
+values (``agentctl.core.model``) of one resource. Steps carry botocore operation names and their
 parameters, so a saved plan shows exactly what will be sent, Stubber expectations come straight
 from it, and the emulator implements the same names.
 
@@ -72,7 +72,7 @@ class ResourceChange:
     """Stable, readable: ``agent.support-bot``, ``agent.support-bot.action_group.OrderTools``,
     ``agent.support-bot.knowledge_base.KB1234ABCD``, ``agent.support-bot.alias.PROD``."""
     kind: str
-    """One of the kinds in ``agentctl.model`` (agent, action_group, ...)."""
+    """One of the kinds in ``agentctl.core.model`` (agent, action_group, ...)."""
     action: Action
     before: Mapping[str, Any] | None
     after: Mapping[str, Any] | None
@@ -86,7 +86,7 @@ class Step:
     """One API call the executor will make, in order.
 
     ``params`` are the exact botocore parameters, except that values not known before apply are
-    ``{"$ref": address, "key": ...}`` placeholders (see ``agentctl.model.Ref``), resolved from
+    ``{"$ref": address, "key": ...}`` placeholders (see ``agentctl.core.model.Ref``), resolved from
     the outputs of earlier steps. ``wait_for`` names the stable status to poll for afterwards
     (e.g. ``agent:NOT_PREPARED|PREPARED``, ``agent:PREPARED``, ``alias:PREPARED``), or None.
     ``outputs`` says which response fields later steps may reference under this address, as
@@ -153,7 +153,7 @@ class Plan:
     project: str
     environment: str
     target: Mapping[str, Any]
-    """``agentctl.model.Target`` as a dict; apply refuses a different target."""
+    """``agentctl.core.model.Target`` as a dict; apply refuses a different target."""
     spec_digest: str
     """Digest of the desired canonical state; informational."""
     live_fingerprint: Mapping[str, str]

@@ -62,7 +62,7 @@ import re
 from typing import Any, Mapping, Sequence
 
 from agentctl.errors import AgentctlError, Location, NotOwned, Problem, SpecInvalid, UsageError
-from agentctl.model import (
+from agentctl.core.model import (
     ACTION_GROUP,
     AGENT,
     ALIAS,
@@ -80,7 +80,7 @@ from agentctl.model import (
     digest,
     is_ref,
 )
-from agentctl.normalize import (
+from agentctl.core.normalize import (
     DRAFT,
     align_content,
     canonicalize,
@@ -751,7 +751,7 @@ def _plan_aliases(
             != cfg.invocation_state)
         # §2.2: cutting a version also puts the agent in VERSIONING until it is PREPARED again;
         # the executor recognises a version-cutting step (an alias call without routing) and
-        # waits for both the alias and the agent (``agentctl.apply.is_version_cut``).
+        # waits for both the alias and the agent (``agentctl.apply.executor.is_version_cut``).
         verb = "cut a new version and route to it" if a == minter else None
         if la is None:
             params: dict[str, Any] = {"agentId": ctx.agent_id, "agentAliasName": a}

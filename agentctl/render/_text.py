@@ -14,7 +14,7 @@ from typing import Any, Iterator, Mapping
 
 import yaml
 
-from agentctl.model import is_ref
+from agentctl.core.model import is_ref
 from agentctl.plan.model import Action, AgentLifecycle, FieldChange, Plan, ResourceChange
 
 KNOWN_AFTER_APPLY = "(known after apply)"

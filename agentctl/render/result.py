@@ -1,5 +1,5 @@
 """Renderers for lifecycle results: apply outcomes, alias moves, alias history, status, the
-destroy preview. Pure functions of values from ``agentctl.plan.model`` / ``agentctl.lifecycle``;
+destroy preview. Pure functions of values from ``agentctl.plan.model`` / ``agentctl.apply.lifecycle``;
 no I/O, no boto3. Human text is plain (colour only through the ``color`` flag, ANSI codes);
 ``*_document`` functions return one versioned JSON-compatible document each
 (``format_version`` = ``agentctl.plan.model.FORMAT_VERSION``).

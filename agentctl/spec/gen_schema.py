@@ -24,7 +24,7 @@ from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape
 
-from agentctl import servicemodel
+from agentctl.core import servicemodel
 from agentctl.spec import rules_constants as rc
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"

@@ -1,9 +1,9 @@
-"""Map a resolved agent spec onto ``agentctl.model.AgentConfig`` (the table in
+"""Map a resolved agent spec onto ``agentctl.core.model.AgentConfig`` (the table in
 docs/spec-format.md), and onto the API requests used to validate it against botocore's model.
 
 The mapping is a *mapping only*: spec keys become API member names, values the spec omits are
 omitted, no service default is filled in and nothing is sorted. Canonicalisation is
-``agentctl.normalize``'s job, on both sides of the diff.
+``agentctl.core.normalize``'s job, on both sides of the diff.
 
 ``requests`` builds the CreateAgent / CreateAgentActionGroup / AssociateAgentKnowledgeBase /
 AssociateAgentCollaborator / CreateAgentAlias request dicts of one agent (with placeholder ids)
@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from agentctl.model import AgentConfig, AliasConfig, Ref, TRACK_PINNED
+from agentctl.core.model import AgentConfig, AliasConfig, Ref, TRACK_PINNED
 from agentctl.spec.resolve import OpenApiDoc
 from agentctl.spec.yamlload import PathT
 
@@ -147,7 +147,7 @@ def collaborator_member(c: Mapping[str, Any]) -> dict[str, Any]:
     if c.get("aliasArn") is not None:
         out["agentDescriptor"] = {"aliasArn": c["aliasArn"]}
     elif c.get("agent") is not None and c.get("alias") is not None:
-        # The alias ARN of another project agent is known only after apply (agentctl.model.Ref).
+        # The alias ARN of another project agent is known only after apply (agentctl.core.model.Ref).
         out["agentDescriptor"] = {"aliasArn": Ref(f"agent.{c['agent']}.alias.{c['alias']}", "agentAliasArn")}
     _put(out, "collaborationInstruction", c.get("instruction"))
     _put(out, "relayConversationHistory",

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from agentctl import servicemodel
+from agentctl.core import servicemodel
 from agentctl.errors import Problem
 from agentctl.spec import rules_constants as rc
 from agentctl.spec.resolve import OpenApiDoc

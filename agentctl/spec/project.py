@@ -9,7 +9,7 @@ each spec: load with positions, apply the environment's overlay, interpolate, re
 every file is collected; ``SpecInvalid`` carries all of them (errors and warnings) at once.
 
 Must not: touch AWS or the emulator, write files, or print; ``desired`` is a mapping only
-(``mapping``), canonicalised later by ``agentctl.normalize``.
+(``mapping``), canonicalised later by ``agentctl.core.normalize``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from agentctl.errors import Location, Problem, ProjectError, SpecInvalid
-from agentctl.model import AgentConfig
+from agentctl.core.model import AgentConfig
 from agentctl.spec import mapping, rules, schema
 from agentctl.spec.resolve import (
     IncludeContext,

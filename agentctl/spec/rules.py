@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from agentctl import servicemodel
+from agentctl.core import servicemodel
 from agentctl.errors import Problem
 from agentctl.spec import mapping
 from agentctl.spec import openapi as openapi_rules

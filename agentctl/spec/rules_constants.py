@@ -3,7 +3,7 @@
 Only values that botocore's service model does *not* carry live here: service quotas
 (bedrock-semantics.md §7 [QUOTA]), documented service rules (§4.1) and agentctl's own formats.
 Everything the model has (patterns, lengths, enums, ranges) is read from it via
-``agentctl.servicemodel``; never copy a model value into this file.
+``agentctl.core.servicemodel``; never copy a model value into this file.
 
 Pure constants; no imports of other agentctl modules.
 """

@@ -1,4 +1,4 @@
-"""Fixtures for botocore Stubber contract tests of ``agentctl.aws`` / ``agentctl.apply``.
+"""Fixtures for botocore Stubber contract tests of ``agentctl.aws`` / ``agentctl.apply.executor``.
 
 The Stubber validates every expected request against botocore's input shape and every canned
 response against the output shape, so these tests pin the exact call sequence *and* keep our
@@ -16,8 +16,8 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from agentctl.aws import Clients, Timing
-from agentctl.model import Target
+from agentctl.aws.client import Clients, Timing
+from agentctl.core.model import Target
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from agentctl import apply
+from agentctl.apply import executor as apply
 from agentctl.plan.model import Plan, Step
 
 from .stubs import ACCOUNT, AGENT_ID, MODEL, REGION, ROLE, T0, agent_obj, alias_obj

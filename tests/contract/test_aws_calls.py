@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentctl import aws
+from agentctl.aws import client as aws
 from agentctl.errors import AgentctlError, AwsError
 from .stubs import AGENT_ID, agent_obj
 

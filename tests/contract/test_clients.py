@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import boto3
 import pytest
 
-from agentctl import aws
+from agentctl.aws import client as aws
 from agentctl.errors import ProjectError
 
 

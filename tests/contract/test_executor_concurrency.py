@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from agentctl import apply
-from agentctl.aws import Clients, Timing
+from agentctl.apply import executor as apply
+from agentctl.aws.client import Clients, Timing
 from agentctl.errors import AgentctlError
-from agentctl.model import Target
+from agentctl.core.model import Target
 from agentctl.plan.model import Plan, Step
 
 ARN = "arn:aws:bedrock:us-east-1:123456789012"

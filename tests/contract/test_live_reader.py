@@ -1,4 +1,4 @@
-"""Contract test of ``agentctl.live.read_live``: the exact reads for one owned agent (DRAFT
+"""Contract test of ``agentctl.aws.live.read_live``: the exact reads for one owned agent (DRAFT
 sub-resources, aliases without TSTALIASID, version content read with agentVersion=N), ownership
 and absence, and what the fingerprint does and does not depend on (bedrock-semantics.md §1.1,
 §3.2, §3.4, §9)."""
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from agentctl import live
-from agentctl.model import OWNER_TAG, PROJECT_TAG
+from agentctl.aws import live
+from agentctl.core.model import OWNER_TAG, PROJECT_TAG
 
 from .stubs import ACCOUNT, AGENT_ID, REGION, T0, agent_obj, alias_obj
 
@@ -117,7 +117,7 @@ def test_reads_one_owned_agent_completely(stub, clients):
     assert set(a.config.action_groups) == {"OrderTools"}
     assert set(a.config.knowledge_bases) == {"KB1234ABCD"}
     # DRAFT equals version 1 here
-    from agentctl.normalize import comparable_content
+    from agentctl.core.normalize import comparable_content
     assert comparable_content(a.config.content()) == comparable_content(a.newest_version.content)
 
 

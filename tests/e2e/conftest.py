@@ -1,5 +1,5 @@
 """End-to-end fixtures: an example project copied to tmp_path, driven through the real CLI
-(``agentctl.cli.run``) or ``agentctl.lifecycle``, against the embedded emulator.
+(``agentctl.cli.run``) or ``agentctl.apply.lifecycle``, against the embedded emulator.
 
 The emulator runs at 2% of its default durations (``AGENTCTL_EMULATOR_TIME_SCALE``, the same knob
 users have) so statuses still go through CREATING / PREPARING / VERSIONING, only faster. The call

@@ -10,7 +10,7 @@ import threading
 import filelock
 import pytest
 
-from agentctl import lifecycle
+from agentctl.apply import lifecycle
 from agentctl.exitcodes import ExitCode
 
 from .conftest import Project, copy_example

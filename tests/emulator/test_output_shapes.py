@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentctl import servicemodel
+from agentctl.core import servicemodel
 
 from .conftest import FUNCTIONS, INSTRUCTION, KB_ID, MODEL, NO_RETRIES, ROLE, make_emulator
 

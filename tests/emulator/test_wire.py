@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pytest
 from botocore.serialize import create_serializer
 
-from agentctl import servicemodel
+from agentctl.core import servicemodel
 from agentctl.emulator import wire
 from agentctl.emulator.backend import Backend
 from agentctl.emulator.config import EmulatorConfig

@@ -12,8 +12,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Callable
 
-from agentctl.model import TRACK_LATEST, AgentConfig, LiveState, Ref
-from agentctl.normalize import canonicalize
+from agentctl.core.model import TRACK_LATEST, AgentConfig, LiveState, Ref
+from agentctl.core.normalize import canonicalize
 
 from golden.test_golden import write_case
 from plan import builders as B

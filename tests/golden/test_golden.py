@@ -13,8 +13,8 @@ from typing import Any, Mapping
 
 import pytest
 
-from agentctl.model import AgentConfig, LiveAgent, LiveAlias, LiveState, LiveVersion, Target
-from agentctl.normalize import config_document, config_from_document
+from agentctl.core.model import AgentConfig, LiveAgent, LiveAlias, LiveState, LiveVersion, Target
+from agentctl.core.normalize import config_document, config_from_document
 from agentctl.plan.planner import build_plan
 from agentctl.render.human import render_plan
 from agentctl.render.json import plan_to_document

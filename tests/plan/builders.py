@@ -13,7 +13,7 @@ import copy
 import dataclasses
 from typing import Any, Mapping
 
-from agentctl.model import (
+from agentctl.core.model import (
     OWNER_TAG,
     OWNER_TAG_VALUE,
     PROJECT_TAG,
@@ -27,7 +27,7 @@ from agentctl.model import (
     LiveVersion,
     Target,
 )
-from agentctl.normalize import canonicalize
+from agentctl.core.normalize import canonicalize
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

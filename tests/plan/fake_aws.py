@@ -7,7 +7,7 @@ fields added, defaults filled (TTL, agentCollaboration, orchestrationType, memor
 actionGroupState, knowledgeBaseState), DEFAULT-mode prompt entries echoed for every prompt type
 and default templates filled into state-only overrides (§9.1), ``parentActionSignature`` renamed
 (§4.3), OpenAPI payloads returned as text. ``live_state()`` then goes through
-``agentctl.normalize`` exactly like ``agentctl.live`` does, so "plan after apply is empty" is
+``agentctl.core.normalize`` exactly like ``agentctl.aws.live`` does, so "plan after apply is empty" is
 tested against those quirks. Not an emulator: no statuses, no timing, no validation, except
 the multi-agent ordering rules, in their strictest reading (a broken rule fails the test with an
 ``AssertionError``): PrepareAgent of a SUPERVISOR / SUPERVISOR_ROUTER agent without
@@ -22,8 +22,8 @@ import copy
 import itertools
 from typing import Any, Mapping
 
-from agentctl.model import AliasConfig, LiveAgent, LiveAlias, LiveState, LiveVersion, digest
-from agentctl.normalize import config_from_live, content_from_version
+from agentctl.core.model import AliasConfig, LiveAgent, LiveAlias, LiveState, LiveVersion, digest
+from agentctl.core.normalize import config_from_live, content_from_version
 from agentctl.plan.model import Plan
 
 PROMPT_TYPES = ("PRE_PROCESSING", "ORCHESTRATION", "KNOWLEDGE_BASE_RESPONSE_GENERATION",

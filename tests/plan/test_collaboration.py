@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from agentctl.errors import SpecInvalid
-from agentctl.model import TRACK_LATEST, AgentConfig, Ref
+from agentctl.core.model import TRACK_LATEST, AgentConfig, Ref
 from agentctl.plan.planner import build_plan
 
 from . import builders as B

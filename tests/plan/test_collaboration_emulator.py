@@ -1,4 +1,4 @@
-"""Disabling a supervisor's collaboration, end to end through ``agentctl.lifecycle``, the executor
+"""Disabling a supervisor's collaboration, end to end through ``agentctl.apply.lifecycle``, the executor
 and the embedded emulator (the only non-pure test under tests/plan: it checks that the step order
 the planner chooses is accepted step by step by the emulator's bedrock-semantics §2.2 rules).
 
@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from agentctl import aws, lifecycle
+from agentctl.aws import client as aws
+from agentctl.apply import lifecycle
 from agentctl.emulator import EmulatorConfig
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "multi-agent"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 
-from agentctl.model import Ref
-from agentctl.normalize import canonicalize
+from agentctl.core.model import Ref
+from agentctl.core.normalize import canonicalize
 from agentctl.plan.differ import diff_config, diff_values
 from agentctl.plan.model import Action
 

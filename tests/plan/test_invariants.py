@@ -9,7 +9,7 @@ import dataclasses
 
 import pytest
 
-from agentctl.model import TRACK_LATEST, AgentConfig
+from agentctl.core.model import TRACK_LATEST, AgentConfig
 from agentctl.plan.model import Action
 from agentctl.plan.planner import build_plan
 from . import builders as B
@@ -139,7 +139,7 @@ def test_version_retention_converges(retention, kept):
 
 
 def test_collaborator_ref_to_agent_created_in_same_apply():
-    from agentctl.model import Ref
+    from agentctl.core.model import Ref
 
     fake = FakeBedrock()
     billing = B.config("billing-agent", aliases={"PROD": B.alias("PROD", TRACK_LATEST)})

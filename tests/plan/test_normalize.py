@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from agentctl.model import OWNER_TAG, PROJECT_TAG, AgentConfig, AliasConfig, Ref
-from agentctl.normalize import (
+from agentctl.core.model import OWNER_TAG, PROJECT_TAG, AgentConfig, AliasConfig, Ref
+from agentctl.core.normalize import (
     align_live_to_desired,
     canonical_action_group,
     canonical_agent,

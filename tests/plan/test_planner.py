@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from agentctl.errors import AgentctlError, NotOwned, UsageError
-from agentctl.model import (
+from agentctl.core.model import (
     OWNER_TAG,
     PROJECT_TAG,
     TRACK_LATEST,
@@ -17,7 +17,7 @@ from agentctl.model import (
 )
 from agentctl.plan.model import Action
 from agentctl.plan.planner import build_plan
-from agentctl.servicemodel import validate
+from agentctl.core.servicemodel import validate
 
 from . import builders as B
 from .test_invariants import rich_config

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from agentctl.model import TRACK_LATEST, Ref
+from agentctl.core.model import TRACK_LATEST, Ref
 from agentctl.plan import codec
 from agentctl.plan.planner import build_plan
 
@@ -132,7 +132,7 @@ def test_repointing_to_a_new_alias_that_replaces_the_old_one_leaves_no_cycle():
     """The supervisor waits for the new alias's ARN ($ref) and the old alias's deletion waits
     for the supervisor (after): the deletion moves after the agent's alias creates, so the
     executor's dependency check finds no cycle and the plan runs."""
-    from agentctl import apply
+    from agentctl.apply import executor as apply
 
     fake = converged()
     plan = plan_of(fake, {"support-bot": supervisor(alias="LIVE"),

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from agentctl.errors import ProjectError, SpecInvalid
-from agentctl.model import Ref
+from agentctl.core.model import Ref
 from agentctl.spec import check_files, load_project
 from agentctl.spec.yamlload import MAX_FILE_BYTES, YamlFailure, load_file, load_text
 

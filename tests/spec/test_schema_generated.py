@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from agentctl import servicemodel
+from agentctl.core import servicemodel
 from agentctl.spec import gen_schema
 from agentctl.spec import rules_constants as rc
 from agentctl.spec.schema import load_schema

@@ -28,7 +28,7 @@ executor only carries out):
   exactly what completed, what failed and what did not run (the caller raises ``PartialApply``).
 
 Must not: plan, read specs, print (progress goes through the ``progress`` callback), or retry
-what ``agentctl.aws.call`` already retried.
+what ``agentctl.aws.client.call`` already retried.
 """
 
 from __future__ import annotations
@@ -38,9 +38,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
-from agentctl import aws, servicemodel
+from agentctl.aws import client as aws
+from agentctl.core import servicemodel
 from agentctl.errors import AgentctlError
-from agentctl.model import Ref, canonical_json
+from agentctl.core.model import Ref, canonical_json
 from agentctl.plan.model import VERSION_CUTTING_OPS, ApplyResult, Plan, Step, StepResult
 
 Progress = Callable[[str], None]

@@ -1,6 +1,6 @@
 """The canonical shape of an agent, shared by the desired side (specs) and the live side (AWS).
 
-Both sides are normalized into these types (``agentctl.normalize``) before diffing, so the
+Both sides are normalized into these types (``agentctl.core.normalize``) before diffing, so the
 differ compares like with like. Field names and value shapes are the bedrock-agent API's own
 (request members of CreateAgent / CreateAgentActionGroup / AssociateAgentKnowledgeBase /
 AssociateAgentCollaborator / CreateAgentAlias), which keeps the planner's steps a direct
@@ -171,7 +171,7 @@ class LiveVersion:
 
 @dataclass(frozen=True)
 class LiveAgent:
-    """Everything agentctl manages of one existing agent, read once, up front (``agentctl.live``).
+    """Everything agentctl manages of one existing agent, read once, up front (``agentctl.aws.live``).
     ``config`` is the DRAFT normalized to canonical form; the ``raw_*`` fields keep what the
     service returned, for the executor (ids) and for fingerprints."""
 

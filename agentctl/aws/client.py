@@ -36,9 +36,9 @@ import botocore.exceptions
 from botocore import xform_name
 from botocore.config import Config
 
-from agentctl import servicemodel
+from agentctl.core import servicemodel
 from agentctl.errors import AgentctlError, AwsError, ProjectError, UsageError
-from agentctl.model import Target
+from agentctl.core.model import Target
 
 ENDPOINT_ENV = "AWS_ENDPOINT_URL_BEDROCK_AGENT"
 

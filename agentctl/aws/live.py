@@ -27,9 +27,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from agentctl import aws, normalize
+from agentctl.aws import client as aws
+from agentctl.core import normalize
 from agentctl.errors import AgentctlError, AwsError
-from agentctl.model import (
+from agentctl.core.model import (
     OWNER_TAG,
     OWNER_TAG_VALUE,
     PROJECT_TAG,

@@ -38,8 +38,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
-from agentctl import aws, live as live_mod
-from agentctl.apply import AfterStep, execute
+from agentctl.aws import client as aws, live as live_mod
+from agentctl.apply.executor import AfterStep, execute
 from agentctl.errors import (
     AgentctlError,
     LockTimeout,
@@ -49,7 +49,7 @@ from agentctl.errors import (
     StalePlan,
     UsageError,
 )
-from agentctl.model import (
+from agentctl.core.model import (
     OWNER_TAG,
     OWNER_TAG_VALUE,
     PROJECT_TAG,
@@ -121,7 +121,7 @@ def opened(start: Path, env: str | None, **kw: Any) -> Iterator[Context]:
 def desired_of(project: Any) -> dict[str, AgentConfig]:
     """The project's desired agents in canonical form. ``compute_plan`` does not need it
     (``build_plan`` canonicalizes its input); benchmarks/bench_live.py uses it."""
-    from agentctl.normalize import canonicalize
+    from agentctl.core.normalize import canonicalize
 
     return {name: canonicalize(cfg) for name, cfg in sorted(project.desired.items())}
 
@@ -531,7 +531,7 @@ class AgentStatus:
 
 
 def draft_matches(agent: LiveAgent) -> bool | None:
-    from agentctl.normalize import comparable_content
+    from agentctl.core.normalize import comparable_content
 
     newest = agent.newest_version
     if newest is None or newest.content is None:

@@ -1,4 +1,4 @@
-"""Spec and live values into one canonical shape (``agentctl.model``), so the differ compares
+"""Spec and live values into one canonical shape (``agentctl.core.model``), so the differ compares
 like with like.
 
 Both sides go through here: the desired side (``canonicalize`` of what the spec loader built)
@@ -6,7 +6,7 @@ and the live side (``config_from_live`` of what GetAgent / GetAgentActionGroup /
 ``content_from_version`` of a numbered version snapshot). Each AWS quirk is one small named
 function with a comment naming the behaviour and its section of bedrock-semantics.md (§9 is the
 catalogue). Which request members exist is read from botocore's service model
-(``agentctl.servicemodel``), never retyped: a canonical value keeps exactly the members a user
+(``agentctl.core.servicemodel``), never retyped: a canonical value keeps exactly the members a user
 can set through the create/update operation, so every server-owned field (ids, status,
 timestamps, clientToken, failureReasons, preparedAt, ...) falls away without being listed.
 
@@ -37,7 +37,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from agentctl.model import (
+from agentctl.core.model import (
     plain,
     OWNER_TAG,
     PROJECT_TAG,
@@ -46,7 +46,7 @@ from agentctl.model import (
     Ref,
     ref_to_json,
 )
-from agentctl.servicemodel import service_model
+from agentctl.core.servicemodel import service_model
 
 DRAFT = "DRAFT"
 

@@ -1,0 +1,1 @@
+"""The executor (the only code that mutates) and the lifecycle operations run through it."""

@@ -1,0 +1,1 @@
+"""Canonical model, normalization (every AWS quirk), and the botocore service model."""
