@@ -55,7 +55,7 @@ def _resolve(state: Path | None, env: str | None) -> LocalTarget:
     """``--state`` (relative to ``-C`` DIR) wins for the file. Without it, the local environment
     of the project found from ``-C``/cwd upward (``-e``, ``AGENTCTL_ENV`` or its
     defaultEnvironment) gives state path, region, account and world, exactly what the embedded
-    local target of plan/apply uses (agentctl/aws.py); with no project, ``./.agentctl/local.db``."""
+    local target of plan/apply uses (agentctl/aws/client.py); with no project, ``./.agentctl/local.db``."""
     from agentctl.emulator.server import default_state_path
     from agentctl.spec.project import find_project_file, load_project
 
@@ -156,7 +156,7 @@ def serve_cmd(
     emu = _open(target.state_path, cfg, region or target.region or "us-east-1",
                 account or target.account or "123456789012")
     if target.world:
-        # The same world the embedded local target seeds (agentctl/aws.py), so HTTP clients see
+        # The same world the embedded local target seeds (agentctl/aws/client.py), so HTTP clients see
         # the project's knowledge bases and Lambda handlers too.
         try:
             emu.seed_world(World(knowledge_bases=list(target.world.get("knowledgeBases") or []),
