@@ -30,3 +30,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "aws" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _no_colour_from_the_outside(monkeypatch):
+    """Colour is decided by the environment (agentctl/console.py); a developer's FORCE_COLOR or
+    a CI runner's CI variable must not change what tests see. Tests of those rules set them."""
+    for var in ("FORCE_COLOR", "NO_COLOR", "CI"):
+        monkeypatch.delenv(var, raising=False)

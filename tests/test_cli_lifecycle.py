@@ -211,7 +211,7 @@ def test_render_move_and_status():
           lifecycle.AgentStatus("new", True, False, False)]
     text = render.render_status(st)
     assert "DRAFT has unreleased changes" in text
-    assert "alias PROD: version 1 [PREPARED] (paused)" in text
+    assert "bot    PROD   1        PREPARED  paused (REJECT_INVOCATIONS)" in text
     assert "NOT managed by agentctl (`agentctl adopt other`)" in text
     assert "new: not created" in text
     doc = render.status_document(st, project="p", environment="e")

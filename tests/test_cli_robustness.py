@@ -80,11 +80,15 @@ def test_status_of_an_unknown_agent_is_a_usage_error(project, capsys):
     assert "nope" in err and "support-bot" in err
 
 
-def test_status_json_of_an_unknown_agent_prints_no_document(project, capsys):
+def test_status_json_of_an_unknown_agent_prints_one_error_document(project, capsys):
+    # Issue 12 item 10: a JSON caller gets one document on failure too (the message stays on
+    # stderr for humans).
     code, out, err = cli(capsys, "-C", str(project), "status", "--agent", "nope",
                          "--output", "json")
     assert code == ExitCode.USAGE
-    assert out == ""
+    doc = json.loads(out)
+    assert doc["kind"] == "error" and doc["exit_code"] == ExitCode.USAGE
+    assert "nope" in doc["error"]["message"]
     assert "nope" in err
 
 

@@ -1,4 +1,12 @@
-"""agentctl's command line. ``main`` is the console-script entry point and the error boundary."""
+"""agentctl's command line. ``main`` is the console-script entry point and the error boundary.
+
+The boundary turns every failure into a message on stderr and an exit code
+(``agentctl.exitcodes`` states the rule); when the command was asked for ``--output json`` it
+also prints one JSON error document on stdout, unless the command already printed its document
+(a JSON caller always gets exactly one document). Importing this module must stay cheap:
+``agentctl --help`` and ``--version`` import no boto3, botocore or jsonschema (command modules
+import them inside the commands; tests/test_import_contract.py checks it).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,9 @@ import traceback
 
 import typer
 
+from agentctl import console
 from agentctl.cli.app import GLOBALS, app
+from agentctl.cli.options import RUN
 from agentctl.errors import AgentctlError
 from agentctl.exitcodes import ExitCode
 
@@ -25,6 +35,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI, returning the exit code instead of exiting (used by tests too)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    # Per-run state (run() is called many times in one process by tests and embedders).
+    RUN.output = _output_in(args)
+    console.SETTINGS.no_color = False
+    console.SETTINGS.json_documents = 0
+    code = _run(args)
+    return code
+
+
+def _run(argv: list[str]) -> int:
     try:
         rv = app(args=argv, prog_name="agentctl", standalone_mode=False)
         return int(rv) if isinstance(rv, int) else int(ExitCode.OK)
@@ -32,11 +52,13 @@ def run(argv: list[str] | None = None) -> int:
         return int(e.exit_code)
     except typer.Abort:
         print("Aborted.", file=sys.stderr)
+        _json_error("aborted", int(ExitCode.ABORTED))
         return int(ExitCode.ABORTED)
     except AgentctlError as e:
         if GLOBALS.debug:
             traceback.print_exc()
         _print_error(e)
+        _json_error(e.message(), int(e.exit_code), error=e)
         return int(e.exit_code)
     except SystemExit as e:
         # click turns EPIPE on stdout (`agentctl plan | head`) into sys.exit(1); run() returns
@@ -44,18 +66,68 @@ def run(argv: list[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else int(ExitCode.ERROR)
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
+        _json_error("interrupted", int(ExitCode.ABORTED))
         return int(ExitCode.ABORTED)
     except Exception as e:  # noqa: BLE001 - the one place that turns bugs into a message
         if _is_click_usage_error(e):
             # Click's usage errors exit 2, which is reserved for "changes present"; remap.
             e.show(file=sys.stderr)  # type: ignore[attr-defined]
+            _json_error(getattr(e, "format_message", lambda: str(e))(), int(ExitCode.USAGE))
             return int(ExitCode.USAGE)
         if GLOBALS.debug:
             traceback.print_exc()
         print(f"error: internal error: {type(e).__name__}: {e}\n"
               "  hint: re-run with --debug for a traceback and report it as a bug",
               file=sys.stderr)
+        _json_error(f"internal error: {type(e).__name__}: {e}", int(ExitCode.ERROR))
         return int(ExitCode.ERROR)
+
+
+def _output_in(argv: list[str]) -> str:
+    """The ``--output`` value given on the command line, read before parsing: a usage error
+    can stop click before the option's callback records it (``agentctl.cli.options``)."""
+    value = "human"
+    for i, a in enumerate(argv):
+        if a == "--":
+            break
+        if a in ("-o", "--output") and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif a.startswith("--output="):
+            value = a.split("=", 1)[1]
+        elif a.startswith("-o") and len(a) > 2 and not a.startswith("--"):
+            value = a[2:]
+    return value
+
+
+def _json_error(message: str, code: int, *, error: AgentctlError | None = None) -> None:
+    """With ``--output json``, the failure as the run's one JSON document on stdout."""
+    if RUN.output != "json" or console.SETTINGS.json_documents:
+        return
+    from agentctl.exitcodes import ExitCode as _Codes
+
+    doc = {
+        "format_version": 1,
+        "kind": "error",
+        "ok": False,
+        "exit_code": code,
+        "error": {
+            "kind": _Codes(code).name.lower() if code in _Codes._value2member_map_ else "error",
+            "message": error.what if error is not None else message,
+            "where": error.where if error is not None else None,
+            "hint": error.hint if error is not None else None,
+            "problems": [_problem(p) for p in getattr(error, "problems", None) or ()],
+        },
+    }
+    try:
+        console.json_out(doc)
+    except OSError:  # stdout closed (`| head`): the exit code still says it
+        pass
+
+
+def _problem(p) -> dict:
+    return {"file": p.location.file, "line": p.location.line, "col": p.location.col,
+            "severity": p.severity, "code": p.code, "path": p.path, "message": p.message,
+            "hint": p.hint}
 
 
 def _is_click_usage_error(e: BaseException) -> bool:

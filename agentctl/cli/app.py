@@ -14,13 +14,49 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
+from typer.core import TyperCommand
 
 from agentctl import __version__
 
-app = typer.Typer(
+
+class Command(TyperCommand):
+    """Every agentctl command: help shows no ``<bool>`` type on plain flags, and the usage line
+    names arguments like click and the README do (``agentctl promote [OPTIONS] ALIAS``), not
+    typer's ``{alias}``."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        for p in params:
+            # A flag takes no value: an empty metavar leaves its type column blank.
+            if getattr(p, "is_flag", False) and p.metavar is None:
+                p.metavar = ""
+        return params
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for p in self.get_params(ctx):
+            if getattr(p, "param_type_name", "") != "argument":
+                continue
+            name = (p.metavar or p.name or "").upper()
+            if not p.required:
+                name = f"[{name}]"
+            if p.nargs != 1:
+                name += "..."
+            pieces.append(name)
+        return pieces
+
+
+class Typer(typer.Typer):
+    """``typer.Typer`` whose commands are ``Command`` unless told otherwise."""
+
+    def command(self, name: str | None = None, *, cls: Any = None, **kw: Any) -> Any:
+        return super().command(name, cls=cls or Command, **kw)
+
+
+app = Typer(
     name="agentctl",
     help="Manage Amazon Bedrock Agents as code: validate, plan, apply, promote.",
     no_args_is_help=True,
@@ -55,7 +91,9 @@ def _root(
         metavar="DIR",
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks and debug logging."),
-    no_color: bool = typer.Option(False, "--no-color", help="Disable colour (also NO_COLOR=1)."),
+    no_color: bool = typer.Option(False, "--no-color",
+                                  help="Disable colour (also NO_COLOR=1; FORCE_COLOR=1 forces "
+                                       "it; TERM=dumb turns it off)."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
 ) -> None:
@@ -63,7 +101,10 @@ def _root(
     GLOBALS.debug = debug
     if debug:
         _enable_debug_logging()
-    GLOBALS.no_color = no_color or bool(os.environ.get("NO_COLOR"))
+    GLOBALS.no_color = no_color
+    from agentctl import console
+
+    console.SETTINGS.no_color = no_color
 
 
 def _enable_debug_logging() -> None:
@@ -95,11 +136,3 @@ def project_dir() -> Path:
 
 def env_option_default() -> str | None:
     return os.environ.get("AGENTCTL_ENV") or None
-
-
-def use_color(stream=None) -> bool:
-    stream = stream or sys.stdout
-    if GLOBALS.no_color or os.environ.get("NO_COLOR"):
-        return False
-    return bool(getattr(stream, "isatty", lambda: False)())
-

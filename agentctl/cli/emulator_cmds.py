@@ -12,10 +12,9 @@ internals beyond its public interface (``Emulator``, ``EmulatorConfig``).
 
 from __future__ import annotations
 
-import json
+import difflib
 import os
 import sqlite3
-import sys
 from datetime import datetime, timezone
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +22,13 @@ from typing import Any, Mapping, Optional
 
 import typer
 
-from agentctl.cli.app import app, project_dir
+from agentctl import console
+from agentctl.cli.app import Typer, app, project_dir
+from agentctl.cli.options import output_option
 from agentctl.errors import AgentctlError, UsageError
 from agentctl.exitcodes import ExitCode
 
-emulator_app = typer.Typer(
+emulator_app = Typer(
     name="emulator",
     help="Run and manage the local Bedrock Agents emulator.",
     no_args_is_help=True,
@@ -177,15 +178,11 @@ def reset_cmd(
     """Delete every resource and the call log from the emulator state."""
     path = _resolve(state, env).state_path
     if not path.exists():
-        print(f"nothing to reset: {path} does not exist", file=sys.stderr)
+        console.err(f"nothing to reset: {path} does not exist")
         return int(ExitCode.OK)
-    if not yes:
-        if not sys.stdin.isatty():
-            raise UsageError(f"refusing to wipe {path} without confirmation",
-                             hint="pass --yes (stdin is not a terminal, so I cannot ask)")
-        if not typer.confirm(f"Wipe all emulator state in {path}?", default=False):
-            print("Aborted.", file=sys.stderr)
-            return int(ExitCode.ABORTED)
+    # The one confirmation prompt: a terminal is asked; without one, --yes is required.
+    console.confirm(f"Wipe all emulator state in {path}?", auto_approve=yes,
+                    what=f"wipe {path}", flag="--yes")
     if not path.is_file():
         raise AgentctlError(f"{path} is not an emulator state file (not a regular file)",
                             hint="pass --state with the state file's path")
@@ -196,14 +193,13 @@ def reset_cmd(
         # so (confirmation given above) remove it and its SQLite journal files instead.
         for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             p.unlink(missing_ok=True)
-        print(f"removed unreadable state file {path}; the next command starts empty",
-              file=sys.stderr)
+        console.err(f"removed unreadable state file {path}; the next command starts empty")
         return int(ExitCode.OK)
     try:
         emu.reset()
     finally:
         emu.close()
-    print(f"reset {path}", file=sys.stderr)
+    console.err(f"reset {path}")
     return int(ExitCode.OK)
 
 
@@ -211,31 +207,49 @@ def reset_cmd(
 def calls_cmd(
     state: Optional[Path] = typer.Option(None, "--state", metavar="PATH", help=STATE_HELP),
     env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
-    operation: Optional[str] = typer.Option(None, "--operation", help="Only calls of this operation."),
-    output: str = typer.Option("human", "--output", "-o", help="human | json"),
+    operation: Optional[str] = typer.Option(None, "--operation", metavar="NAME",
+                                            help="Only calls of this operation (e.g. CreateAgent)."),
+    output: str = output_option("human", "json"),
 ) -> int:
     """Print the emulator's call log (oldest first)."""
-    if output not in ("human", "json"):
-        raise UsageError(f"--output must be human or json, got {output!r}")
+    from agentctl.render.result import calls_table
+
     path = _resolve(state, env).state_path
     if not path.exists():
         raise UsageError(f"no emulator state at {path}",
                          hint="pass --state, or run `agentctl emulator serve` / an apply first")
     emu = _open(path)
     try:
-        records = emu.calls(operation)
+        records = emu.calls()
+        answered = set(emu.operations)
     finally:
         emu.close()
+    if operation is not None:
+        _check_operation(operation, answered | {r.operation for r in records})
+        records = [r for r in records if r.operation == operation]
     if output == "json":
-        doc = {"format_version": 1, "calls": [_record_dict(r) for r in records]}
-        print(json.dumps(doc, indent=2, sort_keys=True, default=str))
+        console.json_out({"format_version": 1, "calls": [_record_dict(r) for r in records]})
     else:
-        for r in records:
-            d = _record_dict(r)
-            print(f"{d.get('seq', ''):>6}  {_iso(d.get('ts'))}  {d.get('transport') or '-':<9}  "
-                  f"{d.get('operation', '')}  {d.get('outcome', '')}")
-        print(f"{len(records)} call(s)", file=sys.stderr)
+        rows = [_record_dict(r) for r in records]
+        if rows:
+            console.out(calls_table([{**d, "time": _iso(d.get("ts"))} for d in rows]))
+        console.err(f"{len(records)} call(s)")
     return int(ExitCode.OK)
+
+
+def _check_operation(operation: str, valid: set[str]) -> None:
+    """``--operation`` must name an operation the emulator answers (a typo would otherwise print
+    "0 call(s)", as if the emulator had simply not seen one)."""
+    if operation in valid:
+        return
+    close = difflib.get_close_matches(operation, sorted(valid), n=3, cutoff=0.6)
+    by_case = [v for v in valid if v.lower() == operation.lower()]
+    suggestion = by_case or close
+    hint = (f"did you mean {', '.join(suggestion)}?" if suggestion else
+            "operations are botocore names such as CreateAgent, PrepareAgent, "
+            "UpdateAgentAlias")
+    raise UsageError(f"--operation {operation!r} is not an operation the emulator answers; "
+                     f"valid: {', '.join(sorted(valid))}", hint=hint)
 
 
 def _record_dict(r: Any) -> dict[str, Any]:

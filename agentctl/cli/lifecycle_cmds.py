@@ -8,75 +8,75 @@ stdout (progress and diagnostics on stderr) and returns an ``ExitCode``. Errors 
 
 from __future__ import annotations
 
-import json
 import os
-import sys
-import threading
 from pathlib import Path
 from typing import Any, Callable, List, Optional
 
 import typer
 
-from agentctl.apply import lifecycle
-from agentctl.cli.app import app, project_dir, use_color
-from agentctl.errors import Aborted, AgentctlError, StalePlan, UsageError
+from agentctl import console
+from agentctl.cli.app import app, project_dir
+from agentctl.cli.options import output_option
+from agentctl.errors import AgentctlError, StalePlan, UsageError
 from agentctl.exitcodes import ExitCode
 
 ENV_HELP = "Environment from agentctl.yaml (default: AGENTCTL_ENV, then defaultEnvironment)."
-_print_lock = threading.Lock()
 
 
-def _progress(line: str) -> None:
-    # Agent threads report concurrently: one whole line at a time.
-    with _print_lock:
-        print(line, file=sys.stderr, flush=True)
+class _Lazy:
+    """``agentctl.apply.lifecycle``, imported on first use: it pulls in boto3/botocore, which
+    ``agentctl --help`` must not pay for (the import-time test checks it)."""
+
+    def __getattr__(self, name: str) -> Any:
+        from agentctl.apply import lifecycle as module
+
+        return getattr(module, name)
 
 
-def _out(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    sys.stdout.flush()
+lifecycle: Any = _Lazy()
+
+
+def _out(text: Any) -> None:
+    console.out(text)
 
 
 def _json(doc: Any) -> None:
-    _out(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, default=str))
+    console.json_out(doc)
 
 
-def _check_output(output: str, allowed: tuple[str, ...]) -> str:
-    if output not in allowed:
-        raise UsageError(f"--output must be one of {', '.join(allowed)} (got {output!r})")
-    return output
-
-
-def _confirm(question: str, *, auto_approve: bool, what: str) -> None:
-    """Ask on the terminal; without one, refuse unless --auto-approve was given (a CI job must
-    say so explicitly)."""
-    if auto_approve:
-        return
-    if not sys.stdin.isatty():
-        raise UsageError(f"refusing to {what} without confirmation: stdin is not a terminal",
-                         hint="review the output above, then pass --auto-approve")
-    if not typer.confirm(question, default=False, err=True):
-        raise Aborted(f"{what} cancelled; nothing was changed")
+def _confirm(question: str, *, auto_approve: bool, what: str,
+             flag: str = "--auto-approve") -> None:
+    """The one confirmation prompt (``agentctl.console.confirm``): asks on a terminal; without
+    one refuses unless ``--auto-approve`` / ``--yes`` was given."""
+    console.confirm(question, auto_approve=auto_approve, what=what, flag=flag)
 
 
 def _render_plan(plan: Any, output: str, *, show_steps: bool = False) -> str:
     if output == "json":
         from agentctl.render.json import plan_to_document
 
-        return json.dumps(plan_to_document(plan), indent=2, sort_keys=True, ensure_ascii=False)
+        return console.json_text(plan_to_document(plan))
     if output == "markdown":
         from agentctl.render.markdown import render_markdown
 
         return render_markdown(plan)
     from agentctl.render.human import render_plan
 
-    return render_plan(plan, color=use_color(), show_steps=show_steps)
+    return render_plan(plan, color=_color(), show_steps=show_steps)
+
+
+def _color() -> bool:
+    import sys
+
+    # Renderers return plain strings for the human plan (golden bytes); colour is baked in here
+    # when stdout gets it (a terminal, or FORCE_COLOR).
+    return console.color_enabled(sys.stdout)
 
 
 def _warn(ctx: Any) -> None:
     """Spec warnings (``agentctl validate`` shows them too) on stderr, without failing."""
     for w in getattr(ctx.project, "warnings", None) or ():
-        print(w.render(), file=sys.stderr)
+        console.err(w.render())
 
 
 def _check_agent_names(value: Any) -> Any:
@@ -98,21 +98,20 @@ def _agents(agent: Optional[List[str]]) -> list[str] | None:
 
 @app.command("plan")
 def plan_cmd(
-    env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
-    agent: Optional[List[str]] = typer.Option(None, "--agent", callback=_check_agent_names,
+    env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP),
+    agent: Optional[List[str]] = typer.Option(None, "--agent", metavar="NAME", callback=_check_agent_names,
         help="Only this agent (repeatable)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Save the plan to FILE for "
+    out: Optional[Path] = typer.Option(None, "--out", metavar="FILE", help="Save the plan to FILE for "
                                        "`agentctl apply FILE`."),
     detailed_exitcode: bool = typer.Option(False, "--detailed-exitcode",
                                            help="Exit 2 when there are changes, 0 when none."),
-    output: str = typer.Option("human", "--output", "-o", help="human | json | markdown"),
+    output: str = output_option("human", "json", "markdown"),
     prune: bool = typer.Option(False, "--prune", help="Also delete agents of this project whose "
                                                       "spec was removed."),
     steps: bool = typer.Option(False, "--steps", help="Also list the exact API calls apply "
                                                       "will make, in order (human output)."),
 ) -> int:
     """Show what apply would change (read-only)."""
-    _check_output(output, ("human", "json", "markdown"))
     with lifecycle.opened(project_dir(), env) as ctx:
         _warn(ctx)
         plan = lifecycle.compute_plan(ctx, only_agents=_agents(agent), prune=prune)
@@ -120,8 +119,13 @@ def plan_cmd(
         from agentctl.plan.codec import dumps
 
         _write_atomic(out, dumps(plan))
-        print(f"Saved the plan to {out}; apply it with `agentctl apply {out}`.", file=sys.stderr)
-    _out(_render_plan(plan, output, show_steps=steps))
+        console.err(f"Saved the plan to {out}; apply it with `agentctl apply {out}`.")
+    if output == "json":
+        from agentctl.render.json import plan_to_document
+
+        _json(plan_to_document(plan))
+    else:
+        _out(_render_plan(plan, output, show_steps=steps))
     if detailed_exitcode and plan.has_changes:
         return int(ExitCode.CHANGES)
     return int(ExitCode.OK)
@@ -149,18 +153,17 @@ def _write_atomic(path: Path, text: str) -> None:
 
 @app.command("apply")
 def apply_cmd(
-    planfile: Optional[Path] = typer.Argument(None, help="A plan saved by `agentctl plan --out`; "
+    planfile: Optional[Path] = typer.Argument(None, metavar="PLANFILE", help="A plan saved by `agentctl plan --out`; "
                                               "applied exactly, without prompting."),
-    env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
-    agent: Optional[List[str]] = typer.Option(None, "--agent", callback=_check_agent_names,
+    env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP),
+    agent: Optional[List[str]] = typer.Option(None, "--agent", metavar="NAME", callback=_check_agent_names,
         help="Only this agent (repeatable)."),
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for confirmation."),
-    output: str = typer.Option("human", "--output", "-o", help="human | json"),
+    output: str = output_option("human", "json"),
     prune: bool = typer.Option(False, "--prune", help="Also delete agents of this project whose "
                                                       "spec was removed."),
 ) -> int:
     """Make the live agents match the specs (or apply a saved plan exactly)."""
-    _check_output(output, ("human", "json"))
     if planfile is not None and (agent or prune):
         raise UsageError("--agent and --prune shape a new plan; a saved plan is applied as is",
                          hint="pass them to `agentctl plan --out` instead")
@@ -190,9 +193,10 @@ def apply_cmd(
                     return int(ExitCode.OK)
                 if output == "json" and not auto_approve:
                     # The plan must be seen before it is approved: show it on stderr.
-                    print(_render_plan(plan, "human"), file=sys.stderr)
+                    console.err(_render_plan(plan, "human"))
                 _confirm("Apply these changes?", auto_approve=auto_approve, what="apply")
-            result = lifecycle.apply_plan(ctx, plan, progress=_progress)
+            with console.progress() as progress:
+                result = lifecycle.apply_plan(ctx, plan, progress=progress)
     _emit_result(plan, result, output)
     lifecycle.raise_for_result(result)
     return int(ExitCode.OK)
@@ -214,7 +218,7 @@ def _emit_result(plan: Any, result: Any, output: str) -> None:
     if output == "json":
         _json(_apply_doc(plan, result))
     else:
-        _out(render_apply_result(result, plan=plan, color=use_color()))
+        _out(render_apply_result(result, plan=plan, color=_color()))
 
 
 def _load_planfile(path: Path) -> Any:
@@ -240,10 +244,10 @@ def _move(fn: Callable[..., Any], command: str, env: Optional[str], output: str,
           **kw: Any) -> int:
     from agentctl.render.result import move_document, render_move
 
-    _check_output(output, ("human", "json"))
     with lifecycle.opened(project_dir(), env) as ctx:
         with lifecycle.project_lock(ctx.root):
-            move = fn(ctx, progress=_progress, **kw)
+            with console.progress() as progress:
+                move = fn(ctx, progress=progress, **kw)
     if output == "json":
         _json(move_document(move, command))
     else:
@@ -253,14 +257,14 @@ def _move(fn: Callable[..., Any], command: str, env: Optional[str], output: str,
 
 @app.command("promote")
 def promote_cmd(
-    alias: str = typer.Argument(..., help="The alias to move, e.g. PROD."),
-    agent: str = typer.Option(..., "--agent", callback=_check_agent_names,
+    alias: str = typer.Argument(..., metavar="ALIAS", help="The alias to move, e.g. PROD."),
+    agent: str = typer.Option(..., "--agent", metavar="NAME", callback=_check_agent_names,
         help="The agent whose alias moves."),
-    version: Optional[str] = typer.Option(None, "--version", help="Route the alias to version N."),
-    from_alias: Optional[str] = typer.Option(None, "--from", help="Route it to the version "
+    version: Optional[str] = typer.Option(None, "--version", metavar="N", help="Route the alias to version N."),
+    from_alias: Optional[str] = typer.Option(None, "--from", metavar="ALIAS", help="Route it to the version "
                                              "another alias serves (e.g. STAGING)."),
-    env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
-    output: str = typer.Option("human", "--output", "-o", help="human | json"),
+    env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP),
+    output: str = output_option("human", "json"),
 ) -> int:
     """Point an alias at a version (prints e.g. `PROD: 7 -> 8`)."""
     return _move(lifecycle.promote, "promote", env, output, agent_name=agent, alias=alias,
@@ -269,11 +273,11 @@ def promote_cmd(
 
 @app.command("rollback")
 def rollback_cmd(
-    alias: str = typer.Argument(..., help="The alias to move back, e.g. PROD."),
-    agent: str = typer.Option(..., "--agent", callback=_check_agent_names,
+    alias: str = typer.Argument(..., metavar="ALIAS", help="The alias to move back, e.g. PROD."),
+    agent: str = typer.Option(..., "--agent", metavar="NAME", callback=_check_agent_names,
         help="The agent whose alias moves."),
-    env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
-    output: str = typer.Option("human", "--output", "-o", help="human | json"),
+    env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP),
+    output: str = output_option("human", "json"),
 ) -> int:
     """Move an alias back to the previous version in its history."""
     return _move(lifecycle.rollback, "rollback", env, output, agent_name=agent, alias=alias)
@@ -281,16 +285,15 @@ def rollback_cmd(
 
 @app.command("history")
 def history_cmd(
-    alias: str = typer.Argument(..., help="The alias, e.g. PROD."),
-    agent: str = typer.Option(..., "--agent", callback=_check_agent_names,
+    alias: str = typer.Argument(..., metavar="ALIAS", help="The alias, e.g. PROD."),
+    agent: str = typer.Option(..., "--agent", metavar="NAME", callback=_check_agent_names,
         help="The agent."),
-    env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
-    output: str = typer.Option("human", "--output", "-o", help="human | json"),
+    env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP),
+    output: str = output_option("human", "json"),
 ) -> int:
     """List the versions an alias has served, newest first."""
     from agentctl.render.result import history_document, render_history
 
-    _check_output(output, ("human", "json"))
     with lifecycle.opened(project_dir(), env) as ctx:
         _, entries = lifecycle.history(ctx, agent, alias)
     if output == "json":
@@ -304,22 +307,21 @@ def history_cmd(
 
 @app.command("status")
 def status_cmd(
-    env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
-    agent: Optional[List[str]] = typer.Option(None, "--agent", callback=_check_agent_names,
+    env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP),
+    agent: Optional[List[str]] = typer.Option(None, "--agent", metavar="NAME", callback=_check_agent_names,
         help="Only this agent (repeatable)."),
-    output: str = typer.Option("human", "--output", "-o", help="human | json"),
+    output: str = output_option("human", "json"),
 ) -> int:
     """Per agent: status, whether DRAFT matches the newest version, aliases, ownership."""
     from agentctl.render.result import render_status, status_document
 
-    _check_output(output, ("human", "json"))
     with lifecycle.opened(project_dir(), env) as ctx:
         statuses = lifecycle.status(ctx, _agents(agent))
         project, env_name = ctx.project.name, ctx.env_name
     if output == "json":
         _json(status_document(statuses, project=project, environment=env_name))
     else:
-        _out(render_status(statuses, color=use_color()))
+        _out(render_status(statuses, color=_color()))
     return int(ExitCode.OK)
 
 
@@ -327,22 +329,21 @@ def status_cmd(
 
 @app.command("destroy")
 def destroy_cmd(
-    env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
-    agent: Optional[List[str]] = typer.Option(None, "--agent", callback=_check_agent_names,
+    env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP),
+    agent: Optional[List[str]] = typer.Option(None, "--agent", metavar="NAME", callback=_check_agent_names,
         help="Only this agent (repeatable)."),
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for confirmation."),
-    output: str = typer.Option("human", "--output", "-o", help="human | json"),
+    output: str = output_option("human", "json"),
 ) -> int:
     """Delete the project's agents (aliases, action groups, then the agent)."""
     from agentctl.render.result import render_destroy_preview
 
-    _check_output(output, ("human", "json"))
     with lifecycle.opened(project_dir(), env) as ctx:
         with lifecycle.project_lock(ctx.root):
             plan = lifecycle.plan_destroy(ctx, _agents(agent))
             preview = render_destroy_preview(plan)
             if output == "json":
-                print(preview, file=sys.stderr)
+                console.err(preview)
             else:
                 _out(preview)
             if not plan.steps:
@@ -352,14 +353,15 @@ def destroy_cmd(
             names = ", ".join(sorted({s.address.split(".")[1] for s in plan.steps}))
             _confirm(f"Destroy {names} in environment {ctx.env_name!r}? This cannot be undone.",
                      auto_approve=auto_approve, what="destroy")
-            result = lifecycle.apply_plan(ctx, plan, progress=_progress, record=False,
-                                          serial=True)
+            with console.progress() as progress:
+                result = lifecycle.apply_plan(ctx, plan, progress=progress, record=False,
+                                              serial=True)
     if output == "json":
         _json(_destroy_doc(plan, result))
     else:
         from agentctl.render.result import render_apply_result
 
-        _out(render_apply_result(result, plan=plan, color=use_color(), verb="Destroy"))
+        _out(render_apply_result(result, plan=plan, color=_color(), verb="Destroy"))
     lifecycle.raise_for_result(result)
     return int(ExitCode.OK)
 
@@ -378,8 +380,8 @@ def _destroy_doc(plan: Any, result: Any) -> dict[str, Any]:
 
 @app.command("adopt")
 def adopt_cmd(
-    name: str = typer.Argument(..., help="Name of an existing agent not yet managed by agentctl."),
-    env: Optional[str] = typer.Option(None, "-e", "--env", help=ENV_HELP),
+    name: str = typer.Argument(..., metavar="NAME", help="Name of an existing agent not yet managed by agentctl."),
+    env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP),
     auto_approve: bool = typer.Option(False, "--auto-approve", "--yes", help="Do not ask."),
 ) -> int:
     """Tag an existing agent as managed by this project (nothing else changes)."""
@@ -387,8 +389,8 @@ def adopt_cmd(
         with lifecycle.project_lock(ctx.root):
             cand = lifecycle.adopt_candidate(ctx, name)
             if not cand.in_spec:
-                print(f"warning: no spec of this project names {name!r}; `agentctl plan` will "
-                      "list it as removed (and `--prune` would delete it)", file=sys.stderr)
+                console.err(f"warning: no spec of this project names {name!r}; `agentctl plan` "
+                            "will list it as removed (and `--prune` would delete it)")
             _out(f"{name} ({cand.agent_id}) will be tagged agentctl:managed-by=agentctl, "
                  f"agentctl:project={ctx.project.name}; the next apply makes it match its spec.")
             _confirm(f"Adopt {name}?", auto_approve=auto_approve, what="adopt")

@@ -17,16 +17,16 @@ boundary handles the rest (no project, unknown environment, ...).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
 
+from agentctl import console
 from agentctl.cli.app import app, env_option_default, project_dir
-from agentctl.errors import Problem, SpecInvalid, UsageError
+from agentctl.cli.options import output_option
+from agentctl.errors import Problem, SpecInvalid
 from agentctl.exitcodes import ExitCode
-from agentctl.spec.project import check_files, find_project_file, load_project, project_identity
 
 FORMAT_VERSION = 1
 """Version of ``validate --output json``; bump on an incompatible change."""
@@ -38,22 +38,23 @@ def validate_command(
                                                 help="Spec files or directories to validate (default: the whole project)."),
     env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV",
                                       help="Environment (default: AGENTCTL_ENV, then defaultEnvironment)."),
-    output: str = typer.Option("human", "--output", "-o", metavar="FORMAT", help="human or json."),
+    output: str = output_option("human", "json"),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
 ) -> int:
     """Validate agent specs offline: YAML, schema, Bedrock's rules and quotas, OpenAPI, references."""
-    if output not in ("human", "json"):
-        raise UsageError(f"unknown output format {output!r}", hint="use --output human or --output json")
     report = run_validate(project_dir(), env or env_option_default(), [Path(p) for p in paths or []], strict)
     if output == "json":
-        typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        console.json_out(report)
     else:
-        typer.echo(render_human(report))
+        console.out(render_human(report))
     return int(ExitCode.OK if report["valid"] else ExitCode.INVALID_SPEC)
 
 
 def run_validate(start: Path, env: str | None, paths: list[Path], strict: bool) -> dict[str, Any]:
     """Validate and return the report document (the JSON output's shape)."""
+    # Imported here, not at module level: `agentctl --help` must not load jsonschema.
+    from agentctl.spec.project import check_files, find_project_file, load_project, project_identity
+
     project_name = environment = root = None
     agents: list[str] = []
     if paths:

@@ -116,6 +116,11 @@ class Emulator:
     def attach(self, client: Any) -> Any:
         return inprocess.attach(client, self)
 
+    @property
+    def operations(self) -> frozenset[str]:
+        """The operation names this emulator answers (what its call log can record)."""
+        return frozenset(self._backend.operations)
+
     # --- the one entry point of both transports ---------------------------------------------
 
     def handle_http(self, method: str, path_and_query: str, headers: Mapping[str, str], body: bytes, *,

@@ -7,42 +7,44 @@ hidden)``), notes for resources left alone on purpose, then ``Plan: X to add, Y 
 destroy.`` and one lifecycle line per agent. ``No changes. Live agents match the specs.`` when
 there is nothing to do.
 
-Colour is plain ANSI and only with ``color=True``; with ``color=False`` the output is plain text
-(golden-tested). Pure: returns a string, prints nothing, never diffs.
+``plan_text`` returns a ``rich.text.Text`` whose spans carry the palette's style names
+(``agentctl.render.palette``); the console prints it, coloured or not. ``render_plan`` returns
+the same as a string: plain with ``color=False`` (golden-tested), ANSI with ``color=True``. User
+data (paths, values, prompt text) is never parsed as markup. Pure: prints nothing, never diffs.
 """
 
 from __future__ import annotations
 
+from rich.text import Text
+
 from agentctl.plan.model import Action, Plan
 from agentctl.render import _text as T
+from agentctl.render.palette import to_text
 
-_RESET = "\x1b[0m"
-_COLOURS = {
-    T.ADD: "\x1b[32m",      # green
-    T.REMOVE: "\x1b[31m",   # red
-    T.CHANGE: "\x1b[33m",   # yellow
-    T.NOTE: "\x1b[2m",      # dim
-    T.CONTEXT: "",
-    "bold": "\x1b[1m",
-}
+_STYLES = {T.ADD: "add", T.REMOVE: "remove", T.CHANGE: "change", T.NOTE: "note",
+           T.CONTEXT: "", "bold": "bold"}
 _ACTION_KIND = {Action.CREATE: T.ADD, Action.DELETE: T.REMOVE, Action.UPDATE: T.CHANGE,
                 Action.REPLACE: T.CHANGE, Action.NOOP: T.CONTEXT}
 
 
-def render_plan(plan: Plan, *, color: bool, show_steps: bool = False) -> str:
+def render_plan(plan: Plan, *, color: bool = False, show_steps: bool = False) -> str:
+    """``plan_text`` as a string (ANSI colour only with ``color``)."""
+    return to_text(plan_text(plan, show_steps=show_steps), color=color)
+
+
+def plan_text(plan: Plan, *, show_steps: bool = False) -> Text:
     """Terraform-style text of ``plan``. ``show_steps`` appends the exact API calls apply will
     make, in order (``plan --steps``): operation, resource address, what it waits for."""
-    def paint(kind: str, text: str) -> str:
-        code = _COLOURS.get(kind, "") if color else ""
-        return f"{code}{text}{_RESET}" if code else text
+    def paint(kind: str, text: str) -> Text:
+        return Text(text, style=_STYLES.get(kind, ""))
 
-    lines: list[str] = [paint("bold", T.header(plan)), ""]
+    lines: list[Text | str] = [paint("bold", T.header(plan)), ""]
     notes = T.notes(plan)
     if T.is_empty(plan):
         lines.append(paint("bold", "No changes.") + " Live agents match the specs.")
         if notes:
             lines += ["", "Notes:"] + [f"  - {n}" for n in notes]
-        return "\n".join(lines) + "\n"
+        return _join(lines)
 
     changed = [c for c in plan.changes if c.action is not Action.NOOP]
     if changed:
@@ -68,7 +70,11 @@ def render_plan(plan: Plan, *, color: bool, show_steps: bool = False) -> str:
     if show_steps:
         lines += ["", "API calls, in order (per agent; different agents run in parallel):"]
         lines += [f"  {line}" for line in _step_lines(plan)]
-    return "\n".join(lines) + "\n"
+    return _join(lines)
+
+
+def _join(lines: list[Text | str]) -> Text:
+    return Text("\n").join(Text(x) if isinstance(x, str) else x for x in lines)
 
 
 def _step_lines(plan: Plan) -> list[str]:

@@ -1,22 +1,25 @@
 """Renderers for lifecycle results: apply outcomes, alias moves, alias history, status, the
-destroy preview. Pure functions of values from ``agentctl.plan.model`` / ``agentctl.apply.lifecycle``;
-no I/O, no boto3. Human text is plain (colour only through the ``color`` flag, ANSI codes);
-``*_document`` functions return one versioned JSON-compatible document each
+destroy preview, the emulator's call log. Pure functions of values from ``agentctl.plan.model``
+/ ``agentctl.apply.lifecycle``; no I/O, no boto3.
+
+Human output is built as rich renderables styled with the palette's names
+(``agentctl.render.palette``): ``*_table`` / ``*_text`` functions return them for the console,
+``render_*`` functions return the same as a string (colour only with ``color=True``; plain text
+is golden-tested). ``*_document`` functions return one versioned JSON-compatible document each
 (``format_version`` = ``agentctl.plan.model.FORMAT_VERSION``).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any, Iterable, Sequence
+from typing import Any, Mapping, Sequence
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
 
 from agentctl.plan.model import FORMAT_VERSION, ApplyResult, Plan, Step
-
-_GREEN, _RED, _YELLOW, _BOLD, _RESET = "\x1b[32m", "\x1b[31m", "\x1b[33m", "\x1b[1m", "\x1b[0m"
-
-
-def _c(text: str, code: str, color: bool) -> str:
-    return f"{code}{text}{_RESET}" if color else text
+from agentctl.render.palette import table, to_text
 
 
 def _agent(address: str) -> str:
@@ -44,11 +47,16 @@ def version_summary(result: ApplyResult) -> list[str]:
     return [f"{agent}: {'; '.join(items)}" for agent, items in sorted(lines.items())]
 
 
-def render_apply_result(result: ApplyResult, *, plan: Plan | None = None, color: bool = False,
-                        verb: str = "Apply") -> str:
+def apply_result_text(result: ApplyResult, *, plan: Plan | None = None,
+                      verb: str = "Apply") -> Text:
     """Terraform's closing line (``Apply complete! Resources: 1 added, 2 changed, 0
     destroyed.``), the version/alias summary, or exactly what completed / failed / did not run."""
-    out: list[str] = []
+    out = Text()
+
+    def line(text: str, style: str = "") -> None:
+        out.append(text, style=style)
+        out.append("\n")
+
     calls = sum(1 for r in result.completed if r.step.mutating)
     if result.ok:
         if plan is not None:
@@ -57,23 +65,32 @@ def render_apply_result(result: ApplyResult, *, plan: Plan | None = None, color:
                     f"{n['destroy']} destroyed ({calls} API call(s)).")
         else:
             head = f"{verb} complete! {calls} API call(s)."
-        out.append(_c(head, _GREEN + _BOLD, color))
-        out.extend(version_summary(result))
-        return "\n".join(out) + "\n"
+        line(head, "ok")
+        for summary in version_summary(result):
+            line(summary)
+        out.rstrip()
+        return out
     head = (f"{verb} interrupted." if result.interrupted and not result.failures
             else f"{verb} failed.")
-    out.append(_c(head, _RED + _BOLD, color))
+    line(head, "failed")
     for f in result.failures:
-        out.append(_c(f"  failed:    {f.step.address}: {f.step.operation}", _RED, color))
-        for line in (f.error or "").splitlines():
-            out.append(f"             {line}")
+        line(f"  failed:    {f.step.address}: {f.step.operation}", "remove")
+        for text in (f.error or "").splitlines():
+            line(f"             {text}")
     for r in result.completed:
-        out.append(_c(f"  completed: {r.step.address}: {r.step.operation}", _GREEN, color))
+        line(f"  completed: {r.step.address}: {r.step.operation}", "add")
     for s in result.not_run:
-        out.append(_c(f"  not run:   {s.address}: {s.operation}", _YELLOW, color))
-    out.extend(version_summary(result))
-    out.append("Run `agentctl plan` to see what remains; re-running converges from here.")
-    return "\n".join(out) + "\n"
+        line(f"  not run:   {s.address}: {s.operation}", "change")
+    for summary in version_summary(result):
+        line(summary)
+    line("Run `agentctl plan` to see what remains; re-running converges from here.")
+    out.rstrip()
+    return out
+
+
+def render_apply_result(result: ApplyResult, *, plan: Plan | None = None, color: bool = False,
+                        verb: str = "Apply") -> str:
+    return to_text(apply_result_text(result, plan=plan, verb=verb), color=color)
 
 
 def _step_doc(s: Step) -> dict[str, Any]:
@@ -112,14 +129,19 @@ def move_document(move: Any, command: str) -> dict[str, Any]:
     return {"format_version": FORMAT_VERSION, "kind": command, **asdict(move)}
 
 
-def render_history(agent: str, alias: str, entries: Sequence[Any]) -> str:
+def history_table(agent: str, alias: str, entries: Sequence[Any]) -> Any:
+    """The alias's routing history, newest first, as a table."""
     if not entries:
-        return f"{agent} {alias}: no routing history\n"
-    rows = [("VERSION", "FROM", "UNTIL", "")]
+        return Text(f"{agent} {alias}: no routing history")
+    t = table("VERSION", "FROM", "UNTIL", "")
     for e in entries:
-        rows.append((e.version or "-", e.start or "-", e.end or "-",
-                     "current" if e.current else ""))
-    return f"{agent} {alias} (newest first)\n" + _table(rows)
+        t.add_row(e.version or "-", e.start or "-", e.end or "-",
+                  Text("current", style="ok") if e.current else "")
+    return Group(Text(f"{agent} {alias} (newest first)", style="header"), t)
+
+
+def render_history(agent: str, alias: str, entries: Sequence[Any], *, color: bool = False) -> str:
+    return to_text(history_table(agent, alias, entries), color=color)
 
 
 def history_document(agent: str, alias: str, entries: Sequence[Any]) -> dict[str, Any]:
@@ -129,35 +151,63 @@ def history_document(agent: str, alias: str, entries: Sequence[Any]) -> dict[str
 
 # --------------------------------------------------------------------------------- status
 
-def render_status(statuses: Sequence[Any], *, color: bool = False) -> str:
+_STATUS_STYLE = {"PREPARED": "ok", "FAILED": "failed"}
+
+
+def _status_cell(status: str | None) -> Text:
+    status = status or "?"
+    return Text(status, style=_STATUS_STYLE.get(status, "warning"))
+
+
+def status_table(statuses: Sequence[Any]) -> Any:
+    """Two tables (agents; their aliases) and the notes that need a sentence: an agent not
+    created yet, not owned, whose spec left the project, or whose prepare failed."""
     if not statuses:
-        return "No agents in this project.\n"
-    out = []
+        return Text("No agents in this project.")
+    agents = table("AGENT", "ID", "STATUS", "VERSIONS", "DRAFT")
+    aliases = table("AGENT", "ALIAS", "VERSION", "STATUS", "INVOCATIONS")
+    notes: list[Text] = []
     for s in statuses:
         if not s.exists:
-            out.append(f"{s.name}: not created (run `agentctl apply`)")
+            agents.add_row(s.name, "-", Text("not created", style="muted"), "-", "-")
+            notes.append(Text(f"{s.name}: not created (run `agentctl apply`)"))
             continue
         if not s.owned:
-            out.append(_c(f"{s.name}: exists ({s.agent_id}) but NOT managed by agentctl "
-                          f"(`agentctl adopt {s.name}`)", _YELLOW, color))
+            agents.add_row(s.name, s.agent_id or "-", Text("NOT MANAGED", style="warning"),
+                           "-", "-")
+            notes.append(Text(f"{s.name}: exists ({s.agent_id}) but NOT managed by agentctl "
+                              f"(`agentctl adopt {s.name}`)", style="warning"))
             continue
-        status = s.status or "?"
-        colored = _c(status, _GREEN if status == "PREPARED" else
-                     _RED if status == "FAILED" else _YELLOW, color)
-        note = "" if s.in_spec else "  (spec removed from the project; `plan --prune` deletes it)"
-        out.append(f"{s.name} ({s.agent_id}): {colored}{note}")
-        if s.failure_reasons:
-            out.append("  failure: " + "; ".join(s.failure_reasons))
         if s.newest_version is None:
-            out.append("  versions: none")
+            versions, draft = "none", "no version yet"
         else:
-            match = {True: "DRAFT matches it", False: "DRAFT has unreleased changes",
+            versions = ", ".join(s.versions)
+            draft = {True: f"matches version {s.newest_version}",
+                     False: "DRAFT has unreleased changes",
                      None: "DRAFT comparison unavailable"}[s.draft_matches_newest]
-            out.append(f"  versions: {', '.join(s.versions)} (newest {s.newest_version}; {match})")
+        agents.add_row(s.name, s.agent_id or "-", _status_cell(s.status), versions,
+                       Text(draft, style="change" if s.draft_matches_newest is False else ""))
+        if not s.in_spec:
+            notes.append(Text(f"{s.name}: spec removed from the project; `plan --prune` "
+                              "deletes it"))
+        if s.failure_reasons:
+            notes.append(Text(f"{s.name}: failure: " + "; ".join(s.failure_reasons),
+                              style="failed"))
         for a in s.aliases:
-            paused = "" if a.invocation_state in (None, "ACCEPT_INVOCATIONS") else " (paused)"
-            out.append(f"  alias {a.name}: version {a.version or '-'} [{a.status}]{paused}")
-    return "\n".join(out) + "\n"
+            paused = a.invocation_state not in (None, "ACCEPT_INVOCATIONS")
+            aliases.add_row(s.name, a.name, a.version or "-", _status_cell(a.status),
+                            Text("paused (REJECT_INVOCATIONS)", style="warning") if paused
+                            else "accepted")
+    parts: list[Any] = [agents]
+    if aliases.row_count:
+        parts += [Text(""), aliases]
+    if notes:
+        parts += [Text("")] + notes
+    return Group(*parts)
+
+
+def render_status(statuses: Sequence[Any], *, color: bool = False) -> str:
+    return to_text(status_table(statuses), color=color)
 
 
 def status_document(statuses: Sequence[Any], *, project: str, environment: str
@@ -186,8 +236,17 @@ def render_destroy_preview(plan: Plan) -> str:
     return "\n".join(out) + "\n"
 
 
-def _table(rows: Iterable[tuple[str, ...]]) -> str:
-    rows = list(rows)
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() + "\n"
-                   for r in rows)
+# ------------------------------------------------------------------------ emulator call log
+
+def calls_table(calls: Sequence[Mapping[str, Any]]) -> Table:
+    """``agentctl emulator calls``: one row per call (sequence, time, transport, operation,
+    outcome), oldest first. ``calls`` are the JSON document's call objects plus ``time`` (the
+    formatted timestamp)."""
+    t = table("SEQ", "TIME", "TRANSPORT", "OPERATION", "OUTCOME")
+    t.columns[0].justify = "right"
+    for c in calls:
+        outcome = str(c.get("outcome", ""))
+        t.add_row(str(c.get("seq", "")), str(c.get("time", "")), str(c.get("transport") or "-"),
+                  str(c.get("operation", "")),
+                  Text(outcome, style="" if outcome == "ok" else "failed"))
+    return t

@@ -1,0 +1,49 @@
+"""Options shared by every command: ``--output`` and the error wording for a bad format.
+
+``output_option("human", "json")`` is the one ``--output/-o`` option: its help lists the formats,
+a value outside them is a usage error worded the same for every command
+(``--output must be one of human, json (got 'markdown')``), and the chosen format is remembered
+for the run so the CLI boundary (``agentctl.cli``) can print a JSON error document on stdout when
+a ``--output json`` command fails. Must not: import boto3/botocore or anything that loads specs
+(``agentctl --help`` imports this).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import typer
+
+from agentctl.errors import UsageError
+
+
+@dataclass
+class RunState:
+    """What the boundary needs to know about the command being run."""
+
+    output: str = "human"
+
+
+RUN = RunState()
+
+
+def check_output(value: str, allowed: tuple[str, ...]) -> str:
+    """``value`` if it is one of ``allowed``, else the one usage error every command gives."""
+    if value not in allowed:
+        raise UsageError(f"--output must be one of {', '.join(allowed)} (got {value!r})",
+                         hint=f"e.g. --output {allowed[-1] if len(allowed) > 1 else allowed[0]}")
+    return value
+
+
+def output_option(*formats: str, default: str = "human") -> Any:
+    """The ``--output/-o FORMAT`` option accepting exactly ``formats``."""
+    allowed = tuple(formats)
+
+    def _callback(value: str) -> str:
+        value = check_output(value, allowed)
+        RUN.output = value
+        return value
+
+    return typer.Option(default, "--output", "-o", metavar="|".join(allowed),
+                        callback=_callback, help=f"Output format: {', '.join(allowed)}.")

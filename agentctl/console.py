@@ -1,0 +1,250 @@
+"""agentctl's one console: results on stdout, progress and diagnostics on stderr.
+
+Every command prints through this module, so colour, terminal detection, the confirmation
+prompt and the progress display behave the same everywhere:
+
+- ``out(x)`` prints a result (a string, or a renderable from ``agentctl.render``) on stdout;
+  ``err(x)`` a diagnostic on stderr; ``json_out(doc)`` one JSON document on stdout.
+- **Colour** (``color_enabled``), first rule that applies: ``--no-color`` or ``NO_COLOR`` (any
+  non-empty value, https://no-color.org) -> off; ``FORCE_COLOR`` (non-empty, not ``0``) -> on;
+  ``TERM=dumb`` -> off; otherwise on exactly when the stream is a terminal. Decided per stream:
+  ``agentctl plan > plan.txt`` on a terminal colours stderr but writes plain text to the file.
+- **Markup and highlighting are off**: user data (``functions[get_order_status]``,
+  ``/orders/{orderId}``, ``[bold]`` in a description) prints verbatim, never as rich markup,
+  and no number or path is recoloured. Lines are never wrapped (``soft_wrap``), so a diff line
+  stays one line.
+- **Progress** (``progress()``): on an interactive stderr (a terminal, ``TERM`` not ``dumb``, no
+  ``CI`` variable) a live display with one line per agent, its latest step; otherwise a plain
+  log, one line per event, consecutive duplicates of an agent's line dropped. Either way every
+  warning and failure line stays in the scroll-back.
+- **Confirmation** (``confirm``): asks on the terminal; without one (stdin not a terminal) it
+  refuses unless the command's ``--auto-approve`` / ``--yes`` was given, so a CI job never
+  hangs or proceeds silently.
+
+The palette is ``agentctl.render.palette.THEME``; renderers return text or renderables and
+never print. Must not: import boto3/botocore, load specs, or decide exit codes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, Any, Callable, Iterator, Mapping
+
+from agentctl.render.palette import WIDE, make_console, to_text
+
+
+@dataclass
+class Settings:
+    """Process-wide console options set by the CLI's global flags."""
+
+    no_color: bool = False
+    json_documents: int = 0
+    """JSON documents printed on stdout in this run (the CLI boundary prints an error document
+    on failure only when the command has not printed one: one document per run)."""
+
+
+SETTINGS = Settings()
+
+
+def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if env is None else env
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):  # closed or not a real file
+        return False
+
+
+def color_enabled(stream: Any, *, no_color: bool | None = None,
+                  env: Mapping[str, str] | None = None) -> bool:
+    """Whether output to ``stream`` gets colour (rules in the module docstring)."""
+    e = _env(env)
+    if (SETTINGS.no_color if no_color is None else no_color) or e.get("NO_COLOR"):
+        return False
+    force = e.get("FORCE_COLOR")
+    if force and force != "0":
+        return True
+    if e.get("TERM") == "dumb":
+        return False
+    return _isatty(stream)
+
+
+def interactive(stream: Any, *, env: Mapping[str, str] | None = None) -> bool:
+    """Whether ``stream`` is a terminal a live display may redraw: a TTY, ``TERM`` not
+    ``dumb``, and not a CI job (``CI`` set: logs are read later, so they get plain lines)."""
+    e = _env(env)
+    return _isatty(stream) and e.get("TERM") != "dumb" and not e.get("CI")
+
+
+def _stream(stderr: bool) -> IO[str]:
+    # Looked up at print time, not import time: tests and embedders swap sys.stdout/sys.stderr.
+    return sys.stderr if stderr else sys.stdout
+
+
+def console_for(stderr: bool = False):
+    """A rich console on the current stdout (or stderr) with agentctl's settings."""
+    stream = _stream(stderr)
+    tty = _isatty(stream)
+    return make_console(stream, color=color_enabled(stream),
+                        width=None if tty else WIDE, terminal=tty or color_enabled(stream))
+
+
+_lock = threading.Lock()
+
+
+def _emit(renderable: Any, *, stderr: bool) -> None:
+    stream = _stream(stderr)
+    with _lock:
+        if isinstance(renderable, str):
+            # Plain strings are written as they are: exactly the bytes golden tests pin.
+            stream.write(renderable if renderable.endswith("\n") else renderable + "\n")
+        elif _isatty(stream):
+            console_for(stderr).print(renderable)
+        else:
+            stream.write(to_text(renderable, color=color_enabled(stream)))
+        stream.flush()
+
+
+def out(renderable: Any) -> None:
+    """Print a result on stdout."""
+    _emit(renderable, stderr=False)
+
+
+def err(renderable: Any) -> None:
+    """Print progress or a diagnostic on stderr."""
+    _emit(renderable, stderr=True)
+
+
+def json_text(doc: Any) -> str:
+    """The one JSON layout of every ``--output json`` document."""
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def json_out(doc: Any) -> None:
+    """Print one JSON document on stdout."""
+    out(json_text(doc))
+    SETTINGS.json_documents += 1
+
+
+def ansi(renderable: Any, stderr: bool = False) -> str:
+    """``renderable`` as the text ``out`` / ``err`` would write to a non-terminal stream."""
+    return to_text(renderable, color=color_enabled(_stream(stderr)))
+
+
+# ----------------------------------------------------------------------------- confirmation
+
+def confirm(question: str, *, auto_approve: bool, what: str, flag: str = "--auto-approve"
+            ) -> None:
+    """Ask ``question`` on the terminal (default: no). Without a terminal, refuse unless
+    ``auto_approve`` (the command's ``flag``) was given: a CI job must say so explicitly.
+    Raises ``UsageError`` (no terminal) or ``Aborted`` (declined); returns when approved."""
+    from agentctl.errors import Aborted, UsageError
+
+    if auto_approve:
+        return
+    if not _isatty(sys.stdin):
+        raise UsageError(f"refusing to {what} without confirmation: stdin is not a terminal",
+                         hint=f"review the output above, then pass {flag}")
+    with _lock:
+        sys.stderr.write(f"{question} [y/N]: ")
+        sys.stderr.flush()
+        try:
+            answer = sys.stdin.readline()
+        except KeyboardInterrupt:
+            sys.stderr.write("\n")
+            answer = ""
+    if answer.strip().lower() not in ("y", "yes"):
+        raise Aborted(f"{what} cancelled; nothing was changed")
+
+
+# --------------------------------------------------------------------------------- progress
+
+Progress = Callable[[str], None]
+
+
+def _agent_of(line: str) -> str:
+    """Progress lines start with the agent (``support-bot: UpdateAgent ...``)."""
+    head, sep, _ = line.partition(": ")
+    return head if sep and " " not in head else ""
+
+
+class PlainProgress:
+    """One stderr line per event; an agent's line identical to its previous one is dropped
+    (a wait that polls the same status again says nothing new)."""
+
+    def __init__(self, write: Callable[[str], None] | None = None):
+        self._write = write or (lambda line: err(line))
+        self._last: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, line: str) -> None:
+        agent = _agent_of(line)
+        with self._lock:
+            if self._last.get(agent) == line:
+                return
+            self._last[agent] = line
+        self._write(line)
+
+    def close(self) -> None:
+        pass
+
+
+class LiveProgress:
+    """A live display on the terminal: one line per agent showing its latest event. Lines that
+    matter afterwards (warnings, failures, interruptions) are also printed above the display,
+    so they stay in the scroll-back."""
+
+    _KEEP = ("warning", "FAILED", "cannot run", "interrupted", "error")
+
+    def __init__(self) -> None:
+        from rich.live import Live
+
+        self._rows: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._console = console_for(stderr=True)
+        self._live = Live(self._render(), console=self._console, transient=True,
+                          refresh_per_second=8, redirect_stdout=False, redirect_stderr=False)
+        self._live.start()
+
+    def _render(self) -> Any:
+        from rich.text import Text
+
+        text = Text()
+        for i, (agent, line) in enumerate(self._rows.items()):
+            if i:
+                text.append("\n")
+            text.append(line, style="failed" if "FAILED" in line else "")
+        return text
+
+    def __call__(self, line: str) -> None:
+        with self._lock:
+            agent = _agent_of(line) or "-"
+            self._rows[agent] = line
+            if any(k in line for k in self._KEEP):
+                self._console.print(line)
+            self._live.update(self._render())
+
+    def close(self) -> None:
+        with self._lock:
+            self._live.stop()
+            # The final state of each agent stays on screen (the display itself was transient).
+            for line in self._rows.values():
+                self._console.print(line)
+
+
+@contextmanager
+def progress() -> Iterator[Progress]:
+    """The progress sink for a run: live on an interactive stderr, plain lines otherwise."""
+    sink: PlainProgress | LiveProgress
+    sink = LiveProgress() if interactive(sys.stderr) else PlainProgress()
+    try:
+        yield sink
+    finally:
+        sink.close()
