@@ -631,3 +631,65 @@ def test_bind_errors_get_a_hint_that_fits_the_cause(err, fragment):
 
     e = bind_error(ListenAddress("10.254.254.254", 80), err)
     assert isinstance(e, UsageError) and fragment in e.hint
+
+
+# ---- no Nagle delay (issue 12 item 15) ------------------------------------------------------
+# Measured, the bug was ~44 ms per call (benchmarks/bench_server.py); here it is asserted by
+# structure, never by timing: each response leaves in one write, and every accepted connection
+# has TCP_NODELAY set.
+
+class _RecordingSocket:
+    """The server side of a socketpair, recording every sendall (one per TCP write)."""
+
+    def __init__(self, sock: socket.socket):
+        self._sock = sock
+        self.writes: list[bytes] = []
+        self.options: list[tuple[int, int, int]] = []
+
+    def makefile(self, *args, **kwargs):
+        return self._sock.makefile(*args, **kwargs)
+
+    def sendall(self, data) -> None:
+        self.writes.append(bytes(data))
+        self._sock.sendall(data)
+
+    def setsockopt(self, *args) -> None:
+        self.options.append(args)
+
+    def settimeout(self, t) -> None:
+        self._sock.settimeout(t)
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
+@pytest.mark.parametrize("status,body", [(200, b'{"agentSummaries": []}'), (404, b'{"message": "no"}'),
+                                         (200, b"x" * 100_000), (204, b"")])
+def test_each_response_is_one_write_with_headers_and_body(status, body):
+    from agentctl.emulator.server import _Handler
+
+    server = EmulatorHTTPServer(ListenAddress("127.0.0.1", 0),
+                                lambda m, p, h, b: (status, {"Content-Type": "application/json"}, body))
+    try:
+        ours, theirs = socket.socketpair()
+        with ours, theirs:
+            theirs.sendall(b"GET /agents/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            rec = _RecordingSocket(ours)
+            _Handler(rec, ("127.0.0.1", 1), server)
+            assert len(rec.writes) == 1, [w[:60] for w in rec.writes]
+            head, _, sent = rec.writes[0].partition(b"\r\n\r\n")
+            assert head.startswith(f"HTTP/1.1 {status}".encode())
+            assert sent == body
+    finally:
+        server.server_close()
+
+
+def test_accepted_connections_have_tcp_nodelay():
+    server = EmulatorHTTPServer(ListenAddress("127.0.0.1", 0), lambda m, p, h, b: (200, {}, b""))
+    try:
+        with socket.create_connection(server.server_address[:2], timeout=5):
+            accepted, _ = server.get_request()
+            with accepted:
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        server.server_close()
