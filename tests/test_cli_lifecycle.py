@@ -15,7 +15,7 @@ from agentctl.cli import run
 from agentctl.errors import LockTimeout, PartialApply, StalePlan, UsageError
 from agentctl.exitcodes import ExitCode
 from agentctl.core.model import AgentConfig, LiveAgent, LiveAlias, LiveVersion, Target
-from agentctl.plan.model import ApplyResult, Plan, Step, StepResult
+from agentctl.plan.model import AgentLifecycle, AliasMove, ApplyResult, Plan, Step, StepResult
 from agentctl.render import result as render
 
 
@@ -193,10 +193,30 @@ def test_render_successful_apply_with_versions():
     res = ApplyResult(completed=(StepResult(cut, True), StepResult(pin, True)), failed=None,
                       not_run=(), outputs={"agent.bot.alias.STAGING": {"version": "8"},
                                            "agent.bot.alias.QA": {"version": "8"}})
-    text = render.render_apply_result(res, plan=plan())
+    moved = AgentLifecycle(agent="bot", prepare=True, new_version=True, next_version_hint="8",
+                           moves=(AliasMove("bot", "STAGING", "7", "new"),
+                                  AliasMove("bot", "QA", "7", "new")))
+    text = render.render_apply_result(res, plan=plan(lifecycle=(moved,)))
     assert text.splitlines()[0] == ("Apply complete! Resources: 0 added, 0 changed, 0 destroyed "
                                     "(2 API call(s)).")
     assert "bot: version 8 cut; STAGING -> 8; QA -> 8" in text
+
+
+def test_apply_summary_names_only_aliases_that_moved():
+    # issue 12 item 1: QA's update only paused it (it stays on 7); the summary must not say
+    # ``QA -> 7`` as if it had moved.
+    cut = Step("UpdateAgentAlias", {"agentAliasName": "STAGING"}, "agent.bot.alias.STAGING", "")
+    pause = Step("UpdateAgentAlias", {"routingConfiguration": [{"agentVersion": "7"}],
+                                      "aliasInvocationState": "REJECT_INVOCATIONS"},
+                 "agent.bot.alias.QA", "")
+    res = ApplyResult(completed=(StepResult(cut, True), StepResult(pause, True)), failed=None,
+                      not_run=(), outputs={"agent.bot.alias.STAGING": {"version": "8"},
+                                           "agent.bot.alias.QA": {"version": "7"}})
+    lc = AgentLifecycle(agent="bot", prepare=True, new_version=True, next_version_hint="8",
+                        moves=(AliasMove("bot", "STAGING", "7", "new"),),
+                        stays=(AliasMove("bot", "QA", "7", "7"),))
+    text = render.render_apply_result(res, plan=plan(lifecycle=(lc,)))
+    assert text.splitlines()[1] == "bot: version 8 cut; STAGING -> 8"
 
 
 def test_render_move_and_status():

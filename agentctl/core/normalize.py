@@ -38,6 +38,11 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from agentctl.core.model import (
+    ACTION_GROUP,
+    AGENT,
+    ALIAS,
+    COLLABORATOR,
+    KNOWLEDGE_BASE,
     plain,
     OWNER_TAG,
     PROJECT_TAG,
@@ -58,6 +63,90 @@ DEFAULT_MEMORY_STORAGE_DAYS = 30
 """§6.1: CDK and the Python SDK model 30; the service default is UNCONFIRMED."""
 DEFAULT_MAX_RECENT_SESSIONS = 20
 """§6.1: CDK default 20; the service default is UNCONFIRMED."""
+
+# Every service default the canonical form represents as *absent*, by resource kind: (path,
+# default), a path being dotted member names where ``[]`` means "each item of this list" and ``*``
+# "each value of this map". The ``canonical_*`` functions below drop exactly these (each drop
+# reads its default from here); ``with_defaults`` puts them back, so that a plan shows a change
+# away from a default as ``~ storageDays = 30 -> 60`` (and back to it as ``60 -> 30``), never as
+# a bare ``+``/``-`` that hides the other value. tests/plan/test_defaults.py checks the table
+# against what canonicalization drops, enum by enum from botocore's model.
+SERVICE_DEFAULTS: Mapping[str, tuple[tuple[str, Any], ...]] = {
+    AGENT: (
+        ("agentCollaboration", "DISABLED"),
+        ("orchestrationType", "DEFAULT"),
+        ("idleSessionTTLInSeconds", DEFAULT_IDLE_SESSION_TTL),
+        ("memoryConfiguration.storageDays", DEFAULT_MEMORY_STORAGE_DAYS),
+        ("memoryConfiguration.sessionSummaryConfiguration.maxRecentSessions",
+         DEFAULT_MAX_RECENT_SESSIONS),
+        ("promptOverrideConfiguration.promptConfigurations[].promptState", "ENABLED"),
+        ("promptOverrideConfiguration.promptConfigurations[].parserMode", "DEFAULT"),
+    ),
+    ACTION_GROUP: (
+        ("actionGroupState", "ENABLED"),
+        ("functionSchema.functions[].requireConfirmation", "DISABLED"),
+        ("functionSchema.functions[].parameters.*.required", False),
+    ),
+    KNOWLEDGE_BASE: (("knowledgeBaseState", "ENABLED"),),
+    COLLABORATOR: (("relayConversationHistory", "DISABLED"),),
+    ALIAS: (("aliasInvocationState", "ACCEPT_INVOCATIONS"),),
+}
+
+
+_PROMPTS = "promptOverrideConfiguration.promptConfigurations[]."
+_FUNCTIONS = "functionSchema.functions[]."
+
+
+def service_default(kind: str, path: str) -> Any:
+    """The default of ``path`` in ``SERVICE_DEFAULTS[kind]`` (KeyError when it has none)."""
+    for p, default in SERVICE_DEFAULTS[kind]:
+        if p == path:
+            return default
+    raise KeyError(f"{kind}: no service default for {path}")
+
+
+def with_defaults(kind: str, value: Mapping[str, Any] | None) -> Any:
+    """``value`` (a canonical resource value of ``kind``, JSON-compatible) with every default of
+    ``SERVICE_DEFAULTS`` made explicit wherever its container exists: the top-level member of a
+    nested path must be present (an absent ``memoryConfiguration`` is memory disabled, not a
+    memory block with default settings), list items and map values are filled one by one, and
+    plain intermediate maps are created (``sessionSummaryConfiguration`` when only
+    ``maxRecentSessions`` would be in it). For display only: canonical values keep defaults
+    absent, and ``canonicalize`` of the result gives ``value`` back."""
+    if value is None:
+        return None
+    out = plain(value)
+    for path, default in SERVICE_DEFAULTS.get(kind, ()):
+        _fill_default(out, path.split("."), default, top=True)
+    return out
+
+
+def _fill_default(node: Any, segments: list[str], default: Any, *, top: bool) -> None:
+    seg, rest = segments[0], segments[1:]
+    if seg == "*":
+        for child in (node.values() if isinstance(node, dict) else ()):
+            if rest:
+                _fill_default(child, rest, default, top=False)
+            # a "*" leaf (every value of a map is a default) does not occur
+        return
+    if not isinstance(node, dict):
+        return
+    each = seg.endswith("[]")
+    name = seg[:-2] if each else seg
+    if not rest:
+        node.setdefault(name, default)
+        return
+    if name not in node:
+        if top or each or rest[0] == "*":
+            return  # the feature, the list or the map is absent: nothing to fill
+        node[name] = {}
+    child = node[name]
+    if each:
+        for item in child if isinstance(child, list) else ():
+            _fill_default(item, rest, default, top=False)
+    else:
+        _fill_default(child, rest, default, top=False)
+
 
 # Members of one agent that a numbered version cannot carry (§3.2: the AgentVersion shape has no
 # orchestrationType / customOrchestration), so content comparisons must leave them out.
@@ -141,13 +230,13 @@ def user_tags(tags: Mapping[str, str] | None) -> dict[str, str]:
 def _default_agent_collaboration(agent: dict[str, Any]) -> None:
     # §2.4 / §9.1: agentCollaboration is DISABLED by default and GetAgent returns DISABLED when
     # it was never set.
-    _drop_default(agent, "agentCollaboration", "DISABLED")
+    _drop_default(agent, "agentCollaboration", service_default(AGENT, "agentCollaboration"))
 
 
 def _default_orchestration(agent: dict[str, Any]) -> None:
     # §2.4 / §9.1: orchestrationType is DEFAULT when unset; customOrchestration only means
     # something with CUSTOM_ORCHESTRATION, and an empty one is "not set".
-    _drop_default(agent, "orchestrationType", "DEFAULT")
+    _drop_default(agent, "orchestrationType", service_default(AGENT, "orchestrationType"))
     co = agent.get("customOrchestration")
     if isinstance(co, Mapping):
         co = _prune({k: _prune(v) if isinstance(v, Mapping) else v for k, v in co.items()})
@@ -164,7 +253,7 @@ def _default_idle_ttl(agent: dict[str, Any]) -> None:
     ttl = agent.get("idleSessionTTLInSeconds")
     if isinstance(ttl, float) and ttl.is_integer():
         agent["idleSessionTTLInSeconds"] = ttl = int(ttl)
-    if ttl == DEFAULT_IDLE_SESSION_TTL:
+    if ttl == service_default(AGENT, "idleSessionTTLInSeconds"):
         agent.pop("idleSessionTTLInSeconds", None)
 
 
@@ -178,9 +267,10 @@ def _canonical_memory(agent: dict[str, Any]) -> None:
         return
     out = plain(mem)
     out["enabledMemoryTypes"] = sorted(out["enabledMemoryTypes"])
-    _drop_default(out, "storageDays", DEFAULT_MEMORY_STORAGE_DAYS)
+    _drop_default(out, "storageDays", service_default(AGENT, "memoryConfiguration.storageDays"))
     ssc = _prune(out.get("sessionSummaryConfiguration") or {})
-    _drop_default(ssc, "maxRecentSessions", DEFAULT_MAX_RECENT_SESSIONS)
+    _drop_default(ssc, "maxRecentSessions", service_default(
+        AGENT, "memoryConfiguration.sessionSummaryConfiguration.maxRecentSessions"))
     if ssc:
         out["sessionSummaryConfiguration"] = ssc
     else:
@@ -228,8 +318,8 @@ def _canonical_prompt_overrides(agent: dict[str, Any]) -> None:
         e = _prune(plain(entry))
         # An OVERRIDDEN prompt is enabled unless it says otherwise; agentctl sends ENABLED
         # explicitly (PRE_PROCESSING's default state is disputed, §6.2), so ENABLED is "absent".
-        _drop_default(e, "promptState", "ENABLED")
-        _drop_default(e, "parserMode", "DEFAULT")
+        _drop_default(e, "promptState", service_default(AGENT, _PROMPTS + "promptState"))
+        _drop_default(e, "parserMode", service_default(AGENT, _PROMPTS + "parserMode"))
         if isinstance(e.get("inferenceConfiguration"), Mapping):
             inf = _canonical_inference(e["inferenceConfiguration"])
             if inf:
@@ -277,7 +367,7 @@ def _rename_parent_signature(group: dict[str, Any]) -> None:
 
 def _default_action_group_state(group: dict[str, Any]) -> None:
     # §4.1: actionGroupState defaults to ENABLED and is always returned.
-    _drop_default(group, "actionGroupState", "ENABLED")
+    _drop_default(group, "actionGroupState", service_default(ACTION_GROUP, "actionGroupState"))
 
 
 def parse_openapi_payload(payload: Any) -> Any:
@@ -307,12 +397,14 @@ def _canonical_api_schema(group: dict[str, Any]) -> None:
 def _canonical_function(fn: Mapping[str, Any]) -> dict[str, Any]:
     f = _prune(plain(fn))
     # requireConfirmation DISABLED is the default (the spec's ``requireConfirmation: false``).
-    _drop_default(f, "requireConfirmation", "DISABLED")
+    _drop_default(f, "requireConfirmation",
+                  service_default(ACTION_GROUP, _FUNCTIONS + "requireConfirmation"))
     params = {}
     for pname in sorted(f.get("parameters") or {}):
         p = _prune(f["parameters"][pname])
         # §9.2: parameters compare as a map, ``required`` absent == false.
-        _drop_default(p, "required", False)
+        _drop_default(p, "required",
+                      service_default(ACTION_GROUP, _FUNCTIONS + "parameters.*.required"))
         params[pname] = {k: p[k] for k in sorted(p)}
     if params:
         f["parameters"] = params
@@ -355,7 +447,7 @@ def canonical_knowledge_base(kb: Mapping[str, Any]) -> dict[str, Any]:
     out = _prune({k: plain(v) for k, v in kb.items() if k in members})
     # §5: knowledgeBaseState is required in the response; its default (ENABLED) is inferred,
     # so agentctl always sends it and ENABLED is "absent".
-    _drop_default(out, "knowledgeBaseState", "ENABLED")
+    _drop_default(out, "knowledgeBaseState", service_default(KNOWLEDGE_BASE, "knowledgeBaseState"))
     return {k: out[k] for k in sorted(out)}
 
 
@@ -363,7 +455,8 @@ def canonical_collaborator(collab: Mapping[str, Any]) -> dict[str, Any]:
     members = collaborator_members()
     out = _prune({k: plain(v) for k, v in collab.items() if k in members})
     # §6.4: relayConversationHistory is TO_COLLABORATOR | DISABLED, DISABLED being the default.
-    _drop_default(out, "relayConversationHistory", "DISABLED")
+    _drop_default(out, "relayConversationHistory",
+                  service_default(COLLABORATOR, "relayConversationHistory"))
     if isinstance(out.get("agentDescriptor"), Mapping):
         out["agentDescriptor"] = _prune(out["agentDescriptor"])
     return {k: out[k] for k in sorted(out)}
@@ -373,7 +466,7 @@ def canonical_alias(alias: AliasConfig) -> AliasConfig:
     # §3.4: aliasInvocationState ACCEPT_INVOCATIONS is the default; descriptions have min
     # length 1, so "" is "no description".
     state = alias.invocation_state
-    if state == "ACCEPT_INVOCATIONS":
+    if state == service_default(ALIAS, "aliasInvocationState"):
         state = None
     return AliasConfig(
         name=alias.name,

@@ -8,6 +8,10 @@ their natural key, not by index (``promptOverrideConfiguration.promptConfigurati
 .order_id.required``); other lists compare as whole values. An action group whose name changed
 is a delete plus a create, because the name is its key.
 
+A service default is absent from canonical values; the differ compares the values with every
+default filled in (``normalize.with_defaults``), so moving a member away from its default is an
+update with both values (``memoryConfiguration.storageDays: 30 -> 60``), never an addition.
+
 The differ decides *what* differs, never how it looks: it marks prose members (instruction,
 prompt templates, any multi-line string) with ``FieldChange.text_diff`` and the renderers decide
 how to show them (Terraform's "the differ never formats; renderers never diff").
@@ -43,7 +47,7 @@ from agentctl.core.model import (
     AliasConfig,
     plain,
 )
-from agentctl.core.normalize import TEXT_MEMBERS, align_live_to_desired
+from agentctl.core.normalize import TEXT_MEMBERS, align_live_to_desired, with_defaults
 from agentctl.plan.model import Action, FieldChange, ResourceChange
 
 # Lists whose items carry a natural key: (parent member, key member).
@@ -137,7 +141,10 @@ def resource_change(address: str, kind: str, before: Mapping[str, Any] | None,
         return ResourceChange(address, kind, Action.CREATE, None, a, _top_level_fields(None, a))
     if a is None:
         return ResourceChange(address, kind, Action.DELETE, b, None, _top_level_fields(b, None))
-    fields = tuple(diff_values(b, a))
+    # Canonical values leave service defaults out; compared with the defaults filled in, a
+    # change away from (or back to) a default is ``~ old -> new`` with both values shown, not an
+    # addition (removal) that hides the default. ``before``/``after`` stay canonical.
+    fields = tuple(diff_values(with_defaults(kind, b), with_defaults(kind, a)))
     return ResourceChange(address, kind, Action.UPDATE if fields else Action.NOOP, b, a, fields)
 
 

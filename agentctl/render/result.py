@@ -29,8 +29,15 @@ def _agent(address: str) -> str:
 
 # ---------------------------------------------------------------------------------- apply
 
-def version_summary(result: ApplyResult) -> list[str]:
-    """``support-bot: version 8 cut; STAGING -> 8`` lines from the outputs of alias steps."""
+def version_summary(result: ApplyResult, plan: Plan | None = None) -> list[str]:
+    """``support-bot: version 8 cut; STAGING -> 8`` lines from the outputs of alias steps.
+
+    An alias is listed only when it moved: it cut the version, or the plan's lifecycle has it
+    among the moves (``AgentLifecycle.moves``). An alias call that only changed its description
+    or invocation state leaves the alias where it was, and claiming ``PROD -> 1`` for it would
+    say it moved. Without a plan, only the version-cutting alias is known to have moved."""
+    moved = {(m.agent, m.alias) for lc in (plan.lifecycle if plan else ())
+             for m in lc.moves if m.from_version != m.to_version}
     lines: dict[str, list[str]] = {}
     for r in result.completed:
         if r.step.operation not in ("CreateAgentAlias", "UpdateAgentAlias"):
@@ -39,12 +46,16 @@ def version_summary(result: ApplyResult) -> list[str]:
         version = out.get("version")
         alias = r.step.address.rsplit(".", 1)[-1]
         agent = _agent(r.step.address)
-        cut = not r.step.params.get("routingConfiguration")
-        if cut and version:
-            lines.setdefault(agent, []).append(f"version {version} cut")
-        if version:
-            lines.setdefault(agent, []).append(f"{alias} -> {version}")
-    return [f"{agent}: {'; '.join(items)}" for agent, items in sorted(lines.items())]
+        if not version:
+            continue
+        items = lines.setdefault(agent, [])
+        cut = r.step.cuts_version
+        if cut:
+            items.append(f"version {version} cut")
+        entry = f"{alias} -> {version}"
+        if (cut or (agent, alias) in moved) and entry not in items:
+            items.append(entry)
+    return [f"{agent}: {'; '.join(items)}" for agent, items in sorted(lines.items()) if items]
 
 
 def apply_result_text(result: ApplyResult, *, plan: Plan | None = None,
@@ -66,7 +77,7 @@ def apply_result_text(result: ApplyResult, *, plan: Plan | None = None,
         else:
             head = f"{verb} complete! {calls} API call(s)."
         line(head, "ok")
-        for summary in version_summary(result):
+        for summary in version_summary(result, plan):
             line(summary)
         out.rstrip()
         return out
@@ -81,7 +92,7 @@ def apply_result_text(result: ApplyResult, *, plan: Plan | None = None,
         line(f"  completed: {r.step.address}: {r.step.operation}", "add")
     for s in result.not_run:
         line(f"  not run:   {s.address}: {s.operation}", "change")
-    for summary in version_summary(result):
+    for summary in version_summary(result, plan):
         line(summary)
     line("Run `agentctl plan` to see what remains; re-running converges from here.")
     out.rstrip()

@@ -179,6 +179,21 @@ def memory_disabled():
 
 
 @case
+def defaults_changed():
+    """Members moved away from their service defaults (issue 12 item 1): memory storageDays
+    30 -> 60, action group state ENABLED -> DISABLED, alias PROD paused. Each is ``~ default ->
+    value``, never a ``+`` that hides the default; PROD's invocation-state update does not move
+    it (``PROD stays on 3``)."""
+    old = edited(memoryConfiguration={"enabledMemoryTypes": ["SESSION_SUMMARY"]})
+    new = edited(memoryConfiguration={"enabledMemoryTypes": ["SESSION_SUMMARY"], "storageDays": 60})
+    new = dataclasses.replace(new, action_groups={
+        k: {**g, "actionGroupState": "DISABLED"} for k, g in new.action_groups.items()},
+        aliases={**new.aliases, "PROD": dataclasses.replace(new.aliases["PROD"],
+                                                          invocation_state="REJECT_INVOCATIONS")})
+    return one(new), B.state(B.live_agent(old, versions=(B.version("3", old),))), {}
+
+
+@case
 def alias_added():
     """A new pinned alias routes to the newest version; no version is cut."""
     cfg = dataclasses.replace(B.config(), aliases={

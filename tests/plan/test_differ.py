@@ -71,7 +71,8 @@ def test_function_parameter_path_uses_natural_keys():
     change = by_address(diff_config(desired, live))["agent.support-bot.action_group.OrderTools"]
     assert change.action is Action.UPDATE
     assert paths(change) == [
-        ("functionSchema.functions[get_order_status].parameters.order_id.required", True, None)]
+        # ``required: false`` is the canonical absence; the plan shows the value it means.
+        ("functionSchema.functions[get_order_status].parameters.order_id.required", True, False)]
 
 
 def test_function_added_by_name_not_index():
@@ -80,8 +81,10 @@ def test_function_added_by_name_not_index():
     group["functionSchema"]["functions"].insert(0, {"name": "aaa_first", "description": "New."})
     desired = canonicalize(dataclasses.replace(live, action_groups={"OrderTools": group}))
     change = by_address(diff_config(desired, live))["agent.support-bot.action_group.OrderTools"]
+    # An added item shows its effective value, defaults included (what is sent).
     assert paths(change) == [("functionSchema.functions[aaa_first]", None,
-                              {"name": "aaa_first", "description": "New."})]
+                              {"name": "aaa_first", "description": "New.",
+                               "requireConfirmation": "DISABLED"})]
 
 
 def test_prompt_template_path_by_prompt_type():
@@ -127,7 +130,8 @@ def test_kb_description_and_alias_changes():
     assert paths(changes["agent.support-bot.knowledge_base.KB1234ABCD"]) == [
         ("description", "HR policies.", "Changed.")]
     assert paths(changes["agent.support-bot.alias.PROD"]) == [
-        ("aliasInvocationState", None, "REJECT_INVOCATIONS"), ("description", None, "Production"),
+        ("aliasInvocationState", "ACCEPT_INVOCATIONS", "REJECT_INVOCATIONS"),
+        ("description", None, "Production"),
         ("tags", {"stage": "prod"}, None)]
 
 
