@@ -126,7 +126,9 @@ def render_human(report: dict[str, Any]) -> str:
         if p["hint"]:
             lines.append(f"  hint: {p['hint']}")
     s = report["summary"]
-    scope = f"{len(report['agents'])} agent spec(s)" if report["agents"] else "the specs"
+    # A loaded project may have no agents at all (issue 12 item 4): say "0 agent spec(s)".
+    counted = report["agents"] or (report["valid"] and report["project"] is not None)
+    scope = f"{len(report['agents'])} agent spec(s)" if counted else "the specs"
     env = f" (environment {report['environment']})" if report["environment"] else ""
     if report["valid"]:
         tail = f", {s['warnings']} warning(s)" if s["warnings"] else ""

@@ -298,7 +298,8 @@ def project_skeleton() -> dict[str, Any]:
         "properties": {
             "project": _p("Project", "Project name; written into ownership tags.", "string",
                           **{"x-bedrock": "CreateAgent:tags#value"}, minLength=1),
-            "agents": _p("Agents", "Globs of agent spec files, relative to this file.", "array", minItems=1,
+            "agents": _p("Agents", "Globs of agent spec files, relative to this file; may be empty (a "
+                         "project with no agents, e.g. to prune the last one).", "array",
                          items=_p("Glob", "A glob such as agents/*.yaml.", "string", minLength=1)),
             "defaultEnvironment": _p("Default environment", "Used when neither -e/--env nor AGENTCTL_ENV is given.",
                                      "string", pattern=rc.ENV_NAME_PATTERN),

@@ -324,9 +324,14 @@ def _expand_globs(patterns: list[str], root: Path, ppos: PositionMap, problems: 
                                     "project.glob-outside",
                                     hint=f"agent specs must live under {PROJECT_FILE}'s directory"))
         if not matches:  # (matches only outside the project: reported once, just above)
+            # A warning, not an error: a project may shrink to no agents (delete the last spec,
+            # then `plan --prune` removes its agent). A mistyped glob still shows, and is an
+            # error with --strict.
             problems.append(Problem(ppos.value(("agents", i)), f"agents[{i}]", f"glob {pattern!r} matches no file",
                                     "project.glob-no-match",
-                                    hint=f"globs are relative to {PROJECT_FILE}'s directory"))
+                                    hint=f"globs are relative to {PROJECT_FILE}'s directory; fix the "
+                                         "pattern, or remove it if the project has no such specs "
+                                         "any more", severity="warning"))
         files.extend(m for m in inside if m not in files)
     return files
 

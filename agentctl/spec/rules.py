@@ -75,6 +75,7 @@ def check(doc: Mapping[str, Any], positions: PositionMap, openapi: Mapping[int, 
     _collaboration(doc, ctx, out)
     _knowledge_bases(doc, ctx, out)
     _aliases(doc, out)
+    _reserved_tags(doc, out)
     _descriptions(doc, openapi, out)
     _instruction_mentions(doc, openapi, out)
     return out.items
@@ -351,6 +352,29 @@ def _aliases(doc: Mapping[str, Any], out: _Out) -> None:
         if name in rc.RESERVED_ALIAS_NAMES:
             out.add(("aliases", i, "name"), f"{name!r} is the built-in test alias of every agent",
                     "alias.reserved", hint="choose another name; TSTALIASID/AgentTestAlias always points at DRAFT")
+
+
+# Tag-key prefixes a spec cannot use. ``agentctl:`` keys are agentctl's own (ownership tags are
+# written by apply and never diffed, so a spec's value would be silently dropped or fought over);
+# ``aws:`` keys are reserved by AWS, whose tag API refuses them.
+RESERVED_TAG_PREFIXES = ("agentctl:", "aws:")
+
+
+def _reserved_tags(doc: Mapping[str, Any], out: _Out) -> None:
+    places: list[tuple[PathT, Any]] = [(("tags",), doc.get("tags"))] + [
+        (("aliases", i, "tags"), _dict(a).get("tags")) for i, a in enumerate(_list(doc.get("aliases")))]
+    for base, tags in places:
+        for key in _dict(tags):
+            prefix = next((p for p in RESERVED_TAG_PREFIXES if str(key).lower().startswith(p)), None)
+            if prefix is None:
+                continue
+            owner = ("agentctl writes its ownership tags (agentctl:managed-by, agentctl:project) "
+                     "itself" if prefix == "agentctl:" else
+                     "AWS reserves the aws: prefix and refuses such tags")
+            out.add(base + (key,), f"tag key {key!r} uses the reserved prefix {prefix!r}",
+                    "tags.reserved", key=True,
+                    hint=f"{owner}; rename the tag (e.g. {str(key)[len(prefix):] or 'team'!r}) "
+                         "or remove it")
 
 
 # --- 4. warnings --------------------------------------------------------------------------------

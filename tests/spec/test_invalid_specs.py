@@ -102,6 +102,11 @@ CASES = [
         "    openapi: { file: api.yaml, s3: { bucket: my-bucket, key: api.yaml } }\n"), BOT, 9, 14, "schema.one-of"),
     Case("description-too-long", bot("description: " + "x" * 201 + "\n"), BOT, 5, 14, "schema.length"),
     Case("tag-key-pattern", bot("tags: { 'team!': support }\n"), BOT, 5, 9, "schema.pattern"),
+    # issue 12 item 3: reserved tag prefixes were silently dropped (validate OK, apply exit 0).
+    Case("tag-reserved-agentctl", bot("tags: { team: a, 'agentctl:project': other }\n"), BOT, 5, 18,
+         "tags.reserved"),
+    Case("tag-reserved-aws-on-alias", bot("aliases:\n  - name: PROD\n    tags: { 'aws:x': y }\n"),
+         BOT, 7, 13, "tags.reserved"),
     Case("alias-track-enum", bot("aliases:\n  - name: PROD\n    track: lastest\n"), BOT, 7, 12, "schema.enum"),
     Case("unknown-key-in-function", bot(GROUP.replace(
         "      - name: get_order\n", "      - name: get_order\n        requiresConfirmation: true\n")),
@@ -239,7 +244,8 @@ CASES = [
     Case("overlay-breaks-spec", {BOT: BASE}, "agentctl.yaml", 12, 40, "schema.range",
          project=PROJECT.replace("      kb: KB1234ABCD\n",
                                  "      kb: KB1234ABCD\n    overlays: { bot: { idleSessionTtl: 5 } }\n", 1)),
-    Case("glob-no-match", {BOT: BASE}, "agentctl.yaml", 2, 27, "project.glob-no-match",
+    # A warning (a project may shrink to no agents, issue 12 item 4); an error with --strict.
+    Case("glob-no-match", {BOT: BASE}, "agentctl.yaml", 2, 27, "project.glob-no-match", strict=True,
          project=PROJECT.replace('agents: ["agents/*.yaml"]', 'agents: ["agents/*.yaml", "more/*.yaml"]')),
     Case("project-unknown-key", {BOT: BASE}, "agentctl.yaml", 7, 5, "schema.unknown-key",
          project=PROJECT.replace("    target: local\n", "    target: local\n    regoin: us-east-1\n", 1)),
