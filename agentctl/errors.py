@@ -97,6 +97,13 @@ class AwsError(AgentctlError):
         super().__init__(f"{operation} failed: {code}: {message}", where=where, hint=hint)
 
 
+class HandlerError(AgentctlError):
+    """A return-of-control handler (``executor.handler`` of a spec, an eval preset, the terminal
+    prompt) could not produce a result: missing, raised, wrong shape, or refused outright."""
+
+    exit_code = ExitCode.HANDLER_FAILED
+
+
 class StalePlan(AgentctlError):
     exit_code = ExitCode.STALE_PLAN
 

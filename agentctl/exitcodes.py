@@ -34,4 +34,6 @@ class ExitCode(enum.IntEnum):
     """The user declined the confirmation prompt, or was interrupted."""
     EVAL_FAILED = 10
     """Reserved for evaluation runs (``invoke``/eval suites) whose assertions failed."""
-
+    HANDLER_FAILED = 11
+    """A return-of-control handler of ``invoke``/``chat`` is missing, raised, or returned a
+    result of the wrong shape; nothing was sent back to the agent."""

@@ -25,6 +25,8 @@ from agentctl.exitcodes import ExitCode
 from agentctl.cli import validate_cmd as _validate_cmd  # noqa: E402,F401
 from agentctl.cli import lifecycle_cmds as _lifecycle_cmds  # noqa: E402,F401
 from agentctl.cli import emulator_cmds as _emulator_cmds  # noqa: E402,F401
+from agentctl.cli import invoke_cmd as _invoke_cmd  # noqa: E402,F401
+from agentctl.cli import chat_cmd as _chat_cmd  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> int:

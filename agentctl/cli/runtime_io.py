@@ -1,0 +1,87 @@
+"""Terminal I/O of ``invoke`` and ``chat``, in one small place.
+
+stdout carries results: the answer as its chunks arrive, or the one JSON document. stderr
+carries everything else: the rendered trace (``--trace``), progress, the session id, prompts.
+Text is written verbatim (no markup is interpreted): answers and traces are user and model data.
+
+Must not: decide anything; it only writes and reads.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+
+class RuntimeIO:
+    """Writes answers/JSON to stdout and trace/progress to stderr; asks on stdin."""
+
+    def __init__(self, *, stdout: Any = None, stderr: Any = None, stdin: Any = None):
+        self._out = stdout
+        self._err = stderr
+        self._in = stdin
+        self.answer_open = False
+        """True while an answer line is being streamed (it needs a newline before other text)."""
+
+    @property
+    def out(self) -> Any:
+        return self._out or sys.stdout
+
+    @property
+    def err(self) -> Any:
+        return self._err or sys.stderr
+
+    @property
+    def inp(self) -> Any:
+        return self._in or sys.stdin
+
+    def answer(self, text: str) -> None:
+        if not text:
+            return
+        self.out.write(text)
+        self.out.flush()
+        self.answer_open = not text.endswith("\n")
+
+    def end_answer(self) -> None:
+        if self.answer_open:
+            self.out.write("\n")
+            self.out.flush()
+            self.answer_open = False
+
+    def trace(self, text: str) -> None:
+        if not text:
+            return
+        if self.answer_open and self.err is self.out:
+            self.end_answer()
+        self.err.write(text)
+        self.err.flush()
+
+    def say(self, text: str) -> None:
+        """A line of progress or conversation chrome, on stderr."""
+        self.err.write(text + "\n")
+        self.err.flush()
+
+    def json(self, doc: Any) -> None:
+        self.out.write(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False,
+                                  default=str) + "\n")
+        self.out.flush()
+
+    def is_interactive(self) -> bool:
+        return bool(getattr(self.inp, "isatty", lambda: False)())
+
+    def read_line(self, prompt: str) -> str | None:
+        """One line from stdin after ``prompt`` (on stderr); None at end of input."""
+        self.err.write(prompt)
+        self.err.flush()
+        line = self.inp.readline()
+        if line == "":
+            return None
+        return line.rstrip("\r\n")
+
+    def ask(self, prompt: str) -> str | None:
+        return self.read_line(f"{prompt}: ")
+
+    def confirm(self, question: str) -> bool:
+        answer = self.read_line(f"{question} [y/N] ")
+        return (answer or "").strip().lower() in ("y", "yes")
