@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterator, List, Mapping, Optional
 import typer
 
 from agentctl.cli.app import app, project_dir
+from agentctl.cli.options import output_option
 from agentctl.cli.runtime_io import RuntimeIO
 from agentctl.errors import AgentctlError, UsageError
 from agentctl.exitcodes import ExitCode
@@ -201,13 +202,11 @@ def invoke_cmd(
                                  "confirmation."),
     deny: bool = typer.Option(False, "--deny", help="Deny every action that asks for "
                               "confirmation."),
-    output: str = typer.Option("human", "--output", "-o", help="human | json"),
+    output: str = output_option("human", "json"),
 ) -> int:
     """Send TEXT to an agent and print its answer (return of control handled locally)."""
     from agentctl.runtime.session import check_id, new_session_id, run_turn
 
-    if output not in ("human", "json"):
-        raise UsageError(f"--output must be one of human, json (got {output!r})")
     io = RuntimeIO()
     json_out = output == "json"
     # Checked before anything is opened: a typo must not cost a project load.

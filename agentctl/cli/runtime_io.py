@@ -1,17 +1,20 @@
-"""Terminal I/O of ``invoke`` and ``chat``, in one small place.
+"""Terminal I/O of ``invoke`` and ``chat``, in one small place, on ``agentctl.console``.
 
 stdout carries results: the answer as its chunks arrive, or the one JSON document. stderr
 carries everything else: the rendered trace (``--trace``), progress, the session id, prompts.
 Text is written verbatim (no markup is interpreted): answers and traces are user and model data.
+The answer is written piece by piece as it streams (the console prints whole lines), so it goes
+to the stream directly; lines and the JSON document go through the console.
 
 Must not: decide anything; it only writes and reads.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
+
+from agentctl import console
 
 
 class RuntimeIO:
@@ -59,13 +62,16 @@ class RuntimeIO:
 
     def say(self, text: str) -> None:
         """A line of progress or conversation chrome, on stderr."""
-        self.err.write(text + "\n")
-        self.err.flush()
+        if self._err is None:
+            console.err(text)
+        else:
+            self.err.write(text + "\n")
+            self.err.flush()
 
     def json(self, doc: Any) -> None:
-        self.out.write(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False,
-                                  default=str) + "\n")
-        self.out.flush()
+        """The run's one JSON document (counted by the console, so the CLI boundary does not
+        print a second one on failure)."""
+        console.json_out(doc)
 
     def is_interactive(self) -> bool:
         return bool(getattr(self.inp, "isatty", lambda: False)())
