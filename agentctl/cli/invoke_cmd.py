@@ -23,7 +23,7 @@ import typer
 from agentctl.cli.app import app, project_dir
 from agentctl.cli.options import output_option
 from agentctl.cli.runtime_io import RuntimeIO
-from agentctl.errors import AgentctlError, UsageError
+from agentctl.errors import Aborted, AgentctlError, UsageError
 from agentctl.exitcodes import ExitCode
 
 ENV_HELP = "Environment from agentctl.yaml (default: AGENTCTL_ENV, then defaultEnvironment)."
@@ -246,12 +246,15 @@ def invoke_cmd(
                                   partial="".join(partial)))
         raise
     except KeyboardInterrupt:
+        # Raised as an AgentctlError, not re-raised: typer turns a KeyboardInterrupt escaping a
+        # command into a silent exit 130, while agentctl's contract is ABORTED with a message.
         io.end_answer()
         if json_out:
             io.json(turn_document(conv, None, agent=agent, interrupted=True,
                                   session_id=session_id, partial="".join(partial)))
-        io.say(f"session: {session_id} (interrupted; continue it with --session {session_id})")
-        raise
+        raise Aborted("interrupted while the agent was answering",
+                      hint=f"the session is kept: continue it with --session {session_id}"
+                      ) from None
     finally:
         trace_file.close()
     failed = None
