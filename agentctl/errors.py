@@ -104,6 +104,23 @@ class HandlerError(AgentctlError):
     exit_code = ExitCode.HANDLER_FAILED
 
 
+class EndpointError(AwsError):
+    """The endpoint did not do what the API promises (a status the API does not document as an
+    outcome of the call, no version cut where one must be, an alias routed elsewhere): the
+    endpoint's fault, not the spec's, and said so."""
+
+    def __init__(self, what: str, *, where: str | None = None, operation: str = "",
+                 target: object = None):
+        endpoint = getattr(target, "endpoint", None) or getattr(target, "kind", None) or "the target"
+        self.what_happened = what
+        super().__init__(operation or "endpoint check", "UnexpectedEndpointBehaviour", what,
+                         where=where,
+                         hint=f"this is a problem of the endpoint ({endpoint}), not of the spec: "
+                              "the API documents another outcome; check which service the "
+                              "target's endpoint points at, and report it to its maintainers if "
+                              "it claims to implement the Bedrock Agents API")
+
+
 class StalePlan(AgentctlError):
     exit_code = ExitCode.STALE_PLAN
 
@@ -129,19 +146,23 @@ class MoveIncomplete(AgentctlError):
 
 @dataclass
 class PartialApply(AgentctlError):
-    """Apply stopped part-way. ``completed`` and ``remaining`` are step descriptions."""
+    """Apply stopped part-way. ``completed``, ``in_flight`` and ``remaining`` are step
+    descriptions; ``exit_code`` is INTERRUPTED when an interruption stopped it."""
 
     cause: str
     completed: list[str] = field(default_factory=list)
     remaining: list[str] = field(default_factory=list)
     exit_code: ExitCode = ExitCode.APPLY_FAILED
+    in_flight: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        flight = (f", {len(self.in_flight)} in flight ({'; '.join(self.in_flight)})"
+                  if self.in_flight else "")
         AgentctlError.__init__(
             self,
             self.cause,
             hint=(
-                f"{len(self.completed)} step(s) completed, {len(self.remaining)} not run; "
-                "the plan is safe to re-run: `agentctl plan` shows what remains"
+                f"{len(self.completed)} step(s) completed{flight}, {len(self.remaining)} not "
+                "run; the plan is safe to re-run: `agentctl plan` shows what remains"
             ),
         )

@@ -31,9 +31,14 @@ class ExitCode(enum.IntEnum):
     APPLY_FAILED = 8
     """An apply (or promote/rollback/destroy) stopped part-way; the report says what remains."""
     ABORTED = 9
-    """The user declined the confirmation prompt, or was interrupted."""
+    """The user declined the confirmation prompt, or interrupted agentctl before it changed
+    anything."""
     EVAL_FAILED = 10
     """Reserved for evaluation runs (``invoke``/eval suites) whose assertions failed."""
     HANDLER_FAILED = 11
     """A return-of-control handler of ``invoke``/``chat`` is missing, raised, or returned a
     result of the wrong shape; nothing was sent back to the agent."""
+    INTERRUPTED = 12
+    """apply / promote / rollback / destroy / adopt was interrupted (Ctrl-C, SIGTERM) while
+    changing things: the calls in flight were finished (or abandoned with a second Ctrl-C) and
+    the report lists what completed, what was in flight and what did not run."""

@@ -35,14 +35,24 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from agentctl.aws import client as aws
 from agentctl.core import servicemodel
-from agentctl.errors import AgentctlError
+from agentctl.errors import AgentctlError, EndpointError, PartialApply
+from agentctl.exitcodes import ExitCode
 from agentctl.core.model import Ref, canonical_json
-from agentctl.plan.model import VERSION_CUTTING_OPS, ApplyResult, Plan, Step, StepResult
+from agentctl.plan import graph
+from agentctl.plan.model import (
+    VERSION_CUTTING_OPS,
+    ApplyResult,
+    InFlight,
+    Plan,
+    Step,
+    StepResult,
+)
 
 Progress = Callable[[str], None]
 AfterStep = Callable[[Step, Mapping[str, Any]], None]
@@ -199,18 +209,95 @@ class _Outputs:
             return {k: dict(v) for k, v in self._values.items()}
 
 
+# ------------------------------------------------------------------------------ interruption
+
+class Interrupt:
+    """What Ctrl-C / SIGTERM mean to a run. The first asks to stop: no new step starts, the
+    steps in flight finish their call and wait for its transition, for at most ``grace`` more
+    seconds; the second abandons those waits at once (the calls themselves were sent and
+    cannot be taken back). ``request()`` is what the signal handler calls; tests call it too."""
+
+    def __init__(self, grace: float = 120.0, *, monotonic: Callable[[], float] | None = None):
+        import time
+
+        self.grace = grace
+        self._monotonic = monotonic or time.monotonic
+        self.stop = threading.Event()
+        self.abandon = threading.Event()
+        self.stopped_at: float | None = None
+        self.signals: list[str] = []
+
+    def request(self, why: str = "interrupted") -> None:
+        self.signals.append(why)
+        if not self.stop.is_set():
+            self.stopped_at = self._monotonic()
+            self.stop.set()
+        else:
+            self.abandon.set()
+
+    def cancel_reason(self) -> str | None:
+        """For waits in flight: why to stop waiting now, or None to go on."""
+        if self.abandon.is_set():
+            return "interrupted twice: abandoned"
+        if self.stopped_at is not None and self._monotonic() - self.stopped_at > self.grace:
+            return f"interrupted: gave up after {self.grace:g}s of grace"
+        return None
+
+    @contextmanager
+    def handling_signals(self) -> Iterator[None]:
+        """SIGINT / SIGTERM call ``request`` while the block runs (main thread only: Python
+        delivers signals there; elsewhere this does nothing)."""
+        import signal
+
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {}
+
+        def on_signal(signum: int, _frame: Any) -> None:
+            self.request(signal.Signals(signum).name)
+
+        try:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                previous[sig] = signal.signal(sig, on_signal)
+        except ValueError:  # pragma: no cover - not the main interpreter
+            yield
+            return
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+ABANDON_JOIN_SECONDS = 3.0
+"""After the second interruption, how long the run still waits for threads whose call has not
+answered; then it reports them as in flight and returns."""
+
+
 @dataclass
 class _AgentRun:
-    """One agent's sequence and what became of it; mutable on purpose: written only by that
-    agent's worker thread, read by the main thread after the thread has ended."""
+    """One agent's sequence and what became of it; mutable on purpose: written by that agent's
+    worker thread (under ``lock``), read by the main thread."""
 
     name: str
     steps: list[tuple[int, Step]]
     completed: list[StepResult] = field(default_factory=list)
     failed: StepResult | None = None
     not_run: list[tuple[int, Step]] = field(default_factory=list)
+    in_flight: list[InFlight] = field(default_factory=list)
     crash: BaseException | None = None
+    current: tuple[int, Step] | None = None
+    """The step being run now."""
+    accepted: bool = False
+    """Its call was accepted."""
+    last_status: str | None = None
+    """The status its waits saw last."""
+    ended: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
+
+# -------------------------------------------------------------------------------- graphs
 
 def dependency_graph(plan: Plan, *, with_after: bool = False) -> dict[str, set[str]]:
     """agent -> agents whose outputs its steps reference (and, ``with_after``, the agents of
@@ -245,7 +332,7 @@ def step_graph(plan: Plan) -> dict[int, set[int]]:
     for i, step in enumerate(plan.steps):
         by_address.setdefault(step.address, []).append(i)
     previous: dict[str, int] = {}
-    graph: dict[int, set[int]] = {}
+    deps_of: dict[int, set[int]] = {}
     for i, step in enumerate(plan.steps):
         me = agent_of(step.address)
         deps: set[int] = set()
@@ -258,7 +345,7 @@ def step_graph(plan: Plan) -> dict[int, set[int]]:
                     f"step {step.operation} of {step.address} must run after {address}, which "
                     "no step of the plan has", where="plan",
                     hint="the plan is damaged; create it again with `agentctl plan`")
-            deps.update(by_address[address])
+            deps.update(j for j in by_address[address] if j != i)
         for address, key in iter_refs(step.params):
             if agent_of(address) == me:
                 continue  # the agent's own order already covers it
@@ -266,103 +353,85 @@ def step_graph(plan: Plan) -> dict[int, set[int]]:
                              if key in _possible_outputs(plan.steps[j])), None)
             if producer is not None:
                 deps.add(producer)
-        graph[i] = deps
-    return graph
+        deps_of[i] = deps
+    return deps_of
 
 
-def _check_step_cycles(plan: Plan, graph: Mapping[int, set[int]]) -> None:
-    """Refuse a plan whose steps wait for each other in a loop (it would hang part-way)."""
-    state: dict[int, int] = {}  # 1: on the current path, 2: done
-    for root in sorted(graph):
-        if state.get(root):
-            continue
-        state[root] = 1
-        path = [root]
-        stack = [iter(sorted(graph[root]))]
-        while stack:
-            nxt = next(stack[-1], None)
-            if nxt is None:
-                state[path.pop()] = 2
-                stack.pop()
-                continue
-            if state.get(nxt) == 1:
-                loop = path[path.index(nxt):] + [nxt]
-                shown = " waits for ".join(f"{plan.steps[j].operation} {plan.steps[j].address}"
-                                           for j in loop)
-                raise AgentctlError(f"the plan's steps wait for each other in a cycle: {shown}",
-                                    where="plan",
-                                    hint="no call was made; apply the changes in two runs "
-                                         "(e.g. first the supervisor with --agent)")
-            if not state.get(nxt):
-                state[nxt] = 1
-                path.append(nxt)
-                stack.append(iter(sorted(graph[nxt])))
+def check_plan(plan: Plan) -> None:
+    """Refuse, before any call, a plan that could not run to the end: an ``after`` naming no
+    step, steps that wait for each other in a loop (the run would hang part-way), or agents
+    whose ``$ref``s form a loop."""
+    agents = dependency_graph(plan)
+    loop = graph.find_cycle(agents)
+    if loop is not None:
+        raise AgentctlError(f"agents reference each other in a cycle: {' -> '.join(loop)}",
+                            hint="collaborator references between project agents must not "
+                                 "form a loop")
+    steps = graph.find_cycle(step_graph(plan))
+    if steps is not None:
+        shown = " waits for ".join(f"{plan.steps[j].operation} {plan.steps[j].address}"
+                                   for j in steps)
+        raise AgentctlError(f"the plan's steps wait for each other in a cycle: {shown}",
+                            where="plan",
+                            hint="no call was made; apply the changes in two runs "
+                                 "(e.g. first the supervisor with --agent)")
 
 
-def _check_acyclic(deps: Mapping[str, set[str]]) -> None:
-    state: dict[str, int] = {}
+# ------------------------------------------------------------------------------- running
 
-    def visit(n: str, path: list[str]) -> None:
-        if state.get(n) == 2:
-            return
-        if state.get(n) == 1:
-            cycle = " -> ".join(path[path.index(n):] + [n])
-            raise AgentctlError(f"agents reference each other in a cycle: {cycle}",
-                                hint="collaborator references between project agents must not "
-                                     "form a loop")
-        state[n] = 1
-        for m in sorted(deps.get(n, ())):
-            visit(m, path + [n])
-        state[n] = 2
-
-    for n in sorted(deps):
-        visit(n, [])
+_current = threading.local()
 
 
-def _serial_order(names: list[str], deps: Mapping[str, set[str]]) -> list[str]:
-    """``names`` in their order, moved only as needed so every agent follows the agents it
-    references (deps are acyclic, checked before)."""
-    order: list[str] = []
-    remaining = list(names)
-    while remaining:
-        ready = next(n for n in remaining
-                     if all(d in order or d not in names for d in deps.get(n, ())))
-        order.append(ready)
-        remaining.remove(ready)
-    return order
+def running_step() -> Step | None:
+    """The step the calling thread is executing, if any (the one-executor test checks that
+    every mutating call happens inside one)."""
+    return getattr(_current, "step", None)
 
 
 def execute(plan: Plan, clients: aws.Clients, *, progress: Progress | None = None,
             after_step: AfterStep | None = None, stop: threading.Event | None = None,
-            serial: bool = False) -> ApplyResult:
+            serial: bool = False, interrupt: Interrupt | None = None,
+            handle_signals: bool = True) -> ApplyResult:
     """Run ``plan``'s steps; never raises for a failed step (see ``ApplyResult``). A
     ``BaseException`` escaping a step (a crash, used by tests through ``after_step``) is
-    re-raised once every agent thread has stopped."""
+    re-raised once every agent thread has stopped.
+
+    Interruption (``Interrupt``): SIGINT / SIGTERM while this runs (``handle_signals``, main
+    thread), ``interrupt.request()``, or a set ``stop`` event. The result then says
+    ``interrupted`` and lists the steps in flight (with the last status seen) apart from the
+    completed ones and those not run."""
     say = progress or (lambda line: None)
+    check_plan(plan)
     deps = dependency_graph(plan)
-    _check_acyclic(deps)
-    _check_step_cycles(plan, step_graph(plan))
     if serial:
         # One agent at a time: an agent must also start after the agents it runs ``after``.
         deps = dependency_graph(plan, with_after=True)
-        _check_acyclic(deps)
+        loop = graph.find_cycle(deps)
+        if loop is not None:
+            raise AgentctlError(f"agents reference each other in a cycle: {' -> '.join(loop)}",
+                                hint="collaborator references between project agents must not "
+                                     "form a loop")
+    intr = interrupt or Interrupt(grace=_grace(clients))
+    if stop is not None:
+        # A caller's stop event (tests, embedders): the same as a first interruption.
+        intr.stop = stop
     by_address: dict[str, list[int]] = {}
     for i, step in enumerate(plan.steps):
         by_address.setdefault(step.address, []).append(i)
-    stop = stop or threading.Event()
     outputs = _Outputs()
     runs: dict[str, _AgentRun] = {}
     for i, step in enumerate(plan.steps):
         name = agent_of(step.address)
         runs.setdefault(name, _AgentRun(name, [])).steps.append((i, step))
     agents = set(runs)
+    cancel = intr.cancel_reason
 
     def worker(run: _AgentRun) -> None:
         pos = 0
         try:
             while pos < len(run.steps):
                 i, step = run.steps[pos]
-                if stop.is_set():
+                if intr.stop.is_set():
                     break
                 try:
                     waits = {j: plan.steps[j].address for a in step.after
@@ -370,19 +439,34 @@ def execute(plan: Plan, clients: aws.Clients, *, progress: Progress | None = Non
                     if waits and not outputs.all_done(waits):
                         say(f"{run.name}: {step.operation} for {step.address} waits for "
                             f"{', '.join(sorted(set(waits.values())))}")
-                    outputs.wait_done(waits, stop=stop)
+                    outputs.wait_done(waits, stop=intr.stop)
                     params = _resolve(step.params, outputs, requester=run.name, agents=agents,
-                                      stop=stop)
+                                      stop=intr.stop)
                 except UnresolvedRef as e:
+                    if intr.stop.is_set():
+                        break  # not a failure: the run was interrupted while this step waited
                     # The cause is elsewhere (another agent failed): not a failure of this step.
                     say(f"{run.name}: cannot run {step.operation} for {step.address}: {e.what}")
                     break
-                result = _run_step(plan, i, step, params, clients, outputs, say, run.name)
-                if not result.ok:
-                    run.failed = result
-                    pos += 1
-                    break
-                run.completed.append(result)
+                with run.lock:
+                    run.current, run.accepted, run.last_status = (i, step), False, None
+                _current.step = step
+                try:
+                    result = _run_step(plan, i, step, params, clients, outputs, say, run, cancel)
+                finally:
+                    _current.step = None
+                with run.lock:
+                    if isinstance(result, InFlight):
+                        run.in_flight.append(result)
+                        run.current = None
+                        pos += 1
+                        break
+                    run.current = None
+                    if not result.ok:
+                        run.failed = result
+                        pos += 1
+                        break
+                    run.completed.append(result)
                 outputs.mark_done(i)
                 pos += 1
                 if after_step is not None:
@@ -390,35 +474,66 @@ def execute(plan: Plan, clients: aws.Clients, *, progress: Progress | None = Non
         except BaseException as e:  # noqa: BLE001 - a crash: re-raised on the main thread
             run.crash = e
         finally:
-            run.not_run.extend(run.steps[pos:])
+            with run.lock:
+                run.not_run.extend(run.steps[pos:])
+                run.ended = True
             outputs.finish(run.name)
 
     # serial: one agent after another, in order of first appearance in the plan (destroy uses
     # it so a supervisor is gone before the collaborators it references lose their aliases).
     # Producers of referenced outputs still go before their consumers (else a consumer would
     # wait for an agent that has not started).
-    batches = [[runs[n]] for n in _serial_order(list(runs), deps)] if serial \
+    batches = [[runs[n]] for n in graph.order(list(runs), deps)] if serial \
         else [list(runs.values())]
-    threads: list[threading.Thread] = []
     started: set[str] = set()
-    try:
-        for batch in batches:
-            if stop.is_set() or any(r.crash is not None for r in runs.values()):
-                break
-            started.update(run.name for run in batch)
-            threads = [threading.Thread(target=worker, args=(run,), name=f"apply-{run.name}",
-                                        daemon=True) for run in batch]
-            for t in threads:
-                t.start()
-            for t in threads:
-                while t.is_alive():
-                    t.join(timeout=0.2)
-    except KeyboardInterrupt:
-        # Let each agent finish the call in flight (a half-sent sequence is worse), then stop.
-        stop.set()
-        say("interrupted: finishing the steps in flight, then stopping")
-        for t in threads:
-            t.join()
+    announced = 0
+    abandoned_at: float | None = None
+    import time
+
+    def watch() -> bool:
+        """Say what an interruption means as it happens; False once the run must stop
+        waiting for its threads (abandoned, and they had their chance)."""
+        nonlocal announced, abandoned_at
+        if intr.stop.is_set() and announced == 0:
+            announced = 1
+            say("interrupted: finishing the calls in flight and waiting for their result "
+                f"(at most {intr.grace:g}s more; interrupt again to stop waiting)")
+        if intr.abandon.is_set() and announced < 2:
+            announced = 2
+            abandoned_at = time.monotonic()
+            say("interrupted again: no longer waiting for the calls in flight")
+        return not (abandoned_at is not None
+                    and time.monotonic() - abandoned_at > ABANDON_JOIN_SECONDS)
+
+    signals = intr.handling_signals() if handle_signals else nullcontext()
+    with signals:
+        try:
+            for batch in batches:
+                if intr.stop.is_set() or any(r.crash is not None for r in runs.values()):
+                    break
+                started.update(run.name for run in batch)
+                threads = [threading.Thread(target=worker, args=(run,),
+                                            name=f"apply-{run.name}", daemon=True)
+                           for run in batch]
+                for t in threads:
+                    t.start()
+                keep_waiting = True
+                while keep_waiting and any(t.is_alive() for t in threads):
+                    for t in threads:
+                        t.join(timeout=0.1)
+                    keep_waiting = watch()
+                if not keep_waiting:
+                    break
+        except KeyboardInterrupt:
+            # Without our handlers (not the main thread's run, or a KeyboardInterrupt raised
+            # before they were installed): the same as a first interruption.
+            intr.request("KeyboardInterrupt")
+            watch()
+            for run in runs.values():
+                while not run.ended and watch():
+                    time.sleep(0.1)
+        watch()
+
     for run in runs.values():
         if run.name not in started:  # serial mode, stopped before this agent's turn
             run.not_run.extend(run.steps)
@@ -429,19 +544,76 @@ def execute(plan: Plan, clients: aws.Clients, *, progress: Progress | None = Non
             raise run.crash
 
     order = {id(s): i for i, s in enumerate(plan.steps)}
-    completed = sorted((r for run in runs.values() for r in run.completed),
-                       key=lambda r: order[id(r.step)])
-    failures = sorted((run.failed for run in runs.values() if run.failed is not None),
-                      key=lambda r: order[id(r.step)])
-    not_run = sorted({i: s for run in runs.values() for i, s in run.not_run}.items())
+    completed: list[StepResult] = []
+    failures: list[StepResult] = []
+    in_flight: list[InFlight] = []
+    not_run: dict[int, Step] = {}
+    for run in runs.values():
+        with run.lock:
+            completed.extend(run.completed)
+            if run.failed is not None:
+                failures.append(run.failed)
+            in_flight.extend(run.in_flight)
+            if not run.ended:
+                # Abandoned while its call had not answered (or its thread not yet noticed).
+                if run.current is not None:
+                    i, step = run.current
+                    in_flight.append(InFlight(step, run.last_status, run.accepted,
+                                              "abandoned: no answer yet"
+                                              if not run.accepted else "abandoned"))
+                    pending = [(j, s) for j, s in run.steps if j > i]
+                else:
+                    done = {id(r.step) for r in run.completed}
+                    pending = [(j, s) for j, s in run.steps if id(s) not in done]
+                not_run.update(pending)
+            else:
+                not_run.update(run.not_run)
+    completed.sort(key=lambda r: order[id(r.step)])
+    failures.sort(key=lambda r: order[id(r.step)])
+    in_flight.sort(key=lambda r: order[id(r.step)])
     return ApplyResult(
         completed=tuple(completed),
         failed=failures[0] if failures else None,
-        not_run=tuple(s for _, s in not_run),
+        not_run=tuple(s for _, s in sorted(not_run.items())),
         outputs=outputs.snapshot(),
         failures=tuple(failures),
-        interrupted=stop.is_set(),
+        interrupted=intr.stop.is_set(),
+        in_flight=tuple(in_flight),
     )
+
+
+def raise_for_result(result: ApplyResult) -> None:
+    """``PartialApply`` naming exactly what completed, what was in flight and what did not run:
+    exit INTERRUPTED after an interruption, APPLY_FAILED when a step failed."""
+    if result.ok:
+        return
+    # A step's error usually already starts with its address (the AwsError's ``where``, e.g.
+    # "agent.x.alias.PROD: UpdateAgentAlias failed: ..."): do not say it twice.
+    causes = [r.error if r.error and r.error.startswith(f"{r.step.address}: ")
+              else f"{r.step.address}: {r.step.operation}: {r.error}" for r in result.failures]
+    if result.interrupted:
+        if result.all_completed:
+            lead = "interrupted, after every step had completed"
+        elif result.in_flight:
+            lead = "interrupted while steps were in flight"
+        else:
+            lead = "interrupted"
+        causes = [lead] + causes
+    if not causes:
+        causes = ["some steps could not run (a step they depend on did not complete)"]
+    raise PartialApply(
+        cause="; ".join(causes),
+        completed=[f"{r.step.address}: {r.step.operation}" for r in result.completed],
+        remaining=[f"{s.address}: {s.operation}" for s in result.not_run],
+        in_flight=[f"{f.step.address}: {f.step.operation}, last seen "
+                   f"{f.last_status or 'no answer yet'}" for f in result.in_flight],
+        exit_code=ExitCode.INTERRUPTED if result.interrupted else ExitCode.APPLY_FAILED,
+    )
+
+
+def _grace(clients: aws.Clients) -> float:
+    """How long, after an interruption, the waits in flight may still take."""
+    return min(clients.timing.wait_timeout, 120.0)
 
 
 def _resolve(value: Any, outputs: _Outputs, *, requester: str, agents: set[str],
@@ -458,17 +630,47 @@ def _resolve(value: Any, outputs: _Outputs, *, requester: str, agents: set[str],
     return value
 
 
+# Statuses the API documents as the settled outcome of an operation (service-behaviour.md §2.2),
+# accepted whatever the step's ``wait_for`` names: CreateAgent settles NOT_PREPARED, but an
+# endpoint may prepare a new agent at once and report PREPARED; UpdateAgent settles at either.
+DOCUMENTED_OUTCOMES: Mapping[str, frozenset[str]] = {
+    "CreateAgent": frozenset({"NOT_PREPARED", "PREPARED"}),
+    "UpdateAgent": frozenset({"NOT_PREPARED", "PREPARED"}),
+}
+# Statuses that may still precede the outcome right after the call (Terraform's
+# waitAgentPrepared treats NOT_PREPARED as pending: an endpoint may not show PREPARING yet).
+PENDING_BEFORE: Mapping[str, frozenset[str]] = {
+    "PrepareAgent": frozenset({"NOT_PREPARED"}),
+}
+
+
+def _wait_spec(step: Step) -> str | None:
+    if not step.wait_for:
+        return None
+    kind, _, statuses = step.wait_for.partition(":")
+    extra = DOCUMENTED_OUTCOMES.get(step.operation) if kind == "agent" else None
+    if not extra:
+        return step.wait_for
+    wanted = {s for s in statuses.split("|") if s} | set(extra)
+    return f"{kind}:{'|'.join(sorted(wanted))}"
+
+
 def _run_step(plan: Plan, index: int, step: Step, params: dict[str, Any], clients: aws.Clients,
-              outputs: _Outputs, say: Progress, agent: str) -> StepResult:
+              outputs: _Outputs, say: Progress, run: _AgentRun,
+              cancel: Callable[[], str | None]) -> StepResult | InFlight:
     start = clients.timing.monotonic()
-    label = f"{agent}: {step.operation}"
+    label = f"{run.name}: {step.operation}"
     if step.mutating and takes_client_token(step.operation) and "clientToken" not in params:
         params["clientToken"] = client_token(plan, index, step, params)
     say(f"{label} ... {step.description}" if step.description else f"{label} ...")
-    poller = _Poller(say, label)
+    poller = _Poller(say, label, run)
+    accepted = False
     try:
         response = aws.call(clients, step.operation, params, where=step.address,
-                            wait_progress=poller)
+                            wait_progress=poller, cancel=cancel)
+        accepted = True
+        with run.lock:
+            run.accepted = True
         values = {}
         for key, path in {**DEFAULT_OUTPUTS.get(step.operation, {}), **step.outputs}.items():
             v = dig(response, path)
@@ -484,44 +686,92 @@ def _run_step(plan: Plan, index: int, step: Step, params: dict[str, Any], client
             # §2.2/§3.1: alias CREATING/UPDATING -> PREPARED while the agent is VERSIONING ->
             # PREPARED; only then is the new version number visible in routingConfiguration.
             aws.wait_for(clients, "alias:PREPARED", agent_id=agent_id, alias_id=alias_id,
-                         progress=poller, where=step.address)
+                         progress=poller, where=step.address, cancel=cancel,
+                         operation=step.operation)
             aws.wait_for(clients, "agent:PREPARED", agent_id=agent_id, progress=poller,
-                         where=step.address)
+                         where=step.address, cancel=cancel, operation=step.operation,
+                         what=f"agent {agent_id} to be PREPARED again after cutting a version")
         elif step.wait_for:
-            kind = step.wait_for.partition(":")[0]
-            aws.wait_for(clients, step.wait_for, agent_id=agent_id,
+            spec = _wait_spec(step)
+            kind = spec.partition(":")[0]
+            aws.wait_for(clients, spec, agent_id=agent_id,
                          alias_id=alias_id if kind == "alias" else None,
-                         progress=poller, where=step.address)
+                         progress=poller, where=step.address, cancel=cancel,
+                         operation=step.operation,
+                         pending=PENDING_BEFORE.get(step.operation, frozenset()))
         if step.operation in VERSION_CUTTING_OPS and alias_id:
             alias = aws.call(clients, "GetAgentAlias",
                              {"agentId": agent_id, "agentAliasId": alias_id},
                              where=step.address)["agentAlias"]
-            routed = [r.get("agentVersion") for r in alias.get("routingConfiguration") or ()
+            routed = [str(r.get("agentVersion")) for r in alias.get("routingConfiguration") or ()
                       if r.get("agentVersion")]
+            _check_alias_effect(plan, step, params, routed, clients)
             extra = {"agentAliasId": alias_id, "agentAliasArn": alias.get("agentAliasArn")}
             if routed:
-                extra["version"] = str(routed[0])
+                extra["version"] = routed[0]
             outputs.put(step.address, {k: v for k, v in extra.items() if v})
         elapsed = clients.timing.monotonic() - start
         say(f"{label} done ({_secs(elapsed)})")
         return StepResult(step=step, ok=True, response=aws.response_json(response),
-                          elapsed=elapsed)
+                          elapsed=elapsed, accepted=True)
+    except aws.WaitAbandoned as e:
+        say(f"{label} in flight: {e.what}")
+        return InFlight(step, e.status, accepted, e.what)
     except AgentctlError as e:
         elapsed = clients.timing.monotonic() - start
         say(f"{label} FAILED ({_secs(elapsed)})")
-        return StepResult(step=step, ok=False, error=e.message(), elapsed=elapsed)
+        return StepResult(step=step, ok=False, error=e.message(), elapsed=elapsed,
+                          accepted=accepted)
+
+
+def _check_alias_effect(plan: Plan, step: Step, params: Mapping[str, Any], routed: list[str],
+                        clients: aws.Clients) -> None:
+    """Verify an alias step did what the API promises (§3.1, §3.4): an alias call without
+    routingConfiguration cut a *new* version and routes the alias to it; one with a routing
+    routes the alias to exactly that version. Raises ``EndpointError`` otherwise (a spec cannot
+    cause either)."""
+    alias_name = step.address.rsplit(".", 1)[-1]
+    shown = ", ".join(routed) or "no version"
+    if step.cuts_version:
+        lc = next((lc for lc in plan.lifecycle if lc.agent == agent_of(step.address)), None)
+        before = next((m.from_version for m in (lc.moves if lc else ())
+                       if m.alias == alias_name), None)
+        newest = None
+        if lc is not None and lc.next_version_hint and lc.next_version_hint.isdigit():
+            newest = int(lc.next_version_hint) - 1
+        cut = len(routed) == 1 and routed[0].isdigit() and routed[0] != before \
+            and (newest is None or int(routed[0]) > newest)
+        if not cut:
+            raise EndpointError(
+                f"{step.operation} without routingConfiguration must cut a new version and "
+                f"route alias {alias_name} to it, but the alias routes to {shown}"
+                + (f" (it routed to {before} before; the newest version was {newest})"
+                   if before or newest else ""),
+                where=step.address, operation=step.operation, target=clients.target)
+        return
+    wanted = [str(r.get("agentVersion")) for r in params.get("routingConfiguration") or ()
+              if r.get("agentVersion")]
+    if wanted and routed != wanted:
+        raise EndpointError(
+            f"{step.operation} asked to route alias {alias_name} to version "
+            f"{', '.join(wanted)}, but it routes to {shown}",
+            where=step.address, operation=step.operation, target=clients.target)
 
 
 class _Poller:
     """Turns (status, elapsed) polls into progress lines: one per status change, then one every
-    ~10 s while it stays the same (``support-bot: PrepareAgent ... PREPARING (3s)``)."""
+    ~10 s while it stays the same (``support-bot: PrepareAgent ... PREPARING (3s)``); remembers
+    the last status for the report of an interrupted run."""
 
-    def __init__(self, say: Progress, label: str):
-        self.say, self.label = say, label
+    def __init__(self, say: Progress, label: str, run: _AgentRun | None = None):
+        self.say, self.label, self.run = say, label, run
         self.last: str | None = None
         self.last_time = -1e9
 
     def __call__(self, status: str, elapsed: float) -> None:
+        if self.run is not None:
+            with self.run.lock:
+                self.run.last_status = status
         if status != self.last or elapsed - self.last_time >= 10:
             self.say(f"{self.label} ... {status} ({int(elapsed)}s)")
             self.last, self.last_time = status, elapsed
@@ -529,5 +779,3 @@ class _Poller:
 
 def _secs(s: float) -> str:
     return f"{s:.1f}s"
-
-

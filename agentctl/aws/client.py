@@ -7,13 +7,20 @@ What it does:
   with dummy credentials, or else a client with the **embedded** emulator attached to it (the same
   boto3 code path either way: serializers, validation and parsers all run).
 - ``call`` runs one operation with error translation (botocore ``ClientError`` -> ``AwsError``
-  naming the operation, the code, AWS's message and a hint), bounded retry with backoff of
-  ThrottlingException / InternalServerException, and the state-refusal retry of
-  bedrock-semantics.md §2.3 (wait for the agent to reach a stable status, then retry).
+  naming the operation, the code, AWS's message and a hint; a wire body such as a proxy's HTML
+  page is summarized, never printed). Retries are not doubled: botocore's *standard* retry
+  mode owns throttling, 5xx and connection errors on every target (on the local target with a
+  backoff scaled to the emulator); ``call``'s own loop retries only what botocore cannot know,
+  the state refusals of service-behaviour.md §2.3 (wait for the agent to reach a stable status,
+  then retry) and the UpdateAgent OptLock refusal, with capped exponential backoff and full
+  jitter.
 - ``paginate`` follows ``nextToken`` on every List* (pages may hold only 10 items, §1).
 - ``wait_for`` polls an agent or alias until it reaches one of the statuses named by a plan
   step's ``wait_for`` string (``agent:PREPARED``, ``agent:NOT_PREPARED|PREPARED``,
-  ``alias:PREPARED``, ``agent:DELETED``), reporting progress; FAILED raises with failureReasons.
+  ``alias:PREPARED``, ``agent:DELETED``), reporting progress, within a deadline; when it gives
+  up it says what it waited for. FAILED raises with failureReasons; a stable status the API
+  does not document as an outcome raises ``EndpointError`` (the endpoint's fault, not the
+  spec's); a ``cancel`` callback (an interrupted run) stops it early with ``WaitAbandoned``.
 
 What it must not do: decide *what* to change (that is the planner), print anything (progress goes
 through callbacks), or log credentials / botocore wire dumps (botocore's debug logging is never
@@ -37,7 +44,7 @@ from botocore import xform_name
 from botocore.config import Config
 
 from agentctl.core import servicemodel
-from agentctl.errors import AgentctlError, AwsError, ProjectError, UsageError
+from agentctl.errors import AgentctlError, AwsError, EndpointError, ProjectError, UsageError
 from agentctl.core.model import Target
 
 ENDPOINT_ENV = "AWS_ENDPOINT_URL_BEDROCK_AGENT"
@@ -47,8 +54,6 @@ ENDPOINT_ENV = "AWS_ENDPOINT_URL_BEDROCK_AGENT"
 AGENT_STABLE = frozenset({"NOT_PREPARED", "PREPARED", "FAILED"})
 ALIAS_STABLE = frozenset({"PREPARED", "FAILED", "DISSOCIATED"})
 
-RETRYABLE_CODES = frozenset({"ThrottlingException", "InternalServerException",
-                             "ServiceUnavailableException", "TooManyRequestsException"})
 
 # §2.3: "<Op> operation can't be performed on <Agent|AgentAlias> when [Agent] is in <State> state."
 # (AWS sometimes uses a typographic apostrophe; accept both.)
@@ -72,18 +77,25 @@ class Timing:
     wait_timeout: float = 900.0
     """Seconds to wait for a stable status before giving up (PrepareAgent can take minutes)."""
     retries: int = 6
-    """Attempts for throttling / 5xx, after botocore's own."""
+    """Retries of agentctl's own loop for the UpdateAgent OptLock refusal (botocore cannot know
+    it); on the local target also botocore's retries of throttling / 5xx (AWS: botocore's
+    standard mode, 5 attempts)."""
     backoff_base: float = 0.5
     backoff_max: float = 20.0
+    """agentctl's backoff: ``random() * min(backoff_max, backoff_base * 2 ** (n - 1))`` before
+    retry n (capped exponential, full jitter)."""
     refusal_retries: int = 5
     """How many times a state-refused call is retried after waiting for a stable status."""
+    settle_grace: float = 30.0
+    """Seconds a status that is not yet the step's outcome but can precede it is tolerated
+    (NOT_PREPARED right after PrepareAgent on an endpoint slow to show PREPARING)."""
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
     jitter: bool = True
 
 
 LOCAL_TIMING = Timing(poll_initial=0.05, poll_max=0.5, wait_timeout=120.0, retries=10,
-                      backoff_base=0.05, backoff_max=1.0)
+                      backoff_base=0.05, backoff_max=1.0, settle_grace=5.0)
 """The emulator settles in fractions of a second: poll faster."""
 
 
@@ -148,14 +160,17 @@ def make_clients(environment: Any, *, root: Path | None = None, emulator_config:
 
     # local target
     endpoint = target.endpoint if not target.endpoint.startswith("embedded:") else None
-    # Local target: botocore's own retries off (its backoff is tuned for AWS, seconds per try);
-    # ``call`` retries throttling / 5xx itself with LOCAL_TIMING's sub-second backoff.
-    config = Config(retries={"mode": "standard", "total_max_attempts": 1})
+    timing = timing or LOCAL_TIMING
+    # Local target: botocore's standard retry mode too (one retry mechanism everywhere), with
+    # its backoff scaled to the emulator, which answers in milliseconds (botocore's own backoff
+    # is tuned for AWS: up to 1 s, 2 s, 4 s ... per throttled try).
+    config = Config(retries={"mode": "standard", "total_max_attempts": timing.retries + 1})
     if endpoint:
         client = _make_client(environment, lambda: boto3.client(
             "bedrock-agent", region_name=environment.region, endpoint_url=endpoint,
             aws_access_key_id="agentctl", aws_secret_access_key="agentctl", config=config))
-        return Clients(agent=client, target=target, timing=timing or LOCAL_TIMING)
+        use_backoff(client, timing)
+        return Clients(agent=client, target=target, timing=timing)
 
     from agentctl.emulator import Emulator, EmulatorConfig, World  # the embedded local target
 
@@ -174,8 +189,48 @@ def make_clients(environment: Any, *, root: Path | None = None, emulator_config:
     client = boto3.client("bedrock-agent", region_name=environment.region,
                           aws_access_key_id="agentctl", aws_secret_access_key="agentctl",
                           config=config)
+    use_backoff(client, timing)
     emu.attach(client)
-    return Clients(agent=client, target=target, timing=timing or LOCAL_TIMING, emulator=emu)
+    return Clients(agent=client, target=target, timing=timing, emulator=emu)
+
+
+class FullJitter:
+    """Capped exponential backoff with full jitter (``Timing``'s base and cap): the delay before
+    retry ``n`` (1-based) is uniform in ``[0, min(cap, base * 2 ** (n - 1))]``."""
+
+    def __init__(self, timing: Timing, rand: Callable[[], float] = random.random):
+        self.timing, self.rand = timing, rand
+
+    def delay(self, attempt: int) -> float:
+        t = self.timing
+        ceiling = min(t.backoff_max, t.backoff_base * (2 ** max(0, attempt - 1)))
+        return self.rand() * ceiling if t.jitter else ceiling
+
+    def delay_amount(self, context: Any) -> float:
+        """botocore's ``RetryBackoff`` interface (``context.attempt_number`` is 1-based)."""
+        return self.delay(int(context.attempt_number))
+
+
+def use_backoff(client: Any, timing: Timing) -> None:
+    """Replace the backoff of ``client``'s botocore standard retry handler by ``FullJitter`` at
+    ``timing``'s scale, keeping botocore's decision of *what* is retryable (throttling, 5xx,
+    connection errors) and its attempt limit. The retry quota is made large: on the local
+    target it would only turn injected faults into failures."""
+    from botocore.retries import quota, standard
+
+    name = client.meta.service_model.service_id.hyphenize()
+    adapter = standard.RetryEventAdapter()
+    handler = standard.RetryHandler(
+        retry_policy=standard.RetryPolicy(
+            retry_checker=standard.StandardRetryConditions(max_attempts=timing.retries + 1),
+            retry_backoff=FullJitter(timing)),
+        retry_event_adapter=adapter,
+        retry_quota=standard.RetryQuotaChecker(quota.RetryQuota(initial_capacity=10**9),
+                                               standard.ThrottlingErrorDetector(adapter)),
+        service_name=name)
+    unique_id = f"retry-config-{name}"
+    client.meta.events.unregister(f"needs-retry.{name}", unique_id=unique_id)
+    client.meta.events.register(f"needs-retry.{name}", handler.needs_retry, unique_id=unique_id)
 
 
 def _make_client(environment: Any, factory: Callable[[], Any]) -> Any:
@@ -274,12 +329,40 @@ def translate(e: botocore.exceptions.ClientError, operation: str, *,
     code = str(err.get("Code") or "Unknown")
     message = str(err.get("Message") or e)
     hint = _HINTS.get(code)
+    wire = wire_summary(e.response, message)
+    if wire is not None:
+        # Not an API error document (a proxy's or load balancer's HTML page, a truncated body):
+        # its text is not for the terminal (it can be long, or echo request details).
+        return AwsError(operation, code, wire, where=where,
+                        hint="the endpoint (or something in front of it) did not answer as the "
+                             "Bedrock API does; check the target's endpoint and network, then "
+                             "retry")
     m = STATE_REFUSAL.search(message)
     if m:
         # §2.3: refused because of the agent's state, not because of the request.
         hint = (f"the agent was {m.group('state').strip()}; `agentctl apply` prepares the DRAFT "
                 "and waits for stable states, so re-running it usually resolves this")
     return AwsError(operation, code, message, where=where, hint=hint)
+
+
+_WIRE_MARKERS = ("<!doctype", "<html", "<body", "<head", "<?xml")
+
+
+def wire_summary(response: Any, message: str) -> str | None:
+    """A one-line summary (status code, content type, size) when ``message`` is a raw wire body
+    rather than an API error message, else None. botocore puts an unparsable error body into
+    the message verbatim."""
+    text = message.strip()
+    lowered = text[:200].lower()
+    if not (text.startswith("<") or any(m in lowered for m in _WIRE_MARKERS)):
+        return None
+    meta = response.get("ResponseMetadata", {}) if isinstance(response, Mapping) else {}
+    status = meta.get("HTTPStatusCode")
+    headers = meta.get("HTTPHeaders") or {}
+    ctype = str(headers.get("content-type") or "unknown content type").split(";")[0].strip()
+    shown = f"HTTP {status}" if status else "an HTTP error"
+    return (f"the endpoint answered {shown} with a {ctype} body ({len(message.encode())} bytes, "
+            "not shown) instead of an API error")
 
 
 def state_refusal(error: AwsError) -> str | None:
@@ -294,17 +377,23 @@ def state_refusal(error: AwsError) -> str | None:
 
 # --------------------------------------------------------------------------------- calls
 
+Cancel = Callable[[], "str | None"]
+"""Asked between polls: a reason to stop waiting now (an interrupted run), or None."""
+
+
 def call(clients: Clients, operation: str, params: Mapping[str, Any] | None = None, *,
-         where: str | None = None, wait_progress: ProgressFn | None = None) -> dict[str, Any]:
+         where: str | None = None, wait_progress: ProgressFn | None = None,
+         cancel: Cancel | None = None) -> dict[str, Any]:
     """Run ``operation`` (botocore name, e.g. ``UpdateAgent``) with ``params``; return the parsed
-    response without ResponseMetadata. Raises ``AwsError`` after retries."""
+    response without ResponseMetadata. Raises ``AwsError`` once botocore's retries (throttling,
+    5xx, connection) and agentctl's own (state refusals, OptLock) are exhausted."""
     params = dict(params or {})
     method = getattr(clients.agent, xform_name(operation))
     t = clients.timing
-    transient = 0
+    optlock = 0
     refusals = 0
+    backoff = FullJitter(t)
     while True:
-        connection_error = False
         try:
             resp = method(**params)
             resp = dict(resp)
@@ -324,29 +413,43 @@ def call(clients: Clients, operation: str, params: Mapping[str, Any] | None = No
         except (botocore.exceptions.EndpointConnectionError,
                 botocore.exceptions.ConnectionClosedError,
                 botocore.exceptions.ReadTimeoutError) as e:
-            err = AwsError(operation, type(e).__name__, str(e), where=where,
+            # botocore's standard mode already retried these.
+            raise AwsError(operation, type(e).__name__, str(e), where=where,
                            hint="check the endpoint / network (is `agentctl emulator serve` "
-                                "running?)")
-            connection_error = True  # retried below like a 5xx
+                                "running?)") from None
+        except botocore.exceptions.ResponseParserError as e:
+            # A success status with a body that is not the API's JSON (e.g. an HTML page from a
+            # proxy); botocore's message quotes the body, which is not shown.
+            raise AwsError(operation, "UnparsableResponse",
+                           f"the endpoint's answer is not a {operation} response "
+                           f"({len(str(e))} characters, not shown)", where=where,
+                           hint="the endpoint does not speak the Bedrock API; check the "
+                                "target's endpoint") from None
 
-        if err.code in RETRYABLE_CODES or connection_error or OPTLOCK.search(
-                err.aws_message):
-            transient += 1
-            if transient > t.retries:
+        if OPTLOCK.search(err.aws_message):
+            # §2.2 footnote: concurrent UpdateAgent writers; its class is UNCONFIRMED, so
+            # botocore may not retry it. Terraform retries it; so do we.
+            optlock += 1
+            if optlock > t.retries:
                 raise err
-            t.sleep(_backoff(t, transient))
+            t.sleep(backoff.delay(optlock))
             continue
         state = state_refusal(err)
         if state is not None and state.replace(" ", "").upper() not in ("NOTPREPARED", "FAILED"):
             # §2.3: the call hit a transitional state (Preparing, Versioning, Creating,
             # Updating). Waiting for the agent to settle and retrying is what Terraform does
-            # (PR #43179, #43232). "Not Prepared" is stable: waiting would not help.
+            # (PR #43179, #43232). "Not Prepared" is stable: waiting would not help. botocore
+            # cannot know this: to it, the refusal is a plain 400.
             refusals += 1
             agent_id = params.get("agentId")
             if refusals > t.refusal_retries or not agent_id:
                 raise err
             wait_for(clients, "agent:" + "|".join(sorted(AGENT_STABLE)), agent_id=agent_id,
-                     progress=wait_progress)
+                     progress=wait_progress, where=where, cancel=cancel,
+                     what=f"the agent to leave {state} so {operation} can be retried")
+            if refusals > 1:
+                # Settled, then refused again (another writer?): do not hammer the service.
+                t.sleep(backoff.delay(refusals - 1))
             continue
         raise _with_specific_hint(err, clients, operation, params)
 
@@ -369,11 +472,6 @@ def _with_specific_hint(err: AwsError, clients: Clients, operation: str,
                         hint=f"knowledge base {kb} does not exist on the target: {fix}, or fix "
                              "knowledgeBases[].id in the agent spec")
     return err
-
-
-def _backoff(t: Timing, attempt: int) -> float:
-    delay = min(t.backoff_max, t.backoff_base * (2 ** (attempt - 1)))
-    return delay * (0.5 + random.random() / 2) if t.jitter else delay
 
 
 def list_key(operation: str) -> str:
@@ -423,7 +521,7 @@ class WaitSpec:
 
 
 class WaitFailed(AwsError):
-    """The resource reached FAILED (or another unexpected stable status) while waiting."""
+    """The resource reached FAILED while waiting (§2.2: failures are asynchronous)."""
 
     def __init__(self, what: str, status: str, reasons: tuple[str, ...], *, where: str | None):
         self.status = status
@@ -433,17 +531,41 @@ class WaitFailed(AwsError):
                          hint="fix the cause in the spec and run `agentctl apply` again")
 
 
+class WaitAbandoned(AgentctlError):
+    """A wait stopped before its resource settled because the run was interrupted; ``status``
+    is the last status seen."""
+
+    def __init__(self, what: str, status: str | None, reason: str, *, where: str | None):
+        self.status = status
+        super().__init__(f"stopped waiting for {what} ({reason}); last seen: "
+                         f"{status or 'unknown'}", where=where,
+                         hint="run `agentctl status`, then `agentctl plan` to see what is left")
+
+
 def wait_for(clients: Clients, spec: str, *, agent_id: str, alias_id: str | None = None,
              progress: ProgressFn | None = None, where: str | None = None,
-             timeout: float | None = None) -> dict[str, Any]:
+             timeout: float | None = None, cancel: Cancel | None = None,
+             operation: str | None = None, pending: frozenset[str] = frozenset(),
+             what: str | None = None) -> dict[str, Any]:
     """Poll until the agent/alias status is one of ``spec``'s statuses; return the last Get*
-    response object (``{}`` for ``DELETED``). FAILED (when not awaited) raises ``WaitFailed`` with
-    the failureReasons (§2.2: failures are asynchronous, not exceptions)."""
+    response object (``{}`` for ``DELETED``).
+
+    Gives up, saying what it waited for, after ``timeout`` (default ``Timing.wait_timeout``)
+    seconds. A stable status that was not awaited ends the wait: FAILED raises ``WaitFailed``
+    with the failureReasons (§2.2: failures are asynchronous, not exceptions); any other one,
+    except a ``pending`` status within ``Timing.settle_grace``, raises ``EndpointError``: the API
+    does not document it as an outcome of ``operation``. ``cancel`` is asked between polls and
+    ends the wait with ``WaitAbandoned`` when it gives a reason."""
     ws = WaitSpec.parse(spec)
     t = clients.timing
     limit = t.wait_timeout if timeout is None else timeout
     start = t.monotonic()
     delay = t.poll_initial
+    subject = f"{ws.kind} {alias_id or agent_id}"
+    awaited = "|".join(sorted(ws.statuses))
+    waited_for = what or (f"{subject} to be {awaited}"
+                          + (f" after {operation}" if operation else ""))
+    status: str | None = None
     while True:
         obj = _read_status(clients, ws.kind, agent_id, alias_id, where)
         status = "DELETED" if obj is None else str(
@@ -454,21 +576,46 @@ def wait_for(clients: Clients, spec: str, *, agent_id: str, alias_id: str | None
         if status in ws.statuses:
             return obj or {}
         if obj is None:
-            raise AwsError(f"wait for {ws.kind} {alias_id or agent_id}", "ResourceNotFoundException",
+            raise AwsError(f"wait for {subject}", "ResourceNotFoundException",
                            "the resource disappeared while waiting", where=where,
                            hint="it was deleted outside agentctl; run `agentctl plan`")
         stable = AGENT_STABLE if ws.kind == "agent" else ALIAS_STABLE
-        if status in stable:
+        if status in stable and not (status in pending and elapsed < t.settle_grace):
             reasons = tuple(str(r) for r in obj.get("failureReasons") or ())
-            raise WaitFailed(f"{ws.kind} {alias_id or agent_id} to be {spec.split(':', 1)[1]}",
-                             status, reasons, where=where)
+            if status == "FAILED":
+                raise WaitFailed(f"{subject} to be {awaited}", status, reasons, where=where)
+            after = f"after {operation} " if operation else ""
+            raise EndpointError(
+                f"the endpoint left {subject} {status} {after}(expected {awaited})"
+                + (f": {'; '.join(reasons)}" if reasons else ""),
+                where=where, operation=operation or f"wait for {subject}",
+                target=clients.target)
         if elapsed >= limit:
-            raise AwsError(f"wait for {ws.kind} {alias_id or agent_id}", "Timeout",
-                           f"still {status} after {int(elapsed)}s", where=where,
-                           hint="the service is slow or stuck; check the console, then re-run "
+            raise AwsError(f"wait for {subject}", "Timeout",
+                           f"gave up after {int(elapsed)}s waiting for {waited_for}: still "
+                           f"{status}", where=where,
+                           hint="the service is slow or stuck; check its console, then re-run "
                                 "(the operation is safe to repeat)")
-        t.sleep(delay)
+        _pause(t, delay, cancel, waited_for, status, where)
         delay = min(t.poll_max, delay * 1.5)
+
+
+def _pause(t: Timing, delay: float, cancel: Cancel | None, what: str, status: str | None,
+           where: str | None) -> None:
+    """Sleep ``delay`` between polls; with ``cancel``, in short slices, asking it before each."""
+    if cancel is None:
+        t.sleep(delay)
+        return
+    remaining = delay
+    while True:
+        reason = cancel()
+        if reason:
+            raise WaitAbandoned(what, status, reason, where=where)
+        if remaining <= 0:
+            return
+        step = min(remaining, 0.1)
+        t.sleep(step)
+        remaining -= step
 
 
 def _read_status(clients: Clients, kind: str, agent_id: str, alias_id: str | None,

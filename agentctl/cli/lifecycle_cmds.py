@@ -176,7 +176,7 @@ def apply_cmd(
                         hint="drop -e to apply it to its own environment, or create a new plan "
                              f"with `agentctl plan -e {env} --out FILE`")
     with lifecycle.opened(project_dir(), env or (saved.environment if saved else None)) as ctx:
-        with lifecycle.project_lock(ctx.root):
+        with lifecycle.project_lock(ctx.root, progress=console.err, command="agentctl apply"):
             if saved is not None:
                 lifecycle.check_saved_plan(ctx, saved)
                 plan = saved
@@ -245,7 +245,8 @@ def _move(fn: Callable[..., Any], command: str, env: Optional[str], output: str,
     from agentctl.render.result import move_document, render_move
 
     with lifecycle.opened(project_dir(), env) as ctx:
-        with lifecycle.project_lock(ctx.root):
+        with lifecycle.project_lock(ctx.root, progress=console.err,
+                                    command=f"agentctl {command}"):
             with console.progress() as progress:
                 move = fn(ctx, progress=progress, **kw)
     if output == "json":
@@ -339,7 +340,7 @@ def destroy_cmd(
     from agentctl.render.result import render_destroy_preview
 
     with lifecycle.opened(project_dir(), env) as ctx:
-        with lifecycle.project_lock(ctx.root):
+        with lifecycle.project_lock(ctx.root, progress=console.err, command="agentctl destroy"):
             plan = lifecycle.plan_destroy(ctx, _agents(agent))
             preview = render_destroy_preview(plan)
             if output == "json":
@@ -386,7 +387,7 @@ def adopt_cmd(
 ) -> int:
     """Tag an existing agent as managed by this project (nothing else changes)."""
     with lifecycle.opened(project_dir(), env) as ctx:
-        with lifecycle.project_lock(ctx.root):
+        with lifecycle.project_lock(ctx.root, progress=console.err, command="agentctl adopt"):
             cand = lifecycle.adopt_candidate(ctx, name)
             if not cand.in_spec:
                 console.err(f"warning: no spec of this project names {name!r}; `agentctl plan` "
@@ -394,7 +395,8 @@ def adopt_cmd(
             _out(f"{name} ({cand.agent_id}) will be tagged agentctl:managed-by=agentctl, "
                  f"agentctl:project={ctx.project.name}; the next apply makes it match its spec.")
             _confirm(f"Adopt {name}?", auto_approve=auto_approve, what="adopt")
-            lifecycle.adopt(ctx, cand)
+            with console.progress() as progress:
+                lifecycle.adopt(ctx, cand, progress=progress)
     _out(f"{name} is now managed by project {ctx.project.name}. Run `agentctl plan` next.")
     return int(ExitCode.OK)
 

@@ -59,6 +59,14 @@ def compute_plan_id(plan: Plan) -> str:
     return digest(doc)
 
 
+def with_plan_id(plan: Plan) -> Plan:
+    """``plan`` with its ``plan_id`` set: the one place plan ids are minted (apply plans,
+    destroy plans, alias moves and adoptions alike)."""
+    import dataclasses
+
+    return dataclasses.replace(plan, plan_id=compute_plan_id(plan))
+
+
 def dumps(plan: Plan) -> str:
     return json.dumps(plan_to_dict(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 

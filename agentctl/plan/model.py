@@ -186,6 +186,21 @@ class StepResult:
     response: Mapping[str, Any] | None = None
     error: str | None = None
     elapsed: float = 0.0
+    accepted: bool = False
+    """The step's call itself was accepted by the service (its effect may exist), even when the
+    step then failed while waiting for or checking that effect."""
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """A step whose call was sent but whose outcome was not confirmed, because the run was
+    interrupted: ``last_status`` is the status seen last while waiting (None when the call
+    itself had not answered yet)."""
+
+    step: Step
+    last_status: str | None
+    accepted: bool
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -196,10 +211,20 @@ class ApplyResult:
     outputs: Mapping[str, Mapping[str, Any]]
     """address -> {agentId, agentArn, aliasId, version, ...} known after apply."""
     failures: tuple[StepResult, ...] = ()
-    """Every failed step (one per agent at most; ``failed`` is the first). Added by H5."""
+    """Every failed step (one per agent at most; ``failed`` is the first)."""
     interrupted: bool = False
-    """The run was stopped (Ctrl-C) before every step ran. Added by H5."""
+    """The run was stopped (Ctrl-C / SIGTERM, or a stop request)."""
+    in_flight: tuple[InFlight, ...] = ()
+    """Steps sent but not confirmed when an interrupted run stopped waiting for them."""
+
+    @property
+    def all_completed(self) -> bool:
+        """Every step of the plan completed (a saved plan is recorded as applied only then)."""
+        return (not self.failures and self.failed is None and not self.not_run
+                and not self.in_flight)
 
     @property
     def ok(self) -> bool:
-        return not self.failures and self.failed is None and not self.not_run
+        """Every step completed and nothing interrupted the run: never true after an
+        interruption, even one that came after the last step."""
+        return self.all_completed and not self.interrupted

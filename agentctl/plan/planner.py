@@ -61,6 +61,7 @@ import json
 import re
 from typing import Any, Mapping, Sequence
 
+from agentctl.plan import graph
 from agentctl.errors import AgentctlError, Location, NotOwned, Problem, SpecInvalid, UsageError
 from agentctl.core.model import (
     ACTION_GROUP,
@@ -197,11 +198,16 @@ def build_plan(
     prune: bool = False,
     only_agents: Sequence[str] | None = None,
     created_at: str = "",
+    removal_reason: str | None = None,
 ) -> Plan:
     """The plan that makes ``live`` match ``desired`` (agent name -> config, as the spec loader
     produced it; canonicalized here). Raises ``NotOwned`` naming every unowned agent the desired
     side would touch, ``UsageError`` for unknown ``only_agents`` names or a negative retention,
-    ``AgentctlError`` for collaborator references that cannot be resolved."""
+    ``AgentctlError`` for collaborator references that cannot be resolved.
+
+    Agents of the project in scope that are not desired are removed when ``prune`` (the one
+    removal planner: ``agentctl destroy`` is ``build_plan({}, live, prune=True, ...)`` with its
+    ``removal_reason``)."""
     if version_retention < 0:
         raise UsageError(f"version retention must be 0 or more (got {version_retention})",
                          hint="set settings.versionRetention in agentctl.yaml to 0 or more")
@@ -232,7 +238,8 @@ def build_plan(
     planned = {name: _plan_agent(wanted[name], live.agents.get(name), project=project,
                                  retention=version_retention) for name in order}
     gone = sorted(n for n in live.agents if n in scope and n not in wanted)
-    removed = {name: _plan_removed(live.agents[name], prune=prune) for name in gone}
+    removed = {name: plan_removed(live.agents[name], prune=prune, reason=removal_reason)
+               for name in gone}
     release = _release_dependencies(
         [s for r in planned.values() for s in r[1]] + [s for r in removed.values() for s in r[1]],
         live)
@@ -251,7 +258,7 @@ def build_plan(
         c, s, lc = planned[name]
         changes += c
         s = _with_after(s, release)
-        if any(name in _reachable(deps, sup) for sup in waits.get(name, ())):
+        if any(name in graph.reachable(deps, sup) for sup in waits.get(name, ())):
             s = _alias_deletions_late(s)
         steps += s
         lifecycle.append(lc)
@@ -274,9 +281,9 @@ def build_plan(
         steps=tuple(steps),
         created_at=created_at,
     )
-    from agentctl.plan.codec import compute_plan_id  # codec imports nothing of the planner
+    from agentctl.plan.codec import with_plan_id  # codec imports nothing of the planner
 
-    return dataclasses.replace(plan, plan_id=compute_plan_id(plan))
+    return with_plan_id(plan)
 
 
 # --------------------------------------------------------------------------------------------
@@ -420,18 +427,6 @@ def _with_after(steps: Sequence[Step], release: Mapping[str, set[str]]) -> list[
             else s for s in steps]
 
 
-def _reachable(deps: Mapping[str, set[str]], start: str) -> set[str]:
-    """Agents ``start`` depends on through ``$ref``s, directly or not."""
-    seen: set[str] = set()
-    todo = list(deps.get(start, ()))
-    while todo:
-        n = todo.pop()
-        if n not in seen:
-            seen.add(n)
-            todo.extend(deps.get(n, ()))
-    return seen
-
-
 def _alias_deletions_late(steps: Sequence[Step]) -> list[Step]:
     """An agent's steps with its released alias deletions moved after its alias creates and
     updates (still before version retention, which relies on them, §3.3).
@@ -452,12 +447,11 @@ def _alias_deletions_late(steps: Sequence[Step]) -> list[Step]:
 def _soft_order(names: Sequence[str], deps: Mapping[str, set[str]],
                 waits: Mapping[str, set[str]]) -> list[str]:
     """``names`` ordered by ``deps`` and, when that leaves no cycle, also by ``waits``."""
-    inside = set(names)
-    combined = {n: ({d for d in deps.get(n, ()) if d in inside}
-                    | {w for w in waits.get(n, ()) if w in inside and w != n}) for n in names}
+    combined = {n: set(deps.get(n, ())) | {w for w in waits.get(n, ()) if w != n}
+                for n in names}
     try:
-        return _topological(list(names), combined)
-    except AgentctlError:
+        return graph.order(list(names), combined)
+    except graph.Cycle:
         return list(names)
 
 
@@ -470,27 +464,13 @@ def _as_ref(value: Any) -> Ref | None:
 
 
 def _topological(names: list[str], deps: Mapping[str, set[str]]) -> list[str]:
-    """Agents ordered so each comes after the agents it depends on; ties by name."""
-    done: list[str] = []
-    state: dict[str, int] = {}
-
-    def visit(n: str, trail: tuple[str, ...]) -> None:
-        if state.get(n) == 2:
-            return
-        if state.get(n) == 1:
-            cycle = " -> ".join(trail[trail.index(n):] + (n,))
-            raise AgentctlError(f"collaborator references form a cycle: {cycle}",
-                                hint="an agent can only collaborate with agents that do not "
-                                     "(transitively) collaborate with it")
-        state[n] = 1
-        for d in sorted(deps.get(n, ())):
-            visit(d, trail + (n,))
-        state[n] = 2
-        done.append(n)
-
-    for n in names:
-        visit(n, ())
-    return done
+    """Agents in name order, each moved after the agents it depends on (``graph.order``)."""
+    try:
+        return graph.order(names, deps)
+    except graph.Cycle as e:
+        raise AgentctlError(f"collaborator references form a cycle: {e}",
+                            hint="an agent can only collaborate with agents that do not "
+                                 "(transitively) collaborate with it") from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -863,7 +843,12 @@ def _show(version: Any) -> str:
 # Agents whose spec left the project
 
 
-def _plan_removed(live: LiveAgent, *, prune: bool) -> tuple[list[ResourceChange], list[Step]]:
+def plan_removed(live: LiveAgent, *, prune: bool, reason: str | None = None,
+                 ) -> tuple[list[ResourceChange], list[Step]]:
+    """The changes and steps removing one live agent (``prune``), or the NOOP change saying it
+    is no longer declared. Aliases first (DeleteAgent refuses agents with aliases, §2.5), then
+    action groups (ENABLED ones disabled first, §4.2), then the agent, waiting until it is
+    gone."""
     name = live.config.name
     addr = agent_address(name)
     if not prune:
@@ -879,7 +864,7 @@ def _plan_removed(live: LiveAgent, *, prune: bool) -> tuple[list[ResourceChange]
         for c in diff_config(None, canonicalize(live.config))
     ]
     changes[0] = dataclasses.replace(
-        changes[0], reason="its spec left the project and --prune was given")
+        changes[0], reason=reason or "its spec left the project and --prune was given")
     ctx = _Ctx(name=name, agent_id=live.agent_id, steps=[])
     for a in sorted(live.aliases):
         ctx.add("DeleteAgentAlias", {"agentId": live.agent_id,

@@ -81,8 +81,11 @@ def apply_result_text(result: ApplyResult, *, plan: Plan | None = None,
             line(summary)
         out.rstrip()
         return out
-    head = (f"{verb} interrupted." if result.interrupted and not result.failures
-            else f"{verb} failed.")
+    if result.interrupted:
+        head = (f"{verb} interrupted after every step had completed." if result.all_completed
+                else f"{verb} interrupted: stopped part-way.")
+    else:
+        head = f"{verb} failed."
     line(head, "failed")
     for f in result.failures:
         line(f"  failed:    {f.step.address}: {f.step.operation}", "remove")
@@ -90,6 +93,10 @@ def apply_result_text(result: ApplyResult, *, plan: Plan | None = None,
             line(f"             {text}")
     for r in result.completed:
         line(f"  completed: {r.step.address}: {r.step.operation}", "add")
+    for f in result.in_flight:
+        seen = f.last_status or ("accepted, no status seen yet" if f.accepted
+                                 else "sent, no answer yet")
+        line(f"  in flight: {f.step.address}: {f.step.operation} (last seen: {seen})", "change")
     for s in result.not_run:
         line(f"  not run:   {s.address}: {s.operation}", "change")
     for summary in version_summary(result, plan):
@@ -114,9 +121,12 @@ def apply_result_document(result: ApplyResult, plan: Plan | None = None) -> dict
         "kind": "apply_result",
         "ok": result.ok,
         "interrupted": result.interrupted,
+        "all_completed": result.all_completed,
         "completed": [{**_step_doc(r.step), "elapsed": round(r.elapsed, 3)}
                       for r in result.completed],
         "failed": [{**_step_doc(r.step), "error": r.error} for r in result.failures],
+        "in_flight": [{**_step_doc(f.step), "last_status": f.last_status,
+                       "accepted": f.accepted} for f in result.in_flight],
         "not_run": [_step_doc(s) for s in result.not_run],
         "outputs": {k: dict(v) for k, v in sorted(result.outputs.items())},
     }

@@ -33,23 +33,106 @@ def test_resource_not_found_is_not_retried(stub, clients, sleeper):
     assert sleeper.slept == []
 
 
-def test_throttling_is_retried_with_exponential_backoff(stub, clients, sleeper):
+def test_throttling_is_not_retried_again_by_agentctl(stub, clients, sleeper):
+    # Issue 7 item 7: botocore's standard retry mode owns throttling and 5xx (on AWS and, tuned,
+    # on the local target); agentctl's loop retrying them too multiplied the attempts (5 x 6).
+    # Stubber answers before botocore's retry handler, so what is left here is agentctl's own.
     stub.error("get_agent", "ThrottlingException", "Rate exceeded", {"agentId": AGENT_ID}, 429)
-    stub.error("get_agent", "InternalServerException", "oops", {"agentId": AGENT_ID}, 500)
-    stub.get_agent("PREPARED")
-    resp = aws.call(clients, "GetAgent", {"agentId": AGENT_ID})
-    assert resp["agent"]["agentStatus"] == "PREPARED"
-    assert "ResponseMetadata" not in resp
-    assert sleeper.slept == [0.5, 1.0]
-
-
-def test_throttling_gives_up_after_the_bounded_number_of_retries(stub, clients, sleeper):
-    for _ in range(4):  # 1 attempt + 3 retries
-        stub.error("get_agent", "ThrottlingException", "Rate exceeded", {"agentId": AGENT_ID}, 429)
     with pytest.raises(AwsError) as ei:
         aws.call(clients, "GetAgent", {"agentId": AGENT_ID})
     assert ei.value.code == "ThrottlingException"
-    assert len(sleeper.slept) == 3
+    assert sleeper.slept == []
+
+
+def test_internal_error_is_not_retried_again_by_agentctl(stub, clients, sleeper):
+    stub.error("get_agent", "InternalServerException", "oops", {"agentId": AGENT_ID}, 500)
+    with pytest.raises(AwsError) as ei:
+        aws.call(clients, "GetAgent", {"agentId": AGENT_ID})
+    assert ei.value.code == "InternalServerException"
+    assert sleeper.slept == []
+
+
+def test_optlock_refusal_is_retried_by_agentctl_with_backoff(stub, clients, sleeper):
+    # botocore cannot know this one (its class is UNCONFIRMED; a 409 is not retryable to it).
+    msg = "Exceeded the number of retries on OptLock failure. Too many concurrent requests."
+    stub.error("get_agent", "ConflictException", msg, {"agentId": AGENT_ID}, 409)
+    stub.error("get_agent", "ConflictException", msg, {"agentId": AGENT_ID}, 409)
+    stub.get_agent("PREPARED")
+    assert aws.call(clients, "GetAgent", {"agentId": AGENT_ID})["agent"]["agentStatus"] == "PREPARED"
+    assert sleeper.slept == [0.5, 1.0]  # capped exponential (jitter off in this Timing)
+
+
+def test_full_jitter_backoff_is_capped_exponential_with_full_jitter():
+    t = aws.Timing(backoff_base=0.5, backoff_max=3.0)
+    top = aws.FullJitter(t, rand=lambda: 0.999999)
+    assert [round(top.delay(n), 3) for n in range(1, 6)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+    # full jitter: anywhere from 0 up to the ceiling
+    assert aws.FullJitter(t, rand=lambda: 0.0).delay(4) == 0.0
+    assert aws.FullJitter(t, rand=lambda: 0.25).delay(3) == 0.5
+    no_jitter = aws.FullJitter(aws.Timing(backoff_base=0.5, backoff_max=3.0, jitter=False))
+    assert no_jitter.delay(2) == 1.0
+
+
+def _throttled_client(answers, timing):
+    """A bedrock-agent client on a dead endpoint whose sends are answered by ``answers``
+    (status, body) in order, through botocore's retry handler with agentctl's backoff."""
+    import boto3
+    from botocore.awsrequest import AWSResponse
+    from botocore.config import Config
+
+    client = boto3.client("bedrock-agent", region_name="us-east-1", aws_access_key_id="x",
+                          aws_secret_access_key="x", endpoint_url="http://127.0.0.1:9",
+                          config=Config(retries={"mode": "standard",
+                                                 "total_max_attempts": timing.retries + 1}))
+    aws.use_backoff(client, timing)
+    sent = []
+
+    class Raw:
+        def __init__(self, body):
+            self.body = body
+
+        def stream(self, **_):
+            yield self.body
+
+    def answer(request, **_):
+        status, body, ctype = answers[min(len(sent), len(answers) - 1)]
+        sent.append(request.url)
+        return AWSResponse(request.url, status, {"content-type": ctype,
+                                                 "x-amzn-errortype": "" if status < 300 else
+                                                 body.split(b'"')[3].decode()}, Raw(body))
+
+    client.meta.events.register("before-send.bedrock-agent", answer)
+    return client, sent
+
+
+THROTTLED = (429, b'{"__type":"ThrottlingException","message":"Rate exceeded"}',
+             "application/json")
+AGENT_BODY = ('{"agent":{"agentId":"%s","agentName":"a","agentArn":"arn:aws:bedrock:us-east-1:'
+              '123456789012:agent/%s","agentVersion":"DRAFT","agentStatus":"PREPARED",'
+              '"idleSessionTTLInSeconds":600,"agentResourceRoleArn":"arn:aws:iam::123456789012:'
+              'role/r","createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z"}}'
+              % (AGENT_ID, AGENT_ID)).encode()
+
+
+def test_botocore_retries_throttling_once_per_attempt_with_the_local_backoff():
+    timing = aws.Timing(retries=3, backoff_base=0.001, backoff_max=0.002)
+    client, sent = _throttled_client([THROTTLED, THROTTLED, (200, AGENT_BODY, "application/json")],
+                                     timing)
+    clients = aws.Clients(agent=client, target=aws.Target("local", "us-east-1", "1", None),
+                          timing=timing)
+    assert aws.call(clients, "GetAgent", {"agentId": AGENT_ID})["agent"]["agentId"] == AGENT_ID
+    assert len(sent) == 3  # botocore's attempts, not multiplied by an agentctl loop
+
+
+def test_throttling_that_never_ends_costs_exactly_botocores_attempts():
+    timing = aws.Timing(retries=3, backoff_base=0.001, backoff_max=0.002)
+    client, sent = _throttled_client([THROTTLED], timing)
+    clients = aws.Clients(agent=client, target=aws.Target("local", "us-east-1", "1", None),
+                          timing=timing)
+    with pytest.raises(AwsError) as ei:
+        aws.call(clients, "GetAgent", {"agentId": AGENT_ID})
+    assert ei.value.code == "ThrottlingException"
+    assert len(sent) == 4  # 1 + timing.retries, once
 
 
 def test_state_refusal_waits_for_a_stable_status_then_retries(stub, clients):

@@ -141,7 +141,7 @@ def test_repointing_to_a_new_alias_that_replaces_the_old_one_leaves_no_cycle():
     ops = [(s.address, s.operation) for s in plan.steps]
     assert ops.index(("agent.billing-agent.alias.LIVE", "CreateAgentAlias")) < \
         ops.index(("agent.billing-agent.alias.PROD", "DeleteAgentAlias"))
-    apply._check_step_cycles(plan, apply.step_graph(plan))  # raises on a cycle
+    apply.check_plan(plan)  # the check execute() makes before any call; raises on a cycle
 
 
 def test_alias_deletions_stay_first_when_the_supervisor_does_not_wait_for_the_agent():
