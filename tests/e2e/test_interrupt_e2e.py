@@ -1,0 +1,186 @@
+"""Interruption tells the truth (issue 11 item 1): ``agentctl apply`` run as a subprocess and sent
+SIGINT / SIGTERM while a step is in flight (PREPARING, VERSIONING), against the embedded
+emulator. The run finishes the call in flight and waits for its transition (or abandons the
+wait on a second signal), exits INTERRUPTED, and its report lists what completed, what was in
+flight and what did not run; it never says "Apply complete" or ``"ok": true``; a re-run
+converges; an interrupted saved plan is refused as stale, never "already applied"."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from agentctl.exitcodes import ExitCode
+
+from .conftest import Project
+
+FAST = {"create": 0.05, "update": 0.05, "prepare": 0.05, "version": 0.05, "alias": 0.05,
+        "delete": 0.05}
+
+
+class Running:
+    """``python -m agentctl -C ROOT ARGS...`` with its stderr read line by line."""
+
+    def __init__(self, root: Path, *args: str, env: dict[str, str]):
+        full = {**os.environ, **env}
+        for var in ("AGENTCTL_EMULATOR_TIME_SCALE", "NO_COLOR"):
+            full.pop(var, None)
+        full.update(env)
+        self.proc = subprocess.Popen([sys.executable, "-m", "agentctl", "-C", str(root), *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env=full)
+        self.err_lines: list[str] = []
+        self._seen = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            with self._seen:
+                self.err_lines.append(line.rstrip("\n"))
+                self._seen.notify_all()
+
+    def wait_for_line(self, text: str, timeout: float = 30) -> None:
+        end = time.monotonic() + timeout
+        with self._seen:
+            while not any(text in ln for ln in self.err_lines):
+                left = end - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None and not self._reader.is_alive():
+                    raise AssertionError(f"never saw {text!r}; stderr: {self.err_lines}")
+                self._seen.wait(timeout=min(left, 0.2))
+
+    def finish(self, timeout: float = 60) -> tuple[int, str, str]:
+        out, _ = self.proc.communicate(timeout=timeout)
+        self._reader.join(timeout=5)
+        return self.proc.returncode, out, "\n".join(self.err_lines)
+
+
+def durations_env(**slow: float) -> dict[str, str]:
+    return {"AGENTCTL_EMULATOR_DURATIONS": json.dumps({**FAST, **slow})}
+
+
+def change_instruction(p: Project, n: int) -> None:
+    path = p.root / "prompts" / "instruction.md"
+    path.write_text(path.read_text() + f"\nRevision {n}.\n")
+
+
+@pytest.fixture
+def applied(support_bot: Project) -> Project:
+    p = support_bot
+    assert p.cli("apply", "--auto-approve").code == ExitCode.OK
+    change_instruction(p, 1)
+    return p
+
+
+def _result(out: str) -> dict:
+    doc = json.loads(out)
+    return doc["result"]
+
+
+def test_sigint_while_preparing_waits_for_the_step_and_reports_the_truth(applied):
+    p = applied
+    run = Running(p.root, "apply", "--auto-approve", "-o", "json",
+                  env={**durations_env(), "AGENTCTL_EMULATOR_FAULTS":
+                       json.dumps({"slow_prepare_seconds": 2})})
+    run.wait_for_line("PrepareAgent ... PREPARING")
+    run.proc.send_signal(signal.SIGINT)
+    code, out, err = run.finish()
+    assert code == ExitCode.INTERRUPTED, err
+    result = _result(out)
+    assert result["ok"] is False and result["interrupted"] is True
+    done = [s["operation"] for s in result["completed"]]
+    # The call in flight was finished: its transition was waited for, then the run stopped.
+    assert done == ["UpdateAgent", "PrepareAgent"]
+    assert [s["operation"] for s in result["not_run"]] == ["UpdateAgentAlias"]
+    assert result["in_flight"] == []
+    assert "PrepareAgent ... PREPARED" in err and "Apply complete" not in out + err
+    # A re-run converges from here.
+    assert p.cli("apply", "--auto-approve").code == ExitCode.OK
+    assert p.cli("plan", "--detailed-exitcode").code == ExitCode.OK
+
+
+def test_sigint_while_versioning_lists_the_retention_deletion_as_not_run(applied):
+    p = applied
+    p.edit("agentctl.yaml", "versionRetention: 5", "versionRetention: 0")
+    assert p.cli("apply", "--auto-approve").code == ExitCode.OK  # version 2 (PROD stays on 1)
+    change_instruction(p, 2)
+    run = Running(p.root, "apply", "--auto-approve", env=durations_env(version=2.0))
+    run.wait_for_line("VERSIONING")
+    run.proc.send_signal(signal.SIGINT)
+    code, out, err = run.finish()
+    assert code == ExitCode.INTERRUPTED, err
+    assert "Apply complete" not in out
+    assert "Apply interrupted: stopped part-way." in out
+    assert "completed: agent.support-bot.alias.STAGING: UpdateAgentAlias" in out
+    assert "not run:   agent.support-bot.version.2: DeleteAgentVersion" in out
+    emu, client = p.boto()
+    try:
+        agent_id = next(a["agentId"] for a in client.list_agents()["agentSummaries"])
+        versions = {v["agentVersion"] for v in
+                    client.list_agent_versions(agentId=agent_id)["agentVersionSummaries"]}
+    finally:
+        emu.close()
+    assert "3" in versions and "2" in versions  # cut, and the deletion really did not run
+    assert p.cli("apply", "--auto-approve").code == ExitCode.OK
+    assert p.cli("plan", "--detailed-exitcode").code == ExitCode.OK
+
+
+def test_second_signal_abandons_the_wait_and_reports_the_step_in_flight(applied):
+    p = applied
+    run = Running(p.root, "apply", "--auto-approve", "-o", "json",
+                  env={**durations_env(), "AGENTCTL_EMULATOR_FAULTS":
+                       json.dumps({"slow_prepare_seconds": 30})})
+    run.wait_for_line("PrepareAgent ... PREPARING")
+    run.proc.send_signal(signal.SIGINT)
+    run.wait_for_line("interrupt again to stop waiting")
+    run.proc.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    code, out, err = run.finish()
+    assert time.monotonic() - started < 20  # did not wait the 30 s of the slow prepare
+    assert code == ExitCode.INTERRUPTED, err
+    result = _result(out)
+    assert result["ok"] is False
+    assert [(s["operation"], s["last_status"]) for s in result["in_flight"]] == \
+        [("PrepareAgent", "PREPARING")]
+    assert [s["operation"] for s in result["completed"]] == ["UpdateAgent"]
+    assert [s["operation"] for s in result["not_run"]] == ["UpdateAgentAlias"]
+
+
+def test_interrupted_saved_plan_is_refused_as_stale_not_already_applied(applied):
+    p = applied
+    assert p.cli("plan", "--out", "change.plan").code == ExitCode.OK
+    run = Running(p.root, "apply", "change.plan",
+                  env={**durations_env(), "AGENTCTL_EMULATOR_FAULTS":
+                       json.dumps({"slow_prepare_seconds": 1})})
+    run.wait_for_line("PrepareAgent ... PREPARING")
+    run.proc.send_signal(signal.SIGINT)
+    code, out, err = run.finish()
+    assert code == ExitCode.INTERRUPTED, err
+    again = p.cli("apply", "change.plan")
+    assert again.code == ExitCode.STALE_PLAN
+    assert "already applied" not in again.err
+    assert "part-way" in again.err and "agentctl plan --out" in again.err
+    # Re-planning converges.
+    assert p.cli("apply", "--auto-approve").code == ExitCode.OK
+    assert p.cli("plan", "--detailed-exitcode").code == ExitCode.OK
+
+
+def test_a_waiting_apply_says_whose_lock_it_waits_for(applied, monkeypatch):
+    from agentctl.apply import records
+
+    p = applied
+    monkeypatch.setenv("AGENTCTL_LOCK_TIMEOUT", "0.3")
+    with records.project_lock(p.root, command="agentctl apply"):
+        r = p.cli("apply", "--auto-approve")
+    assert r.code == ExitCode.LOCK_TIMEOUT
+    assert f"waiting for the project lock held by pid {os.getpid()} (agentctl apply) since" \
+        in r.err
