@@ -42,6 +42,7 @@ from typing import Any, Callable, Iterator, Mapping
 import botocore.exceptions
 from botocore import xform_name
 from botocore.config import Config
+from botocore.parsers import ResponseParserError
 
 from agentctl.core import servicemodel
 from agentctl.errors import AgentctlError, AwsError, EndpointError, ProjectError, UsageError
@@ -395,9 +396,9 @@ def call(clients: Clients, operation: str, params: Mapping[str, Any] | None = No
     backoff = FullJitter(t)
     while True:
         try:
-            resp = method(**params)
-            resp = dict(resp)
-            resp.pop("ResponseMetadata", None)
+            resp = dict(method(**params))
+            meta = resp.pop("ResponseMetadata", None)
+            _check_response(operation, resp, meta, where)
             return resp
         except botocore.exceptions.ClientError as e:
             err = translate(e, operation, where=where)
@@ -417,7 +418,7 @@ def call(clients: Clients, operation: str, params: Mapping[str, Any] | None = No
             raise AwsError(operation, type(e).__name__, str(e), where=where,
                            hint="check the endpoint / network (is `agentctl emulator serve` "
                                 "running?)") from None
-        except botocore.exceptions.ResponseParserError as e:
+        except ResponseParserError as e:
             # A success status with a body that is not the API's JSON (e.g. an HTML page from a
             # proxy); botocore's message quotes the body, which is not shown.
             raise AwsError(operation, "UnparsableResponse",
@@ -452,6 +453,36 @@ def call(clients: Clients, operation: str, params: Mapping[str, Any] | None = No
                 t.sleep(backoff.delay(refusals - 1))
             continue
         raise _with_specific_hint(err, clients, operation, params)
+
+
+def _output_members(operation: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(every member, the required members) of ``operation``'s output shape."""
+    shape = servicemodel.service_model().operation_model(operation).output_shape
+    if shape is None:
+        return frozenset(), frozenset()
+    return frozenset(shape.members), frozenset(getattr(shape, "required_members", None) or ())
+
+
+def _check_response(operation: str, resp: Mapping[str, Any], meta: Any,
+                    where: str | None) -> None:
+    """botocore turns a success answer whose body is not JSON (an HTML page from a proxy, say)
+    into ``{}`` (or ``{"message": <the body>}``). That is the endpoint's fault: say so, without
+    the body. Only an answer with none of the output's members is refused: one that merely
+    lacks a member is tolerated."""
+    members, required = _output_members(operation)
+    if not required or set(resp) & members or not set(resp) <= {"message"}:
+        return
+    meta = meta if isinstance(meta, Mapping) else {}
+    headers = meta.get("HTTPHeaders") or {}
+    ctype = str(headers.get("content-type") or "unknown content type").split(";")[0].strip()
+    size = headers.get("content-length") or (len(str(resp["message"]).encode())
+                                             if resp.get("message") else None)
+    body = f"a {ctype} body of {size} bytes, not shown" if size else f"a {ctype} body"
+    raise AwsError(operation, "UnparsableResponse",
+                   f"the endpoint's answer is not a {operation} response (HTTP "
+                   f"{meta.get('HTTPStatusCode') or '?'}, {body})", where=where,
+                   hint="the endpoint does not answer as the Bedrock API does; check the "
+                        "target's endpoint")
 
 
 def _with_specific_hint(err: AwsError, clients: Clients, operation: str,
