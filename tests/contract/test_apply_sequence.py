@@ -4,6 +4,8 @@ the new version (bedrock-semantics.md §2.2, §3.1), pinned with botocore's Stub
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 import pytest
@@ -51,8 +53,20 @@ def representative_plan() -> Plan:
                 lifecycle=(), steps=steps, plan_id="p" * 64, created_at="2026-01-01T00:00:00Z")
 
 
+def expected_token(plan: Plan, i: int, params: dict) -> str:
+    """The documented token, written out here rather than computed by the function under test:
+    SHA-256 (hex) of the compact, key-sorted JSON list [project, environment, plan id, plan
+    time, step index, address, operation, parameters without clientToken]."""
+    step = plan.steps[i]
+    body = {k: v for k, v in params.items() if k != "clientToken"}
+    text = json.dumps([plan.project, plan.environment, plan.plan_id, plan.created_at, i,
+                       step.address, step.operation, body],
+                      sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def resolved(plan: Plan, i: int, params: dict) -> dict:
-    return {**params, "clientToken": apply.client_token(plan, i, plan.steps[i], params)}
+    return {**params, "clientToken": expected_token(plan, i, params)}
 
 
 def test_apply_representative_plan_exact_call_sequence(stub, clients):
@@ -108,8 +122,14 @@ def test_client_tokens_are_deterministic_and_valid():
     plan = representative_plan()
     step = plan.steps[0]
     a = apply.client_token(plan, 0, step, dict(step.params))
-    b = apply.client_token(plan, 0, step, dict(step.params))
-    assert a == b
+    assert a == expected_token(plan, 0, dict(step.params))
+    # Pinned: a saved plan re-applied after a crash by a newer agentctl must send the same
+    # tokens as the run that crashed, or the service would create a second agent (§1.2).
+    assert a == "6287a1302c4d229fde584470a87a0ddbd6842819f4bd9c9c755a22a98edde834"
+    # parameters already resolved by the executor give the token of what is sent
+    staging = {"agentId": "AGENT00001", "agentAliasName": "STAGING"}
+    assert apply.client_token(plan, 4, plan.steps[4], staging) == \
+        "ea7b12d3900a43c493c325e1173770b1675596b052fa3a2a0b52b163ddee34f7"
     assert 33 <= len(a) <= 256 and re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,256}", a)
     # another plan (e.g. re-planned after a destroy) gets another token
     other = Plan(**{**plan.__dict__, "created_at": "2026-01-02T00:00:00Z"})

@@ -228,13 +228,18 @@ def test_wait_for_deleted_treats_not_found_as_done(stub, clients):
     assert aws.wait_for(clients, "agent:DELETED", agent_id=AGENT_ID) == {}
 
 
-def test_wait_for_times_out(stub, clients, sleeper):
-    for _ in range(30):
+def test_wait_for_times_out_and_says_what_it_waited_for(stub, clients, sleeper):
+    # Polls at 0, 1, 2.5, 4.75, 8.125 and 12.125 s (1 s initial, x1.5, 4 s max): the sixth is
+    # past the 10 s deadline. Exactly six reads are stubbed; the fixture fails on leftovers.
+    for _ in range(6):
         stub.get_agent("PREPARING")
     with pytest.raises(AwsError) as ei:
-        aws.wait_for(clients, "agent:PREPARED", agent_id=AGENT_ID, timeout=10)
+        aws.wait_for(clients, "agent:PREPARED", agent_id=AGENT_ID, timeout=10,
+                     operation="PrepareAgent")
     assert ei.value.code == "Timeout"
-    stub.stubber._queue.clear()  # the rest were never needed
+    assert sleeper.slept == [1.0, 1.5, 2.25, 3.375, 4.0]
+    assert ("gave up after 12s waiting for agent AGENT00001 to be PREPARED after PrepareAgent: "
+            "still PREPARING") in ei.value.message()
 
 
 def test_wait_spec_parse_rejects_garbage():
