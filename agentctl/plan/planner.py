@@ -306,8 +306,8 @@ def _check_supervisors(wanted: Mapping[str, AgentConfig]) -> None:
         Problem(location=Location(agent_address(name)), path="collaboration.mode",
                 message=f"{cfg.agent['agentCollaboration']} needs at least one collaborator",
                 code="collaboration.no-collaborators",
-                hint="PrepareAgent fails for a supervisor without collaborators (bedrock-semantics "
-                     "§2.2); add `collaborators:`, or remove `collaboration` to disable it")
+                hint="add `collaborators:`, or remove `collaboration` to disable it (PrepareAgent "
+                     "fails for a supervisor without collaborators)")
         for name, cfg in sorted(wanted.items())
         if is_supervisor(cfg.agent) and not cfg.collaborators
     ]

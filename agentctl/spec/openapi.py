@@ -1,11 +1,14 @@
 """Validate an action group's OpenAPI document: OpenAPI 3.0 itself (``openapi-spec-validator``)
 plus the extra rules Bedrock imposes (bedrock-semantics.md §4.1, agents-api-schema.html):
 
-- ``openapi`` is a 3.0.x version;
+- ``openapi`` is a 3.0.x version (reported alongside every other problem of the document,
+  never instead of them: "all problems at once");
 - every path starts with ``/``; only get, post, put, patch and delete operations;
 - every operation has a ``description`` and an ``operationId`` that is unique and made of
   ``[a-zA-Z0-9_-]`` (no ``__``: it is the tool-name separator);
-- the tool name ``<verb>__<actionGroup>__<operationId>`` fits ``^[a-zA-Z0-9_-]{1,64}$``;
+- the tool name ``<verb>__<actionGroup>__<operationId>`` fits ``^[a-zA-Z0-9_-]{1,64}$`` (its
+  characters are those of the operationId and the group name, checked on their own, so only its
+  length is reported here);
 - no ``requestBody`` on GET/DELETE; request bodies are ``application/json`` only;
 - parameter types are string, number, integer, boolean or array;
 - ``enum`` is **a warning** (``openapi.enum-unsupported``, an error under ``--strict``): the
@@ -29,7 +32,6 @@ from agentctl.spec.resolve import OpenApiDoc
 from agentctl.spec.yamlload import PathT, render_path
 
 _OP_ID = re.compile(rc.OPENAPI_OPERATION_ID_PATTERN)
-_TOOL = re.compile(rc.TOOL_NAME_PATTERN)
 _ALL_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
@@ -69,25 +71,43 @@ def validate(doc: OpenApiDoc, group_name: str, prefix: PathT) -> list[Problem]:
     if not isinstance(value, dict):
         add((), "the OpenAPI document must be a mapping", "openapi.invalid")
         return out
+    # Every problem at once: a wrong version is one problem, not a reason to hide the others.
+    # Bedrock's own rules below apply whatever the version says; the OpenAPI 3.0 validator runs
+    # on any 3.x document (a 3.1 document must become valid 3.0 for Bedrock, so what 3.0 does
+    # not allow is worth reporting), not on a Swagger 2.0 or unversioned one, where it would
+    # report little but noise.
     version = value.get("openapi")
-    if not (isinstance(version, str) and re.fullmatch(r"3\.0\.\d+", version)):
+    is_30 = isinstance(version, str) and re.fullmatch(r"3\.0\.\d+", version) is not None
+    if not is_30 and "openapi" in value:
         add(("openapi",), f"Bedrock needs an OpenAPI 3.0.x document, got openapi: {version!r}",
             "openapi.version", hint='set `openapi: 3.0.0` (quote it if YAML reads it as a number)')
-        return out  # the 3.0 validator would report noise on other versions
+    elif not is_30:
+        swagger = value.get("swagger")
+        add((), "Bedrock needs an OpenAPI 3.0.x document; this one has no `openapi:` key"
+            + (f" (it is Swagger {swagger})" if swagger is not None else ""), "openapi.version",
+            hint="add `openapi: 3.0.0` at the top" + (", after converting the document to "
+                                                      "OpenAPI 3.0" if swagger is not None else ""))
 
     external = list(_external_refs(value, ()))
     for path, ref in external:
         add(path, f"external $ref {ref!r} is not supported", "openapi.external-ref",
             hint="inline the referenced schema, or use a local #/components/... reference")
-    if not external:
+    if not external and (is_30 or (isinstance(version, str) and version.startswith("3."))):
         out.extend(_spec_validator(doc, prefix))
+
+    # Paths must start with "/": checked here, for every path, rather than left to the 3.0
+    # validator (which does not run on other versions or with an external $ref).
+    paths = value.get("paths")
+    for p in (paths if isinstance(paths, dict) else {}):
+        if not str(p).startswith("/"):
+            add(("paths", p), f"path {p!r} must start with '/'", "openapi.path",
+                hint=f"write it as '/{str(p).lstrip('/')}'", key=True)
 
     seen_ids: dict[str, PathT] = {}
     for p, method, op in operations(value):
         opath: PathT = ("paths", p, method)
         m = method.lower()
-        if not p.startswith("/"):
-            continue  # reported by the 3.0 validator
+        # (a path without "/" was reported above; its operations are still checked)
         if m not in rc.OPENAPI_METHODS:
             add(opath, f"HTTP method {method.upper()} is not supported by Bedrock action groups",
                 "openapi.method", hint=f"use one of: {', '.join(rc.OPENAPI_METHODS)}", key=True)
@@ -99,22 +119,30 @@ def validate(doc: OpenApiDoc, group_name: str, prefix: PathT) -> list[Problem]:
             add(opath, f"{method.upper()} {p} has no operationId", "openapi.operation-id-missing",
                 hint="Bedrock names the tool after it; add `operationId: someName`", key=True)
         else:
-            if not _OP_ID.fullmatch(op_id) or "__" in op_id:
+            id_ok = bool(_OP_ID.fullmatch(op_id)) and "__" not in op_id
+            if not id_ok:
+                suggestion = re.sub(r"_{2,}", "_", re.sub(r"[^A-Za-z0-9_-]+", "_", op_id)).strip("_")
                 add(opath + ("operationId",), f"operationId {op_id!r} may use only letters, digits, _ and - "
-                    "(and no '__')", "openapi.operation-id-pattern")
+                    "(and no '__')", "openapi.operation-id-pattern",
+                    hint=f"rename it, e.g. operationId: {suggestion or 'getOrder'}")
             if op_id in seen_ids:
                 add(opath + ("operationId",), f"operationId {op_id!r} is used twice", "openapi.operation-id-duplicate",
-                    hint=f"first used at {render_path(prefix + seen_ids[op_id])}")
+                    hint=f"give each operation its own operationId (first used at "
+                         f"{render_path(prefix + seen_ids[op_id])})")
             else:
                 seen_ids[op_id] = opath + ("operationId",)
             tool = f"{m}__{group_name}__{op_id}"
-            if not _TOOL.fullmatch(tool):
-                add(opath + ("operationId",), f"tool name {tool!r} is {len(tool)} characters; Bedrock allows 64",
-                    "openapi.tool-name-length",
-                    hint="shorten the operationId or the action group name")
+            # Only a length problem is reported here: bad characters in the operationId were
+            # just reported, and in the group name by the schema (one problem, one message).
+            if id_ok and len(tool) > rc.TOOL_NAME_MAX_CHARS:
+                add(opath + ("operationId",), f"tool name {tool!r} is {len(tool)} characters; Bedrock "
+                    f"allows {rc.TOOL_NAME_MAX_CHARS}", "openapi.tool-name-length",
+                    hint=f"shorten the operationId (or the action group name) by "
+                         f"{len(tool) - rc.TOOL_NAME_MAX_CHARS} characters")
         if not (isinstance(op.get("description"), str) and op["description"].strip()):
             add(opath, f"{method.upper()} {p} has no description", "openapi.description-missing",
-                hint="Bedrock requires it; the model picks the operation by this text", key=True)
+                hint="add `description: ...` saying what it does and when to use it; Bedrock "
+                     "requires it and the model picks the operation by this text", key=True)
         if "requestBody" in op and m in rc.OPENAPI_NO_BODY_METHODS:
             add(opath + ("requestBody",), f"{method.upper()} operations cannot have a requestBody in Bedrock",
                 "openapi.request-body-method", hint="use query or path parameters, or POST/PUT", key=True)
@@ -123,7 +151,8 @@ def validate(doc: OpenApiDoc, group_name: str, prefix: PathT) -> list[Problem]:
             for ctype in body["content"]:
                 if ctype != "application/json":
                     add(opath + ("requestBody", "content", ctype), f"request body type {ctype!r} is not supported",
-                        "openapi.content-type", hint="Bedrock sends request bodies as application/json", key=True)
+                        "openapi.content-type",
+                        hint="use application/json, the only request body type Bedrock sends", key=True)
         for i, param in enumerate(op.get("parameters") or [] if isinstance(op.get("parameters"), list) else []):
             if not isinstance(param, dict) or not isinstance(param.get("schema"), dict):
                 continue
@@ -150,11 +179,9 @@ def _spec_validator(doc: OpenApiDoc, prefix: PathT) -> list[Problem]:
         path = tuple(getattr(err, "absolute_path", ()) or ())
         message = err.message
         if "does not match any of the regexes: '^\\\\/'" in message or "'^\\/'" in message:
-            bad = message.split("'")[1] if "'" in message else "?"
-            out.append(Problem(doc.positions.key(path + (bad,)), render_path(prefix + path + (bad,)),
-                               f"path {bad!r} must start with '/'", "openapi.path",
-                               hint=f"write it as '/{bad.lstrip('/')}'"))
-            continue
+            continue  # a path without a leading "/": reported by ``validate`` itself
+        if path == ("openapi",):
+            continue  # the version: reported by ``validate`` itself
         if len(message) > 300:
             message = message[:297] + "..."
         out.append(Problem(doc.positions.value(path), render_path(prefix + path),

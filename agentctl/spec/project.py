@@ -124,7 +124,8 @@ def load_project(start: Path, env: str | None = None, *, paths: list[Path] | Non
     data, ppos = loaded.value, loaded.positions
     if data is None:
         raise SpecInvalid([Problem(Location(PROJECT_FILE, 1, 1), "", f"{PROJECT_FILE} is empty", "project.empty",
-                                   hint="see docs/spec-format.md for the project file format")])
+                                   hint="write `project:`, `agents:` and `environments:` "
+                                        "(see docs/spec-format.md)")])
     problems = schema.validate("project", data, ppos)
     if any(p.severity == "error" for p in problems):
         raise SpecInvalid(problems)
@@ -179,7 +180,8 @@ def load_project(start: Path, env: str | None = None, *, paths: list[Path] | Non
                                         render_path(epath + ("overlays", agent)),
                                         f"overlay for {agent!r}, which is no agent of this project",
                                         "project.unknown-overlay",
-                                        hint=f"did you mean {close[0]!r}?" if close else None,
+                                        hint=f"did you mean {close[0]!r}?" if close else
+                                        "rename it to an agent of the project, or remove it",
                                         severity="warning"))
     problems = finish(problems, strict)
     if any(p.severity == "error" for p in problems):
@@ -277,14 +279,16 @@ def _select_env(explicit: str | None, environ: Mapping[str, str], data: Mapping[
     if default is not None and default not in envs:
         raise SpecInvalid([Problem(ppos.value(("defaultEnvironment",)), "defaultEnvironment",
                                    f"defaultEnvironment {default!r} is not defined under environments",
-                                   "project.unknown-environment", hint=f"known environments: {known}")])
+                                   "project.unknown-environment",
+                                   hint=f"use one of the known environments: {known}")])
     for name, how in ((explicit, "-e/--env"), (environ.get(ENV_VAR) or None, ENV_VAR), (default, None)):
         if name is None:
             continue
         if name not in envs:
             close = difflib.get_close_matches(name, list(envs), n=1, cutoff=0.6)
             raise ProjectError(f"unknown environment {name!r} (from {how})",
-                               hint=(f"did you mean {close[0]!r}? " if close else "") + f"known environments: {known}")
+                               hint=(f"did you mean {close[0]!r}? " if close else "")
+                               + f"use one of the known environments: {known}")
         return name
     if len(envs) == 1:
         return next(iter(envs))
@@ -322,7 +326,7 @@ def _expand_globs(patterns: list[str], root: Path, ppos: PositionMap, problems: 
             problems.append(Problem(ppos.value(("agents", i)), f"agents[{i}]",
                                     f"glob {pattern!r} matches files outside the project directory",
                                     "project.glob-outside",
-                                    hint=f"agent specs must live under {PROJECT_FILE}'s directory"))
+                                    hint=f"move the specs under {PROJECT_FILE}'s directory, or fix the glob"))
         if not matches:  # (matches only outside the project: reported once, just above)
             # A warning, not an error: a project may shrink to no agents (delete the last spec,
             # then `plan --prune` removes its agent). A mistyped glob still shows, and is an
@@ -352,7 +356,8 @@ def _load_specs(files: list[Path], ctx: IncludeContext, variables: Variables, ov
         if not isinstance(doc, dict):
             problems.append(Problem(positions.value(()), "", "an agent spec must be a mapping of keys"
                                     + (" (the file is empty)" if doc is None else ""), "spec.not-mapping",
-                                    hint="see docs/spec-format.md"))
+                                    hint="write the agent's keys (name, model, instruction, role, "
+                                         "...; see docs/spec-format.md)"))
             continue
         name = doc.get("name")
         if isinstance(name, str) and isinstance(overlays.get(name), dict):
@@ -381,7 +386,8 @@ def _check_specs(specs: list[AgentSpecDoc], all_docs: list[AgentSpecDoc], enviro
             first = seen[d.name].positions.value(("name",))
             out.append(Problem(d.positions.value(("name",)), "name",
                                f"agent {d.name!r} is also defined in {first.file}", "unique.agent",
-                               hint=f"agent names are unique per account and region (first at {first})"))
+                               hint=f"rename one of them: agent names are unique per account "
+                                    f"and region (first at {first})"))
         seen.setdefault(d.name, d)
     agents = {d.name: frozenset(a["name"] for a in _aliases_of(d.doc)) for d in all_docs} \
         if environment is not None else {}

@@ -176,7 +176,9 @@ def include_target(spec_file: Path, rel: str, ctx: IncludeContext, loc: Location
         return None
     if not exists:
         problems.append(Problem(loc, render_path(path), f"included file {rel!r} does not exist",
-                                "include.missing", hint=f"looked for {display(target, ctx)}"))
+                                "include.missing",
+                                hint=f"create {display(target, ctx)}, or fix the path (relative to the "
+                                     "including file)"))
         return None
     if not is_file:
         problems.append(Problem(loc, render_path(path), f"include {rel!r} is not a file", "include.not-file"))

@@ -101,7 +101,8 @@ def _botocore(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], out: _O
             if v.member.endswith(".promptType") and v.kind == "enum" and v.value in rc.EXTRA_PROMPT_TYPES:
                 out.warn(path, f"prompt type {v.value} is not in botocore's control-plane enum",
                          "bedrock.prompt-type-unconfirmed",
-                         hint="CloudFormation accepts it; whether the API does is unconfirmed (§6.2)", key=True)
+                         hint="keep it only if your target accepts it (CloudFormation does; botocore's model "
+                              "does not list it), otherwise remove the override", key=True)
                 continue
             if v.member.startswith("apiSchema") and v.kind == "union":
                 continue  # reported as a missing/duplicate schema by _action_groups
@@ -146,7 +147,7 @@ def _quotas(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], out: _Out
                 hint="split the agent, or request an increase of quota L-6B2DA87E")
     if len(groups) > rc.MAX_ACTION_GROUPS:
         out.add(("actionGroups",), f"{len(groups)} action groups; Bedrock allows {rc.MAX_ACTION_GROUPS}",
-                "bedrock.quota.action-groups")
+                "bedrock.quota.action-groups", hint="merge related groups, or split the agent")
     enabled = [g for g in groups if g.get("state", "ENABLED") == "ENABLED"]
     if len(enabled) > rc.MAX_ENABLED_ACTION_GROUPS:
         out.add(("actionGroups",), f"{len(enabled)} enabled action groups; Bedrock allows "
@@ -162,7 +163,8 @@ def _quotas(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], out: _Out
             value = _dict(value).get(part)
         items = _list(value)
         if len(items) > limit:
-            out.add(path + (limit,), f"{len(items)} {what}; Bedrock allows {limit} per agent", code)
+            out.add(path + (limit,), f"{len(items)} {what}; Bedrock allows {limit} per agent", code,
+                    hint=f"remove {len(items) - limit}, or split the agent")
 
 
 def _unique_names(doc: Mapping[str, Any], out: _Out) -> None:
@@ -173,7 +175,8 @@ def _unique_names(doc: Mapping[str, Any], out: _Out) -> None:
                 continue
             if name in seen:
                 out.add(path, f"{what} {name!r} is defined twice", code,
-                        hint=f"first defined at {out.positions.value(seen[name])}")
+                        hint=f"rename or remove one of them (the first is at "
+                             f"{out.positions.value(seen[name])})")
             else:
                 seen[name] = path
 
@@ -213,7 +216,7 @@ def _prompts(doc: Mapping[str, Any], out: _Out) -> None:
     if prompts.get("parserLambda") is not None and not any_parser:
         out.add(("prompts", "parserLambda"), "parserLambda is set but no override has `parser: OVERRIDDEN`",
                 "prompts.parser-lambda-unused",
-                hint="set `parser: OVERRIDDEN` on the step the Lambda parses, or remove parserLambda (§6.2)")
+                hint="set `parser: OVERRIDDEN` on the step the Lambda parses, or remove parserLambda")
     if any_parser and prompts.get("parserLambda") is None:
         first = next(t for t, ov in overrides.items() if _dict(ov).get("parser") == "OVERRIDDEN")
         out.add(("prompts", "overrides", first, "parser"), "parser: OVERRIDDEN needs prompts.parserLambda",
@@ -226,10 +229,12 @@ def _orchestration(doc: Mapping[str, Any], out: _Out) -> None:
         return
     if orch.get("type") == "CUSTOM_ORCHESTRATION" and not orch.get("lambda"):
         out.add(("orchestration",), "CUSTOM_ORCHESTRATION needs `lambda`", "orchestration.lambda-missing",
-                hint="the Lambda that runs the orchestration (customOrchestration.executor.lambda)", key=True)
+                hint="add `lambda: arn:aws:lambda:...` under orchestration: the Lambda that runs "
+                     "the orchestration", key=True)
     if orch.get("type") == "DEFAULT" and orch.get("lambda"):
         out.add(("orchestration", "lambda"), "`lambda` is only used with type CUSTOM_ORCHESTRATION",
-                "orchestration.lambda-unused", key=True)
+                "orchestration.lambda-unused", key=True,
+                hint="remove `lambda`, or set `type: CUSTOM_ORCHESTRATION`")
 
 
 def _action_groups(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], ctx: Context, out: _Out) -> None:
@@ -248,7 +253,9 @@ def _action_groups(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], ct
             continue
         if "builtinParams" in g:
             out.add(p + ("builtinParams",), "builtinParams is only valid with `builtin`",
-                    "action-group.builtin-params", key=True)
+                    "action-group.builtin-params", key=True,
+                    hint="remove builtinParams, or add `builtin: AMAZON.UserInput` (or another "
+                         "built-in signature)")
         if not schemas:
             out.add(p, f"action group {name!r} has no tools", "action-group.schema-missing",
                     hint="add `functions: [...]` or `openapi: {file: ...}` (or `builtin:` for a built-in group)")
@@ -266,11 +273,14 @@ def _action_groups(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], ct
                         hint="choose one: a Lambda runs the tools, return of control hands them to the caller")
             elif executor.get("lambda") is None and not rc_on:
                 out.add(p + ("executor",), "executor needs `lambda: ARN` or `returnControl: true`",
-                        "action-group.executor-missing")
+                        "action-group.executor-missing",
+                        hint="add `lambda: arn:aws:lambda:...`, or `returnControl: true` to hand the "
+                             "calls to the caller")
             if executor.get("handler") is not None and not rc_on:
                 out.add(p + ("executor", "handler"), "`handler` is only used with returnControl",
                         "action-group.handler-unused",
-                        hint="a Lambda's local handler is declared under the environment's world.lambdas", key=True)
+                        hint="remove `handler`; a Lambda's local handler goes under the "
+                             "environment's world.lambdas", key=True)
             lam = executor.get("lambda")
             known = {_unqualified(a) for a in ctx.world_lambdas or ()}
             if (ctx.target == "local" and ctx.world_lambdas is not None and isinstance(lam, str)
@@ -297,7 +307,8 @@ def _collaboration(doc: Mapping[str, Any], ctx: Context, out: _Out) -> None:
     if mode in ("SUPERVISOR", "SUPERVISOR_ROUTER") and not collaborators:
         out.add(("collaboration", "mode"), f"{mode} needs at least one collaborator",
                 "collaboration.no-collaborators",
-                hint="PrepareAgent fails for a supervisor without collaborators (§6.3); add `collaborators:`")
+                hint="add `collaborators:`, or remove `mode` (PrepareAgent fails for a supervisor "
+                     "without collaborators)")
     me = doc.get("name")
     for i, c in enumerate(collaborators):
         if not isinstance(c, dict):
@@ -305,18 +316,20 @@ def _collaboration(doc: Mapping[str, Any], ctx: Context, out: _Out) -> None:
         p: PathT = ("collaboration", "collaborators", i)
         has_ref = "agent" in c or "alias" in c
         if "aliasArn" in c and has_ref:
-            out.add(p, "give either aliasArn or agent + alias, not both", "collaborator.both", key=False)
+            out.add(p, "give either aliasArn or agent + alias, not both", "collaborator.both", key=False,
+                    hint="remove `aliasArn` to name a project agent, or remove `agent` and `alias`")
             continue
         if "aliasArn" in c:
             continue
         if not ("agent" in c and "alias" in c):
             missing = "alias" if "agent" in c else "agent"
             out.add(p, f"collaborator needs `agent` and `alias` (or `aliasArn`); `{missing}` is missing",
-                    "collaborator.incomplete")
+                    "collaborator.incomplete", hint=f"add `{missing}: ...`")
             continue
         agent, alias = c["agent"], c["alias"]
         if agent == me:
-            out.add(p + ("agent",), "an agent cannot be its own collaborator", "collaborator.self")
+            out.add(p + ("agent",), "an agent cannot be its own collaborator", "collaborator.self",
+                    hint="name another agent of the project, or remove this collaborator")
             continue
         if not ctx.agents:
             continue  # no project context (standalone file): cannot resolve
@@ -324,13 +337,14 @@ def _collaboration(doc: Mapping[str, Any], ctx: Context, out: _Out) -> None:
             close = difflib.get_close_matches(str(agent), list(ctx.agents), n=1, cutoff=0.6)
             out.add(p + ("agent",), f"no agent named {agent!r} in this project", "collaborator.unknown-agent",
                     hint=f"did you mean {close[0]!r}?" if close else
-                    f"project agents: {', '.join(sorted(ctx.agents))}")
+                    f"use one of the project's agents: {', '.join(sorted(ctx.agents))}")
         elif alias not in ctx.agents[agent]:
             aliases = sorted(ctx.agents[agent])
             close = difflib.get_close_matches(str(alias), aliases, n=1, cutoff=0.6)
             out.add(p + ("alias",), f"agent {agent!r} has no alias {alias!r}", "collaborator.unknown-alias",
                     hint=f"did you mean {close[0]!r}?" if close else
-                    (f"its aliases: {', '.join(aliases)}" if aliases else f"add an alias to {agent}'s spec"))
+                    (f"use one of its aliases: {', '.join(aliases)}" if aliases
+                     else f"add an alias to {agent}'s spec"))
 
 
 def _knowledge_bases(doc: Mapping[str, Any], ctx: Context, out: _Out) -> None:

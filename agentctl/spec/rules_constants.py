@@ -29,6 +29,7 @@ OPENAPI_METHODS = ("get", "post", "put", "patch", "delete")
 """HTTP methods Bedrock accepts in an action group's OpenAPI schema (agents-api-schema.html)."""
 OPENAPI_NO_BODY_METHODS = ("get", "delete")
 OPENAPI_OPERATION_ID_PATTERN = r"[a-zA-Z0-9_-]+"
+TOOL_NAME_MAX_CHARS = 64
 TOOL_NAME_PATTERN = r"[a-zA-Z0-9_-]{1,64}"
 """Tool names are httpVerb__actionGroupName__apiName and must match ^[a-zA-Z0-9_-]{1,64}$ for
 Claude models (agents-action-add.html, §4.1)."""

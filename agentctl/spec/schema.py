@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import re
 from importlib import resources
 from typing import Any, Iterable
 
@@ -21,6 +22,7 @@ import jsonschema
 from jsonschema.exceptions import ValidationError
 
 from agentctl.errors import Problem
+from agentctl.spec.hints import pattern_hint
 from agentctl.spec.yamlload import PathT, PositionMap, render_path
 
 
@@ -87,15 +89,17 @@ def _problems(err: ValidationError, positions: PositionMap, prefix: PathT) -> It
             kpath = path + (key,)
             close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}?" if close else (
-                f"allowed keys: {', '.join(allowed)}" if allowed else None)
+                f"remove it, or use one of the allowed keys: {', '.join(allowed)}" if allowed
+                else "remove it")
             yield Problem(positions.key(kpath), render_path(kpath), f"unknown key {key!r}",
                           "schema.unknown-key", hint=hint)
         return
     if v == "required":
         missing = err.message.split("'")[1] if "'" in err.message else "?"
-        title = ((schema.get("properties") or {}).get(missing) or {}).get("description")
+        about = _about(((schema.get("properties") or {}).get(missing) or {}).get("description"))
         yield Problem(positions.value(path), render_path(path), f"missing required key {missing!r}",
-                      "schema.required", hint=f"{missing}: {title}" if title else None)
+                      "schema.required",
+                      hint=f"add `{missing}: ...` here" + (f" ({about})" if about else ""))
         return
     if v == "type":
         expected = err.validator_value
@@ -109,7 +113,7 @@ def _problems(err: ValidationError, positions: PositionMap, prefix: PathT) -> It
     if v == "enum":
         allowed = [str(x) for x in err.validator_value]
         close = difflib.get_close_matches(str(err.instance), allowed, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}?" if close else f"one of: {', '.join(allowed)}"
+        hint = f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(allowed)}"
         yield Problem(positions.value(path), render_path(path),
                       f"{err.instance!r} is not one of {', '.join(allowed)}", "schema.enum", hint=hint)
         return
@@ -126,21 +130,32 @@ def _problems(err: ValidationError, positions: PositionMap, prefix: PathT) -> It
         member = schema.get("x-bedrock")
         origin = f" (Bedrock's {member.split(':', 1)[1]} rule)" if member else ""
         shown = _raw_pattern(str(err.validator_value))
+        # The schema description names the member; the hint says what to write instead.
         yield Problem(positions.value(path), render_path(path),
                       f"{_short(err.instance)} does not match {shown}{origin}", "schema.pattern",
-                      hint=schema.get("description"))
+                      hint=pattern_hint(shown))
         return
     if v in ("minLength", "maxLength"):
         n = len(err.instance) if isinstance(err.instance, str) else 0
         bound = err.validator_value
         what = f"at least {bound}" if v == "minLength" else f"at most {bound}"
+        if v == "maxLength":
+            hint = f"shorten it to {bound} characters or fewer"
+        elif bound == 1:
+            hint = "give a value, or remove the key"
+        else:
+            hint = f"write at least {bound} characters"
         yield Problem(positions.value(path), render_path(path),
-                      f"must be {what} characters long (it is {n})", "schema.length")
+                      f"must be {what} characters long (it is {n})", "schema.length", hint=hint)
         return
     if v in ("minimum", "maximum"):
         what = ">=" if v == "minimum" else "<="
+        low, high = schema.get("minimum"), schema.get("maximum")
+        hint = (f"use a value from {low} to {high}" if low is not None and high is not None
+                else f"use a value {what} {err.validator_value}")
         yield Problem(positions.value(path), render_path(path),
-                      f"{err.instance} is out of range: must be {what} {err.validator_value}", "schema.range")
+                      f"{err.instance} is out of range: must be {what} {err.validator_value}", "schema.range",
+                      hint=hint)
         return
     if v in ("minItems", "maxItems", "minProperties", "maxProperties"):
         n = len(err.instance) if hasattr(err.instance, "__len__") else 0
@@ -158,7 +173,9 @@ def _problems(err: ValidationError, positions: PositionMap, prefix: PathT) -> It
                           "schema.one-of")
             return
         yield Problem(positions.value(path), render_path(path),
-                      f"must have {what} {err.validator_value} {unit} (it has {n})", code)
+                      f"must have {what} {err.validator_value} {unit} (it has {n})", code,
+                      hint=("add " if v.startswith("min") else "remove ") + f"{unit} to have {what} "
+                           f"{err.validator_value}")
         return
     yield Problem(positions.value(path), render_path(path), err.message, f"schema.{v}")
 
@@ -167,16 +184,30 @@ def _problems_for_key(sub: ValidationError, key: Any, kpath: PathT, positions: P
     if sub.validator == "enum":
         allowed = [str(x) for x in sub.validator_value]
         close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}?" if close else f"one of: {', '.join(allowed)}"
+        hint = f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(allowed)}"
         yield Problem(positions.key(kpath), render_path(kpath), f"{key!r} is not one of {', '.join(allowed)}",
                       "schema.enum", hint=hint)
     elif sub.validator == "pattern":
+        shown = _raw_pattern(str(sub.validator_value))
         yield Problem(positions.key(kpath), render_path(kpath),
-                      f"key {key!r} does not match {_raw_pattern(str(sub.validator_value))}", "schema.pattern")
+                      f"key {key!r} does not match {shown}", "schema.pattern",
+                      hint="rename the key: " + pattern_hint(shown))
     elif sub.validator in ("minLength", "maxLength"):
         yield Problem(positions.key(kpath), render_path(kpath), f"key {key!r}: {sub.message}", "schema.length")
     else:
         yield Problem(positions.key(kpath), render_path(kpath), f"key {key!r}: {sub.message}", f"schema.{sub.validator}")
+
+
+def _about(description: str | None) -> str | None:
+    """The informative part of a schema description, for a hint: ``agentName: unique per
+    account and region.`` -> ``unique per account and region``; a description that only names
+    the API member (``agentAliasName.``) -> None."""
+    if not description:
+        return None
+    text = re.sub(r"^[A-Za-z0-9_.\[\]]+\s*[:,]\s*", "", description.strip()).rstrip(". ")
+    if not text or re.fullmatch(r"[A-Za-z0-9_.\[\]]+", text):
+        return None
+    return text[0].lower() + text[1:]
 
 
 def _branch_type(e: ValidationError) -> str:

@@ -200,7 +200,7 @@ def _syntax_problem(display: str, e: yaml.MarkedYAMLError) -> Problem:
     if "'\\t'" in what or "\t" in what:
         hint = "YAML does not allow tab characters for indentation; use spaces"
     elif "mapping values are not allowed" in what:
-        hint = "a value containing ': ' must be quoted"
+        hint = "quote the value: one containing ': ' must be in quotes"
     return Problem(_mark_loc(display, mark), "", f"invalid YAML: {what}", "yaml.syntax", hint=hint)
 
 
@@ -238,7 +238,7 @@ class _Builder:
                 hint="this looks like an alias bomb; write the values out, or use fewer aliases"))
         if id(node) in self.stack:
             raise _TooBig(Problem(self.loc(node), render_path(path), "recursive YAML alias",
-                                  "yaml.recursive-alias", hint="an anchor may not contain an alias to itself"))
+                                  "yaml.recursive-alias", hint="remove the alias to the anchor from inside it"))
         if len(self.stack) >= MAX_DEPTH:
             raise _TooBig(Problem(self.loc(node), render_path(path),
                                   f"the document is nested deeper than {MAX_DEPTH} levels", "yaml.too-deep"))

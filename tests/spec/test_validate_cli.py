@@ -56,7 +56,8 @@ def test_json_output_is_a_versioned_document(project, capsys):
     assert doc["summary"] == {"errors": 1, "warnings": 0}
     assert doc["problems"] == [{
         "file": "agents/bot.yaml", "line": 5, "col": 17, "severity": "error", "code": "schema.range",
-        "path": "idleSessionTtl", "message": "1 is out of range: must be >= 60", "hint": None}]
+        "path": "idleSessionTtl", "message": "1 is out of range: must be >= 60",
+        "hint": "use a value from 60 to 5400"}]
 
 
 def test_json_report_of_an_invalid_agent_spec_names_the_project(project, capsys):
