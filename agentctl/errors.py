@@ -55,7 +55,8 @@ class ProjectError(AgentctlError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One validation finding. ``severity`` is "error" or "warning"."""
+    """One validation finding. ``severity`` is "error", "warning" (an error with ``--strict``) or
+    "note" (a check validation did not make, and why; never an error)."""
 
     location: Location
     path: str

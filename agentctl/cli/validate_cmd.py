@@ -130,8 +130,10 @@ def render_human(report: dict[str, Any]) -> str:
     counted = report["agents"] or (report["valid"] and report["project"] is not None)
     scope = f"{len(report['agents'])} agent spec(s)" if counted else "the specs"
     env = f" (environment {report['environment']})" if report["environment"] else ""
+    notes = sum(1 for p in report["problems"] if p["severity"] == "note")
     if report["valid"]:
         tail = f", {s['warnings']} warning(s)" if s["warnings"] else ""
+        tail += f", {notes} note(s)" if notes else ""
         lines.append(f"OK: {scope}{env} valid{tail}.")
     else:
         lines.append(f"Invalid: {s['errors']} error(s), {s['warnings']} warning(s){env}.")

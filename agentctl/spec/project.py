@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import urllib.parse
 import glob as globmod
 import os
 from dataclasses import dataclass, field
@@ -170,6 +171,8 @@ def load_project(start: Path, env: str | None = None, *, paths: list[Path] | Non
             problems.extend(per_file.get(f, []))
     specs = [d for d in docs if d.source in chosen]
     problems.extend(_check_specs(specs, docs, environment, per_file))
+    if environment.target == "local" and environment.endpoint:
+        problems.append(_served_world_note(environment, ppos, epath))
 
     if not paths:
         names = {d.name for d in docs}
@@ -316,6 +319,25 @@ def _environment(name: str, raw: Mapping[str, Any], root: Path, ppos: PositionMa
                        variables=dict(raw.get("variables") or {}), world=world)
 
 
+def _served_world_note(environment: Environment, ppos: PositionMap, epath: PathT) -> Problem:
+    """The note that validate did not check knowledge bases and Lambdas against ``world:``
+    because the environment's ``endpoint:`` points at a served emulator (issue 12 item 8)."""
+    try:
+        port = urllib.parse.urlsplit(str(environment.endpoint)).port
+    except ValueError:
+        port = None
+    port = f" --port {port}" if port else ""
+    return Problem(
+        ppos.key(epath + ("endpoint",)), render_path(epath + ("endpoint",)),
+        f"knowledge bases and Lambda executors are not checked against `world:`: environment "
+        f"{environment.name!r} uses the emulator served at {environment.endpoint}, which has the "
+        "knowledge bases and Lambdas it was started with; their ids and ARNs are still checked "
+        "for form, and a missing knowledge base is reported by `apply` from the target",
+        "world.not-checked", severity="note",
+        hint=f"start the server with `agentctl emulator serve -e {environment.name}{port}` to "
+             "seed this `world:` into it, or remove `endpoint:` to use the embedded emulator")
+
+
 def _expand_globs(patterns: list[str], root: Path, ppos: PositionMap, problems: list[Problem]) -> list[Path]:
     files: list[Path] = []
     for i, pattern in enumerate(patterns):
@@ -392,7 +414,12 @@ def _check_specs(specs: list[AgentSpecDoc], all_docs: list[AgentSpecDoc], enviro
     agents = {d.name: frozenset(a["name"] for a in _aliases_of(d.doc)) for d in all_docs} \
         if environment is not None else {}
     ctx = rules.Context(agents=agents)
-    if environment is not None:
+    if environment is not None and environment.target == "local" and environment.endpoint:
+        # A served emulator (``endpoint:``) has the knowledge bases and Lambdas it was started
+        # with, not this file's ``world:`` (agentctl seeds ``world:`` only into the embedded
+        # emulator): nothing offline says what exists there (see ``_served_world_note``).
+        ctx = rules.Context(agents=agents, target=environment.target)
+    elif environment is not None:
         world = environment.world
         ctx = rules.Context(
             agents=agents, target=environment.target,
