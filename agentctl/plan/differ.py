@@ -5,7 +5,9 @@ its user tags, each action group, knowledge-base association, collaborator and a
 ``fields`` name every attribute that differs by a readable path. Keyed lists are compared by
 their natural key, not by index (``promptOverrideConfiguration.promptConfigurations
 [ORCHESTRATION].basePromptTemplate``, ``functionSchema.functions[get_order_status].parameters
-.order_id.required``); other lists compare as whole values. An action group whose name changed
+.order_id.required``, OpenAPI ``...get.parameters[order_id].description``); other lists of
+objects of unchanged length compare item by item (``allOf[1].required``); the rest compare as
+whole values. An action group whose name changed
 is a delete plus a create, because the name is its key.
 
 A service default is absent from canonical values; the differ compares the values with every
@@ -50,10 +52,13 @@ from agentctl.core.model import (
 from agentctl.core.normalize import TEXT_MEMBERS, align_live_to_desired, with_defaults
 from agentctl.plan.model import Action, FieldChange, ResourceChange
 
-# Lists whose items carry a natural key: (parent member, key member).
-_KEYED_LISTS = {
-    "promptConfigurations": "promptType",
-    "functions": "name",
+# Lists whose items carry a natural key: list member -> key member(s). A tuple is tried member
+# by member: OpenAPI parameters are unique by (name, in), so ``parameters[order_id]`` when the
+# names alone are unique, else ``parameters[path order_id]``.
+_KEYED_LISTS: dict[str, tuple[str, ...]] = {
+    "promptConfigurations": ("promptType",),
+    "functions": ("name",),
+    "parameters": ("name", "in"),
 }
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_\-$]+$")
@@ -89,14 +94,22 @@ def _is_text(path: str, before: Any, after: Any) -> bool:
     return any(isinstance(v, str) and "\n" in v for v in (before, after))
 
 
-def _keyed(items: list[Any], key: str) -> dict[str, Any] | None:
-    """``items`` as key -> item, or None when they are not all mappings with distinct keys."""
+def _keyed_by(items: list[Any], keys: tuple[str, ...]) -> dict[str, Any] | None:
     out: dict[str, Any] = {}
     for item in items:
-        if not isinstance(item, Mapping) or key not in item or str(item[key]) in out:
+        if not isinstance(item, Mapping) or any(k not in item for k in keys):
             return None
-        out[str(item[key])] = item
+        label = " ".join(str(item[k]) for k in reversed(keys))
+        if label in out:
+            return None
+        out[label] = item
     return out
+
+
+def _keyed(items: list[Any], keys: tuple[str, ...]) -> dict[str, Any] | None:
+    """``items`` as key -> item (by the first key member, else by all of them), or None when
+    they are not all mappings with distinct keys."""
+    return _keyed_by(items, keys[:1]) or (_keyed_by(items, keys) if len(keys) > 1 else None)
 
 
 def diff_values(before: Any, after: Any, path: str = "") -> list[FieldChange]:
@@ -109,13 +122,23 @@ def diff_values(before: Any, after: Any, path: str = "") -> list[FieldChange]:
             sub = _join(path, str(key))
             out.extend(diff_values(before.get(key), after.get(key), sub))
         return out
-    leaf = path.rsplit(".", 1)[-1]
-    if isinstance(before, list) and isinstance(after, list) and leaf in _KEYED_LISTS:
-        kb, ka = _keyed(before, _KEYED_LISTS[leaf]), _keyed(after, _KEYED_LISTS[leaf])
-        if kb is not None and ka is not None:
+    leaf = re.sub(r"\[[^\]]*\]$", "", path).rsplit(".", 1)[-1]
+    if isinstance(before, list) and isinstance(after, list):
+        if leaf in _KEYED_LISTS:
+            kb, ka = _keyed(before, _KEYED_LISTS[leaf]), _keyed(after, _KEYED_LISTS[leaf])
+            if kb is not None and ka is not None:
+                out = []
+                for key in sorted(set(kb) | set(ka)):
+                    out.extend(diff_values(kb.get(key), ka.get(key), f"{path}[{key}]"))
+                return out
+        if (len(before) == len(after) and before
+                and all(isinstance(v, Mapping) for v in (*before, *after))):
+            # Lists of objects without a natural key (OpenAPI allOf, servers, ...) of the same
+            # length compare item by item, so a one-field change is one line, not the whole
+            # list twice; a list that grew or shrank is shown whole.
             out = []
-            for key in sorted(set(kb) | set(ka)):
-                out.extend(diff_values(kb.get(key), ka.get(key), f"{path}[{key}]"))
+            for i, (b, a) in enumerate(zip(before, after)):
+                out.extend(diff_values(b, a, f"{path}[{i}]"))
             return out
     return [FieldChange(path=path, before=before, after=after,
                         text_diff=_is_text(path, before, after))]

@@ -64,8 +64,9 @@ _Dumper.add_representer(str, _represent_str)
 
 def format_value(value: Any, *, sensitive: bool = False) -> str:
     """One value: scalars as JSON (strings quoted), short maps and lists as one line of JSON,
-    longer ones (or ones holding multi-line text) as a YAML block, placeholders as ``(known
-    after apply)``. The result has several lines exactly when it is a YAML block."""
+    longer ones (or ones holding multi-line text) as a YAML block when that takes several lines
+    (else one line of JSON, so an inline value is always JSON), placeholders as ``(known after
+    apply)``. The result has several lines exactly when it is a YAML block."""
     if sensitive:
         return SENSITIVE
     if is_ref(value):
@@ -76,8 +77,12 @@ def format_value(value: Any, *, sensitive: bool = False) -> str:
         plain = _unref(value)
         text = json.dumps(plain, ensure_ascii=False, sort_keys=True)
         if len(text) > 72 or "\\n" in text:
-            return yaml.dump(plain, Dumper=_Dumper, sort_keys=True, default_flow_style=False,
-                             allow_unicode=True, width=100).rstrip("\n")
+            block = yaml.dump(plain, Dumper=_Dumper, sort_keys=True, default_flow_style=False,
+                              allow_unicode=True, width=100).rstrip("\n")
+            # Only a real block is YAML: a one-line dump (``lambda: arn:...``) would print inline
+            # in a notation other values never use; one line is always JSON, whatever its length.
+            if "\n" in block:
+                return block
         # A placeholder is not a string value: show it bare, as Terraform does.
         return text.replace(json.dumps(KNOWN_AFTER_APPLY), KNOWN_AFTER_APPLY)
     return json.dumps(value, ensure_ascii=False)

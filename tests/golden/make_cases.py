@@ -144,6 +144,20 @@ def openapi_changed():
 
 
 @case
+def openapi_parameter_changed():
+    """One field of one OpenAPI parameter (issue 12 item 5): one line naming the parameter by
+    its name, not the whole ``parameters`` list twice; an added parameter is one ``+``."""
+    live_cfg = dataclasses.replace(B.config(), action_groups={"OrderApi": B.ORDER_API})
+    group = copy.deepcopy(B.ORDER_API)
+    get = group["apiSchema"]["payload"]["paths"]["/orders/{orderId}"]["get"]
+    get["parameters"][0]["description"] = "The customer-facing order ID, e.g. A-482."
+    get["parameters"].append({"name": "verbose", "in": "query", "description": "Include history.",
+                              "schema": {"type": "boolean"}})
+    cfg = dataclasses.replace(B.config(), action_groups={"OrderApi": group})
+    return one(cfg), B.state(B.live_agent(live_cfg, versions=(B.version("3", live_cfg),))), {}
+
+
+@case
 def kb_description_changed():
     cfg = dataclasses.replace(B.config(), knowledge_bases={
         "KB1234ABCD": {"description": "HR policies incl. PTO and parental leave."}})

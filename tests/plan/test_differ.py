@@ -156,3 +156,32 @@ def test_multiline_strings_are_text_diffs_and_lists_whole():
     assert f.text_diff
     (g,) = diff_values({"l": [1, 2]}, {"l": [2, 1]})
     assert (g.path, g.before, g.after, g.text_diff) == ("l", [1, 2], [2, 1], False)
+
+
+# ---- lists of objects (issue 12 item 5) -----------------------------------------------------
+
+def _param(name, where="query", **kw):
+    return {"name": name, "in": where, "schema": {"type": "string"}, **kw}
+
+
+def test_openapi_parameter_change_is_one_field_named_by_the_parameter():
+    before = {"get": {"parameters": [_param("a"), _param("b", description="Old.")]}}
+    after = {"get": {"parameters": [_param("a"), _param("b", description="New.")]}}
+    assert [(f.path, f.before, f.after) for f in diff_values(before, after)] == [
+        ("get.parameters[b].description", "Old.", "New.")]
+
+
+def test_openapi_parameters_sharing_a_name_are_keyed_by_location_and_name():
+    before = {"parameters": [_param("id", "path"), _param("id", "query", description="x")]}
+    after = {"parameters": [_param("id", "path"), _param("id", "query", description="y")]}
+    assert [f.path for f in diff_values(before, after)] == ["parameters[query id].description"]
+
+
+def test_unkeyed_lists_of_objects_compare_item_by_item_when_the_length_is_kept():
+    before = {"allOf": [{"type": "object"}, {"required": ["a"]}]}
+    after = {"allOf": [{"type": "object"}, {"required": ["a", "b"]}]}
+    assert [(f.path, f.before, f.after) for f in diff_values(before, after)] == [
+        ("allOf[1].required", ["a"], ["a", "b"])]
+    grown = {"allOf": [{"type": "object"}, {"required": ["a"]}, {"title": "t"}]}
+    (f,) = diff_values(before, grown)
+    assert f.path == "allOf" and f.after == grown["allOf"]

@@ -124,3 +124,16 @@ def test_human_steps_list_every_mutating_call_in_order():
     assert [line for line in section if "(cuts a new version)" in line] == \
         [line for line in section if "UpdateAgentAlias" in line and "STAGING" in line]
     assert "API calls" not in render_plan(plan, color=False)
+
+
+def test_an_inline_structured_value_is_always_json_whatever_its_length():
+    # issue 12 item 5: a long executor printed as ``lambda: arn:...`` (a one-line YAML dump),
+    # a short one as ``{"lambda": "..."}``.
+    from agentctl.render._text import format_value
+
+    long_arn = "arn:aws:lambda:us-east-1:123456789012:function:" + "x" * 40
+    short, long = format_value({"lambda": "arn:f"}), format_value({"lambda": long_arn})
+    assert short == '{"lambda": "arn:f"}'
+    assert long == '{"lambda": "%s"}' % long_arn
+    nested = format_value({"a": {"b": "x" * 80}})
+    assert "\n" in nested and nested.startswith("a:")  # a real block stays YAML
