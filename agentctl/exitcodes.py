@@ -4,6 +4,28 @@ Scripts and CI pipelines depend on these numbers: never renumber one, only add.
 `2` is reserved for "changes present" (``plan --detailed-exitcode``), exactly as Terraform does,
 so no other failure may use it: typer/click usage errors (click's default is 2) are remapped to
 USAGE.
+
+**The rule** (which code a failure gets is decided by *whose input is wrong*, not by where in the
+code it is noticed; README's exit-code table says the same):
+
+- ``USAGE`` (5): the **invocation** is wrong: anything given on the command line or in an
+  ``AGENTCTL_*`` variable. Unknown flags, missing arguments, bad option values; a file or
+  directory named there that is missing, unreadable or not what it must be (a plan file that
+  does not exist, is empty, corrupt or not a plan; ``-C`` to a file or a missing directory); a
+  name given there that does not resolve (an environment from ``-e`` or ``AGENTCTL_ENV``, an
+  ``--agent``, alias or version that the project or the target does not have, including an
+  agent of the project that was deleted from the target); a required choice not made
+  (several environments and none selected); a confirmation refused for lack of a terminal.
+- ``INVALID_SPEC`` (3): the **project's files** are wrong: ``agentctl.yaml`` and agent specs
+  (syntax, schema, Bedrock's rules, references, a ``defaultEnvironment`` that is not defined),
+  or no project is found at all.
+- ``STALE_PLAN`` (4): a well-formed saved plan that **no longer applies**: made for another
+  project, environment, target or plan format, already applied, the live agents changed, or the
+  project's configuration changed since the plan was made.
+- ``ERROR`` (1): the **target or the machine** failed: an AWS / emulator error after retries,
+  an unusable local state file or lock directory, an internal error.
+- The remaining codes name one situation each (changes present, lock timeout, not owned,
+  partial apply, aborted, eval failed).
 """
 
 from __future__ import annotations
@@ -23,7 +45,8 @@ class ExitCode(enum.IntEnum):
     STALE_PLAN = 4
     """A saved plan no longer matches live state, target, or was already applied."""
     USAGE = 5
-    """Bad command-line usage (unknown flag, missing argument). Click uses 2; we remap."""
+    """The invocation is wrong (flags, arguments, files and names given on the command line or
+    in AGENTCTL_* variables; see the rule above). Click uses 2; we remap."""
     LOCK_TIMEOUT = 6
     """Another agentctl process holds the project / emulator lock."""
     NOT_OWNED = 7

@@ -176,7 +176,7 @@ def test_plan_file_with_a_non_integer_format_version_is_corrupt_not_stale(projec
     (tmp_path / "p.plan").write_text(json.dumps(doc))
     code, out, err = cli(capsys, "-C", str(project), "apply", str(tmp_path / "p.plan"))
     assert code != ExitCode.STALE_PLAN
-    assert code == ExitCode.ERROR
+    assert code == ExitCode.USAGE  # a damaged plan file is a bad argument (exitcodes.py)
     assert_clean_error(err)
     assert "format_version" in err and "'1'" in err
     assert "this agentctl reads format_version 1" not in err  # the old, confusing wording

@@ -662,7 +662,8 @@ def _run_step(plan: Plan, index: int, step: Step, params: dict[str, Any], client
     label = f"{run.name}: {step.operation}"
     if step.mutating and takes_client_token(step.operation) and "clientToken" not in params:
         params["clientToken"] = client_token(plan, index, step, params)
-    say(f"{label} ... {step.description}" if step.description else f"{label} ...")
+    description = _described(step.description, params)
+    say(f"{label} ... {description}" if description else f"{label} ...")
     poller = _Poller(say, label, run)
     accepted = False
     try:
@@ -756,6 +757,20 @@ def _check_alias_effect(plan: Plan, step: Step, params: Mapping[str, Any], route
             f"{step.operation} asked to route alias {alias_name} to version "
             f"{', '.join(wanted)}, but it routes to {shown}",
             where=step.address, operation=step.operation, target=clients.target)
+
+
+def _described(description: str, params: Mapping[str, Any]) -> str:
+    """The step's description with the version it routes to filled in: the plan could only say
+    "(known after apply)", but by the time the step runs its ``$ref`` is resolved, and progress
+    saying "routed to version (known after apply)" then is simply wrong."""
+    placeholder = "(known after apply)"
+    if placeholder not in description:
+        return description
+    versions = [r.get("agentVersion") for r in params.get("routingConfiguration") or ()
+                if isinstance(r, Mapping)]
+    if versions and isinstance(versions[0], str):
+        return description.replace(placeholder, versions[0])
+    return description
 
 
 class _Poller:

@@ -345,6 +345,9 @@ class AdoptCandidate:
     arn: str
     tags: Mapping[str, str]
     in_spec: bool
+    managed: bool = False
+    """Already managed by this project: adopting again is a no-op (``adopt --yes`` twice in a
+    script must not fail)."""
 
 
 def adopt_candidate(ctx: Context, name: str) -> AdoptCandidate:
@@ -359,7 +362,8 @@ def adopt_candidate(ctx: Context, name: str) -> AdoptCandidate:
     tags = aws.call(ctx.clients, "ListTagsForResource", {"resourceArn": agent["agentArn"]},
                     where=f"agent.{name}").get("tags", {})
     if live_mod.is_owned(tags, ctx.project.name):
-        raise UsageError(f"agent {name!r} is already managed by project {ctx.project.name!r}")
+        return AdoptCandidate(name, ref.agent_id, agent["agentArn"], dict(tags),
+                              name in ctx.project.desired, managed=True)
     other = tags.get(PROJECT_TAG)
     if tags.get(OWNER_TAG) == OWNER_TAG_VALUE and other and other != ctx.project.name:
         raise NotOwned(f"agent {name!r} is managed by another agentctl project ({other!r})",

@@ -363,6 +363,10 @@ def require_owned(live: LiveState, name: str) -> LiveAgent:
                        "this agentctl project", where=f"agent.{name}",
                        hint=f"run `agentctl adopt {name}` to manage it with agentctl")
     if name not in live.agents:
-        raise AgentctlError(f"agent {name!r} does not exist on the target", where=f"agent.{name}",
-                            hint="run `agentctl apply` to create it, or check -e/--env")
+        # A name from the command line the target does not have: usage (exitcodes.py), like an
+        # unknown alias or version of an agent that exists.
+        from agentctl.errors import UsageError
+
+        raise UsageError(f"agent {name!r} does not exist on the target", where=f"agent.{name}",
+                         hint="run `agentctl apply` to create it, or check -e/--env")
     return live.agents[name]

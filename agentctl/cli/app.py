@@ -124,13 +124,18 @@ def _enable_debug_logging() -> None:
 
 def project_dir() -> Path:
     """The directory the project search starts from: ``-C DIR`` or the current directory."""
+    from agentctl.errors import UsageError
+
     if GLOBALS.chdir is not None and not GLOBALS.chdir.exists():
         # Searching the parents of a path that does not exist would report "no agentctl.yaml
         # found in ... or any parent directory", hiding the typo in -C.
-        from agentctl.errors import UsageError
-
         raise UsageError(f"-C {GLOBALS.chdir}: directory {GLOBALS.chdir.resolve()} does not exist",
                          hint="check the path given to -C (a project directory, like git -C)")
+    if GLOBALS.chdir is not None and not GLOBALS.chdir.is_dir():
+        # Same mistake, same code (exitcodes.py: a path given on the command line is usage).
+        raise UsageError(f"-C {GLOBALS.chdir}: {GLOBALS.chdir.resolve()} is not a directory",
+                         hint="-C takes the project directory (the one holding agentctl.yaml), "
+                              "not a file")
     return (GLOBALS.chdir or Path.cwd()).resolve()
 
 

@@ -222,20 +222,32 @@ def _emit_result(plan: Any, result: Any, output: str) -> None:
 
 
 def _load_planfile(path: Path) -> Any:
+    """The saved plan named on the command line. Every way the file can be unusable (missing,
+    unreadable, empty, not UTF-8, not JSON, not a plan, damaged) is the same kind of mistake,
+    the argument, and gets one exit code: USAGE (exitcodes.py). A well-formed plan that no
+    longer applies is STALE_PLAN, decided later."""
     from agentctl.plan.codec import loads
 
+    hint = "pass the file written by `agentctl plan --out FILE`"
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise UsageError(f"plan file {path} does not exist") from None
+        raise UsageError(f"plan file {path} does not exist", hint=hint) from None
     except UnicodeDecodeError:
         # Binary garbage is "not a saved plan", like truncated JSON: same message, same exit code.
-        raise AgentctlError("not a saved plan (not UTF-8 JSON text)", where=str(path),
-                            hint="re-create it with `agentctl plan --out FILE`") from None
+        raise UsageError("not a saved plan (not UTF-8 JSON text)", where=str(path),
+                         hint="re-create it with `agentctl plan --out FILE`") from None
     except OSError as e:
-        raise UsageError(f"cannot read plan file {path}: {e.strerror or e}",
-                         hint="pass the file written by `agentctl plan --out FILE`") from None
-    return loads(text, source=str(path))
+        raise UsageError(f"cannot read plan file {path}: {e.strerror or e}", hint=hint) from None
+    if not text.strip():
+        raise UsageError("not a saved plan (the file is empty)", where=str(path),
+                         hint="re-create it with `agentctl plan --out FILE`")
+    try:
+        return loads(text, source=str(path))
+    except StalePlan:
+        raise
+    except AgentctlError as e:
+        raise UsageError(e.what, where=e.where, hint=e.hint) from None
 
 
 # --------------------------------------------------------------------- promote / rollback
@@ -381,23 +393,35 @@ def _destroy_doc(plan: Any, result: Any) -> dict[str, Any]:
 
 @app.command("adopt")
 def adopt_cmd(
-    name: str = typer.Argument(..., metavar="NAME", help="Name of an existing agent not yet managed by agentctl."),
+    name: str = typer.Argument(..., metavar="NAME",
+                               help="Name of an existing agent not yet managed by agentctl."),
     env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP),
-    auto_approve: bool = typer.Option(False, "--auto-approve", "--yes", help="Do not ask."),
+    auto_approve: bool = typer.Option(False, "--yes", "--auto-approve", help="Do not ask."),
+    output: str = output_option("human", "json"),
 ) -> int:
-    """Tag an existing agent as managed by this project (nothing else changes)."""
+    """Tag an existing agent as managed by this project (nothing else changes). Adopting an
+    agent this project already manages changes nothing and succeeds."""
     with lifecycle.opened(project_dir(), env) as ctx:
         with lifecycle.project_lock(ctx.root, progress=console.err, command="agentctl adopt"):
             cand = lifecycle.adopt_candidate(ctx, name)
-            if not cand.in_spec:
-                console.err(f"warning: no spec of this project names {name!r}; `agentctl plan` "
-                            "will list it as removed (and `--prune` would delete it)")
-            _out(f"{name} ({cand.agent_id}) will be tagged agentctl:managed-by=agentctl, "
-                 f"agentctl:project={ctx.project.name}; the next apply makes it match its spec.")
-            _confirm(f"Adopt {name}?", auto_approve=auto_approve, what="adopt")
-            with console.progress() as progress:
-                lifecycle.adopt(ctx, cand, progress=progress)
-    _out(f"{name} is now managed by project {ctx.project.name}. Run `agentctl plan` next.")
+            project = ctx.project.name
+            if not cand.managed:
+                if not cand.in_spec:
+                    console.err(f"warning: no spec of this project names {name!r}; `agentctl "
+                                "plan` will list it as removed (and `--prune` would delete it)")
+                console.err(f"{name} ({cand.agent_id}) will be tagged "
+                            f"agentctl:managed-by=agentctl, agentctl:project={project}; the "
+                            "next apply makes it match its spec.")
+                _confirm(f"Adopt {name}?", auto_approve=auto_approve, what="adopt", flag="--yes")
+                with console.progress() as progress:
+                    lifecycle.adopt(ctx, cand, progress=progress)
+    if output == "json":
+        _json({"format_version": 1, "kind": "adopt", "agent": name, "agent_id": cand.agent_id,
+               "project": project, "changed": not cand.managed})
+    elif cand.managed:
+        _out(f"{name} is already managed by project {project}; nothing to do.")
+    else:
+        _out(f"{name} is now managed by project {project}. Run `agentctl plan` next.")
     return int(ExitCode.OK)
 
 

@@ -23,7 +23,7 @@ from typing import Any, Optional
 import typer
 
 from agentctl import console
-from agentctl.cli.app import app, env_option_default, project_dir
+from agentctl.cli.app import app, project_dir
 from agentctl.cli.options import output_option
 from agentctl.errors import Problem, SpecInvalid
 from agentctl.exitcodes import ExitCode
@@ -42,7 +42,9 @@ def validate_command(
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
 ) -> int:
     """Validate agent specs offline: YAML, schema, Bedrock's rules and quotas, OpenAPI, references."""
-    report = run_validate(project_dir(), env or env_option_default(), [Path(p) for p in paths or []], strict)
+    # AGENTCTL_ENV is read by the project loader itself, so a wrong value is reported as coming
+    # from AGENTCTL_ENV, not from -e/--env.
+    report = run_validate(project_dir(), env, [Path(p) for p in paths or []], strict)
     if output == "json":
         console.json_out(report)
     else:

@@ -70,7 +70,12 @@ def apply_result_text(result: ApplyResult, *, plan: Plan | None = None,
 
     calls = sum(1 for r in result.completed if r.step.mutating)
     if result.ok:
-        if plan is not None:
+        if plan is not None and verb == "Destroy":
+            # Terraform's destroy summary: only the count that can be non-zero, and the same
+            # number of resources the preview announced.
+            head = (f"Destroy complete! Resources: {plan.counts()['destroy']} destroyed "
+                    f"({calls} API call(s)).")
+        elif plan is not None:
             n = plan.counts()
             head = (f"{verb} complete! Resources: {n['add']} added, {n['change']} changed, "
                     f"{n['destroy']} destroyed ({calls} API call(s)).")
@@ -253,7 +258,11 @@ def render_destroy_preview(plan: Plan) -> str:
         lc = next((l for l in plan.lifecycle if l.agent == agent), None)
         if lc is not None and lc.delete_versions:
             out.append(f"  (its versions {', '.join(lc.delete_versions)} go with it)")
-    out.append(f"Destroy: {len(by_agent)} agent(s), {len(plan.steps)} call(s).")
+    # Resources, as plan and the closing line count them (agent, aliases, action groups, ...),
+    # then the API calls that takes: "6 resources" and "9 calls" are different numbers.
+    calls = sum(1 for s in plan.steps if s.mutating)
+    out.append(f"Destroy: {plan.counts()['destroy']} resource(s) of {len(by_agent)} agent(s), "
+               f"{calls} API call(s).")
     return "\n".join(out) + "\n"
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from agentctl.errors import Location, Problem, ProjectError, SpecInvalid
+from agentctl.errors import Location, Problem, ProjectError, SpecInvalid, UsageError
 from agentctl.core.model import AgentConfig
 from agentctl.spec import mapping, rules, schema
 from agentctl.spec.resolve import (
@@ -289,13 +289,14 @@ def _select_env(explicit: str | None, environ: Mapping[str, str], data: Mapping[
             continue
         if name not in envs:
             close = difflib.get_close_matches(name, list(envs), n=1, cutoff=0.6)
-            raise ProjectError(f"unknown environment {name!r} (from {how})",
-                               hint=(f"did you mean {close[0]!r}? " if close else "")
-                               + f"use one of the known environments: {known}")
+            # Usage, not an invalid project (exitcodes.py): the name came from the invocation.
+            raise UsageError(f"unknown environment {name!r} (from {how})",
+                             hint=(f"did you mean {close[0]!r}? " if close else "")
+                             + f"use one of the known environments: {known}")
         return name
     if len(envs) == 1:
         return next(iter(envs))
-    raise ProjectError("no environment selected", where=PROJECT_FILE,
+    raise UsageError("no environment selected", where=PROJECT_FILE,
                        hint=f"pass -e ENV, set {ENV_VAR}, or set defaultEnvironment; known environments: {known}")
 
 

@@ -267,6 +267,14 @@ def test_unowned_agent_is_refused_until_adopted(support_bot):
     r = p.cli("adopt", AGENT, "--yes")
     assert r.code == 0, r.err
     assert p.mutating_calls() == ["TagResource"]
+    # Issue 12 item 12: adopting again (a re-run script) is a no-op, not "already managed".
+    p.clear_calls()
+    r = p.cli("adopt", AGENT, "--yes")
+    assert r.code == 0, r.err
+    assert "already managed" in r.out and "nothing to do" in r.out
+    assert p.mutating_calls() == []
+    r = p.cli("adopt", AGENT, "-o", "json")  # no prompt needed for a no-op
+    assert r.code == 0 and json.loads(r.out)["changed"] is False
     apply_ok(p)
     assert p.cli("plan", "--detailed-exitcode").code == ExitCode.OK
     emu, c = p.boto()

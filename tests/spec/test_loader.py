@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import pytest
 
-from agentctl.errors import ProjectError, SpecInvalid
+from agentctl.errors import ProjectError, UsageError, SpecInvalid
 from agentctl.core.model import Ref
 from agentctl.spec import check_files, load_project
 from agentctl.spec.yamlload import MAX_FILE_BYTES, YamlFailure, load_file, load_text
@@ -105,14 +105,15 @@ def test_environment_selection_order(project, monkeypatch):
 
 def test_unknown_environment_lists_the_known_ones(project):
     root = project({BOT: BASE})
-    with pytest.raises(ProjectError) as info:
+    # Issue 12 item 9: the name came from the invocation, so it is a usage error.
+    with pytest.raises(UsageError) as info:
         load_project(root, "pord")
     assert "local, prod" in info.value.hint and "prod" in info.value.hint
 
 
 def test_no_default_and_several_environments_is_an_error(project):
     root = project({BOT: BASE}, project_file=PROJECT.replace("defaultEnvironment: local\n", ""))
-    with pytest.raises(ProjectError):
+    with pytest.raises(UsageError):  # a required choice (-e) not made: usage
         load_project(root, None)
 
 

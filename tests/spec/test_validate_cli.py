@@ -115,8 +115,20 @@ def test_no_project_and_no_paths_is_an_error_without_traceback(tmp_path, capsys)
 
 def test_unknown_environment_and_bad_output_flag(project, capsys):
     root = project({"agents/bot.yaml": BASE})
-    assert run(["-C", str(root), "validate", "-e", "staging"]) == ExitCode.INVALID_SPEC
-    assert "known environments: local, prod" in capsys.readouterr().err
+    assert run(["-C", str(root), "validate", "-e", "staging"]) == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert "known environments: local, prod" in err and "(from -e/--env)" in err
+
+
+def test_unknown_agentctl_env_says_where_it_came_from(project, capsys, monkeypatch):
+    # Issue 12 item 9: it used to say "(from -e/--env)" and exit 3.
+    root = project({"agents/bot.yaml": BASE})
+    monkeypatch.setenv("AGENTCTL_ENV", "staging")
+    for argv in (["validate"], ["plan"], ["status"]):
+        capsys.readouterr()
+        assert run(["-C", str(root), *argv]) == ExitCode.USAGE
+        err = capsys.readouterr().err
+        assert "unknown environment 'staging' (from AGENTCTL_ENV)" in err, argv
     assert run(["-C", str(root), "validate", "--output", "xml"]) == ExitCode.USAGE
 
 
