@@ -184,6 +184,7 @@ def check_saved_plan(ctx: Context, plan: Plan) -> None:
                         "remaining steps were planned for a live state that has changed since",
                         hint="create a new plan for what remains with `agentctl plan --out "
                              "FILE`, review it, then apply that")
+    check_configuration(ctx, plan)
     names = sorted(plan.live_fingerprint)
     live = live_mod.read_live(ctx.clients, names, project=ctx.project.name, target=ctx.target)
     now = live_fingerprints(live, names)
@@ -196,6 +197,22 @@ def check_saved_plan(ctx: Context, plan: Plan) -> None:
                         hint="create a new plan with `agentctl plan --out` and review it")
 
 
+
+def check_configuration(ctx: Context, plan: Plan) -> None:
+    """Refuse a saved plan whose project configuration changed since it was made (Terraform
+    refuses such a plan too: what was reviewed is no longer what the specs say), naming what
+    changed per agent. Plans saved before ``Plan.configuration`` existed skip this check."""
+    if not plan.configuration:
+        return
+    from agentctl.plan.explain import configuration_changes
+    from agentctl.plan.planner import configuration_of
+
+    changed = configuration_changes(plan.configuration, configuration_of(ctx.project.desired))
+    if changed:
+        raise StalePlan("the project's configuration changed: " + "; ".join(changed)
+                        + " since the plan was made",
+                        hint="create a new plan with `agentctl plan --out FILE` and review it "
+                             "(a saved plan is applied only as it was reviewed)")
 
 
 # -------------------------------------------------------------------------------- apply

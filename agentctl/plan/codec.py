@@ -4,7 +4,8 @@ The document is the plan's own fields plus ``format_version`` (``agentctl.plan.m
 .FORMAT_VERSION``). ``loads`` refuses, with a clear error, a file that is not JSON, has another
 format version (``StalePlan``: re-run ``agentctl plan``), lacks a field, or whose ``plan_id`` no
 longer matches its content (edited by hand or truncated). ``compute_plan_id`` is the one
-definition of a plan's identity: a digest of everything but ``plan_id`` and ``created_at``.
+definition of a plan's identity: a digest of everything but ``plan_id``, ``created_at``
+and ``configuration`` (what the plan was made from; ``spec_digest`` stands for it).
 
 Pure: text in, text out; no file access (the CLI reads and writes the file).
 """
@@ -44,6 +45,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "changes": [_change_to_dict(c) for c in plan.changes],
         "lifecycle": [_lifecycle_to_dict(lc) for lc in plan.lifecycle],
         "steps": [_step_to_dict(s) for s in plan.steps],
+        "configuration": plain(plan.configuration),
     }
 
 
@@ -51,6 +53,9 @@ def compute_plan_id(plan: Plan) -> str:
     doc = plan_to_dict(plan)
     doc.pop("plan_id")
     doc.pop("created_at")
+    # What the plan was made from, not what it does (``spec_digest`` already covers the agents
+    # in scope): left out so plan ids stay what they were before the field existed.
+    doc.pop("configuration")
     for step in doc["steps"]:
         # ``after`` was added to format_version 1 later: an empty one is left out of the
         # identity so plans saved before it existed keep their plan_id (and still load).
@@ -103,6 +108,7 @@ def loads(text: str, *, source: str | None = None) -> Plan:
             steps=tuple(_step_from_dict(s) for s in _list(doc["steps"])),
             plan_id=_str(doc["plan_id"]),
             created_at=_str(doc.get("created_at", "")),
+            configuration=_dict(doc.get("configuration", {})),
         )
     except (KeyError, TypeError, ValueError) as e:
         detail = f"missing field {e}" if isinstance(e, KeyError) else str(e)

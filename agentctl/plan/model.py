@@ -166,6 +166,12 @@ class Plan:
     """Digest of everything above; identifies the plan for "already applied" detection."""
     created_at: str = ""
     """ISO timestamp, informational; not part of plan_id."""
+    configuration: Mapping[str, Any] = field(default_factory=dict)
+    """agent name -> config document (``agentctl.core.normalize.config_document``) of every
+    agent the project's specs declared when the plan was made, canonical, before collaborator
+    references were resolved against live state. Applying a saved plan refuses it as stale when
+    the project's configuration differs now (Terraform does the same) and says what differs.
+    Empty in plans saved before it existed (then that check is skipped). Not part of plan_id."""
 
     @property
     def has_changes(self) -> bool:

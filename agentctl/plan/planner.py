@@ -188,6 +188,15 @@ def collaborator_request(name: str, collab: Mapping[str, Any]) -> dict[str, Any]
 # The plan
 
 
+def configuration_of(desired: Mapping[str, AgentConfig], *,
+                     canonical: Mapping[str, AgentConfig] | None = None) -> dict[str, Any]:
+    """``Plan.configuration`` of a project's declared agents: name -> canonical config document
+    (``canonical`` may hold agents already canonicalized, to avoid doing it twice)."""
+    canonical = canonical or {}
+    return {n: config_document(canonical[n] if n in canonical else canonicalize(desired[n]))
+            for n in sorted(desired)}
+
+
 def build_plan(
     desired: Mapping[str, AgentConfig],
     live: LiveState,
@@ -222,6 +231,9 @@ def build_plan(
         scope = known
 
     wanted = {n: canonicalize(desired[n]) for n in sorted(desired) if n in scope}
+    # Every declared agent (not only those in scope): a saved plan is stale when any spec
+    # changed, as in Terraform (Plan.configuration).
+    configuration = configuration_of(desired, canonical=wanted)
     unowned = sorted(n for n in wanted if n in live.unowned)
     if unowned:
         listed = ", ".join(f"{n} ({live.unowned[n]})" for n in unowned)
@@ -280,6 +292,7 @@ def build_plan(
         lifecycle=tuple(lifecycle),
         steps=tuple(steps),
         created_at=created_at,
+        configuration=configuration,
     )
     from agentctl.plan.codec import with_plan_id  # codec imports nothing of the planner
 

@@ -214,6 +214,36 @@ def test_saved_plan_refused_after_an_out_of_band_change(support_bot):
     assert "support-bot (changed)" in r.err
 
 
+def test_saved_plan_refused_when_the_specs_changed_since_and_says_what(support_bot):
+    # Issue 12 item 14 / issue 7 item 6: like Terraform, a saved plan whose configuration
+    # changed since it was made is refused (exit 4), and the message says what changed. It
+    # used to apply without a word.
+    p = support_bot
+    apply_ok(p)
+    p.edit("agents/support-bot.yaml", "description: Customer support for orders",
+           "description: Support for orders")
+    plan_file = p.root / "plan.json"
+    assert p.cli("plan", "--out", str(plan_file)).code == 0
+    (p.root / "prompts" / "instruction.md").write_text(
+        (p.root / "prompts" / "instruction.md").read_text() + "\nAlways be brief.\n")
+    p.edit("agents/support-bot.yaml", "description: Look up and cancel customer orders",
+           "description: Look up customer orders")
+    p.clear_calls()
+    r = p.cli("apply", str(plan_file))
+    assert r.code == ExitCode.STALE_PLAN, r.err
+    assert ("support-bot: instruction and actionGroups[OrderTools] changed since the plan was "
+            "made") in r.err
+    assert "agentctl plan --out" in r.err
+    assert p.mutating_calls() == []
+    # Undoing the edits makes the same plan applicable again: the check compares content.
+    p.edit("agents/support-bot.yaml", "description: Look up customer orders",
+           "description: Look up and cancel customer orders")
+    (p.root / "prompts" / "instruction.md").write_text(
+        (p.root / "prompts" / "instruction.md").read_text().replace("\nAlways be brief.\n", ""))
+    r = p.cli("apply", str(plan_file))
+    assert r.code == ExitCode.OK, r.err
+
+
 def test_saved_plan_refused_on_another_environment(support_bot):
     p = support_bot
     text = (p.root / "agentctl.yaml").read_text()
