@@ -226,9 +226,27 @@ def apply_plan(ctx: Context, plan: Plan, *, progress: Progress | None = None,
     a time in plan order (destroy)."""
     result = execute(plan, ctx.clients, progress=progress, after_step=after_step, serial=serial,
                      interrupt=interrupt)
+    _record_last_applied(ctx, plan, result, progress)
     if record:
         record_outcome(ctx.root, plan, result, progress)
     return result
+
+
+def _record_last_applied(ctx: Context, plan: Plan, result: ApplyResult,
+                         progress: Progress | None) -> None:
+    """The drift baseline (``agentctl.apply.last_applied``); informational, so a failure to
+    write it is a warning, never a failed apply."""
+    from agentctl.apply import last_applied
+    from agentctl.errors import AgentctlError
+
+    try:
+        last_applied.update(ctx.root, ctx.env_name, plan, result, applied_at=_now())
+    except (OSError, AgentctlError) as e:
+        if progress is not None:
+            detail = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            progress(f"warning: could not record the applied configuration in "
+                     f"{last_applied.record_path(ctx.root)}: {detail}; `agentctl drift` will "
+                     "compare against the previous record")
 
 
 # -------------------------------------------------------------------------------- status
@@ -402,6 +420,24 @@ def adoption_plan(ctx: Context, candidate: AdoptCandidate) -> Plan:
         target=target_dict(ctx.target), spec_digest="",
         live_fingerprint={candidate.name: f"unowned:{candidate.agent_id}"}, changes=(),
         lifecycle=(), steps=(step,), created_at=_now()))
+
+
+def drift(ctx: Context, only_agents: Sequence[str] | None = None) -> Any:
+    """``DriftReport`` of the project's agents (or ``only_agents``): live now vs the
+    configuration agentctl last applied to each (read-only)."""
+    from agentctl.apply import last_applied
+    from agentctl.plan.drift import compute_drift
+
+    records = last_applied.for_environment(ctx.root, ctx.env_name)
+    known = set(ctx.project.desired) | set(records)
+    if only_agents:
+        _refuse_unknown(only_agents, known)
+        names = sorted(set(only_agents))
+    else:
+        names = sorted(known)
+    live = live_mod.read_live(ctx.clients, names, project=ctx.project.name, target=ctx.target)
+    return compute_drift(records, live, project=ctx.project.name, environment=ctx.env_name,
+                         names=names)
 
 
 def adopt(ctx: Context, candidate: AdoptCandidate, *,
