@@ -16,6 +16,7 @@ Pure: no output stream is touched; may import rich, nothing of the CLI.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from rich.console import Console
@@ -76,7 +77,12 @@ def to_text(renderable: Any, *, color: bool = False, width: int | None = None) -
         return renderable if renderable.endswith("\n") or not renderable else renderable + "\n"
     buf = io.StringIO()
     make_console(buf, color=color, width=width or WIDE).print(renderable)
-    return "".join(line.rstrip() + "\n" for line in buf.getvalue().splitlines())
+    # Table cells are padded to the column width; drop that padding at line ends, also when
+    # it sits inside a styled span (``cell   \x1b[0m``), so colour never changes the characters.
+    return "".join(_TRAILING.sub(r"\1", line) + "\n" for line in buf.getvalue().splitlines())
+
+
+_TRAILING = re.compile(r"\s+((?:\x1b\[[0-9;]*m)*)$")
 
 
 def styled(text: str, style: str | None = None) -> Text:
