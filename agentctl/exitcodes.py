@@ -39,11 +39,13 @@ class ExitCode(enum.IntEnum):
     ERROR = 1
     """Any failure not named below (AWS error, failed apply, internal error)."""
     CHANGES = 2
-    """``plan --detailed-exitcode`` only: the plan has changes."""
+    """``--detailed-exitcode`` only: the plan has changes (``plan``), or something drifted
+    (``drift``)."""
     INVALID_SPEC = 3
     """A spec or project file is invalid (``validate``, and every command that loads specs)."""
     STALE_PLAN = 4
-    """A saved plan no longer matches live state, target, or was already applied."""
+    """A saved plan no longer applies: live state, target or the project's configuration changed
+    since it was made, or it was already applied."""
     USAGE = 5
     """The invocation is wrong (flags, arguments, files and names given on the command line or
     in AGENTCTL_* variables; see the rule above). Click uses 2; we remap."""

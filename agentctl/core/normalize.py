@@ -51,7 +51,7 @@ from agentctl.core.model import (
     Ref,
     ref_to_json,
 )
-from agentctl.core.servicemodel import service_model
+from agentctl.core.servicemodel import model
 
 DRAFT = "DRAFT"
 
@@ -167,7 +167,7 @@ _RESERVED_TAG_PREFIXES = ("aws:",)
 @functools.lru_cache(maxsize=None)
 def request_members(operation: str) -> frozenset[str]:
     """Names of the input members of a bedrock-agent operation."""
-    return frozenset(service_model().operation_model(operation).input_shape.members)
+    return frozenset(model().operation_model(operation).input_shape.members)
 
 
 def _settable(operation: str, *exclude: str) -> frozenset[str]:

@@ -6,25 +6,163 @@ agentctl need those server-side rules: ``validate`` (to catch offline what AWS w
 the local emulator (to reject what AWS rejects). Both derive them from here, so nothing is
 retyped and a botocore upgrade moves the rules with it.
 
-Pure: no network, no boto3 client; only ``botocore.session`` to locate the JSON model.
+The shapes here (``Shape``, ``StructureShape``, ``ListShape``, ``MapShape``, from ``model()``)
+are read straight from botocore's data file (``botocore/data/<service>/<version>/service-2.json``,
+located without importing botocore), with the attribute names botocore's own shapes have
+(``type_name``, ``metadata``, ``members``, ``required_members``, ``member``, ``key``,
+``value``, ``enum``). So ``agentctl validate`` and the spec layer never import botocore (about
+0.15 s of start-up; tests/test_import_contract.py checks it). ``service_model()`` is botocore's
+full ``ServiceModel`` (HTTP bindings, serialization), for the emulator's wire layer and aws/;
+it imports botocore when called, never at import time.
+
+Pure: no network, no boto3 client.
 """
 
 from __future__ import annotations
 
 import functools
+import gzip
+import importlib.util
+import json
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
-
-import botocore.session
-from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
+from pathlib import Path
+from typing import Any, Iterator, Mapping
 
 SERVICE = "bedrock-agent"
 
 
 @functools.lru_cache(maxsize=4)
-def service_model(name: str = SERVICE) -> ServiceModel:
+def service_model(name: str = SERVICE) -> Any:
+    """botocore's ``ServiceModel`` of ``name`` (imports botocore)."""
+    import botocore.session
+
     return botocore.session.get_session().get_service_model(name)
+
+
+# ------------------------------------------------------------------------ the light model
+
+# botocore.model.Shape.METADATA_ATTRS: the shape keys botocore exposes as ``metadata``.
+_METADATA = ("required", "min", "max", "pattern", "sensitive", "enum", "idempotencyToken",
+             "error", "exception", "endpointdiscoveryid", "retryable", "document", "union",
+             "contextParam", "clientContextParams", "requiresLength")
+
+
+class Shape:
+    """One shape of the model, like ``botocore.model.Shape``: ``name``, ``type_name``,
+    ``metadata`` (constraints and traits, member-level traits merged in, as botocore does),
+    ``enum`` (strings)."""
+
+    def __init__(self, name: str, definition: Mapping[str, Any], model: "ServiceShapes"):
+        self.name = name
+        self._def = definition
+        self._model = model
+        self.type_name: str = definition.get("type", "")
+        self.metadata: dict[str, Any] = {k: definition[k] for k in _METADATA if k in definition}
+
+    @property
+    def enum(self) -> list[str]:
+        return list(self.metadata.get("enum", []))
+
+    def __repr__(self) -> str:
+        return f"<Shape({self.name})>"
+
+
+class StructureShape(Shape):
+    @functools.cached_property
+    def members(self) -> dict[str, Shape]:
+        return {name: self._model.resolve(ref) for name, ref in
+                (self._def.get("members") or {}).items()}
+
+    @property
+    def required_members(self) -> list[str]:
+        return list(self.metadata.get("required", []))
+
+
+class ListShape(Shape):
+    @functools.cached_property
+    def member(self) -> Shape:
+        return self._model.resolve(self._def["member"])
+
+
+class MapShape(Shape):
+    @functools.cached_property
+    def key(self) -> Shape:
+        return self._model.resolve(self._def["key"])
+
+    @functools.cached_property
+    def value(self) -> Shape:
+        return self._model.resolve(self._def["value"])
+
+
+_CLASSES = {"structure": StructureShape, "list": ListShape, "map": MapShape}
+
+
+@dataclass(frozen=True)
+class OperationShapes:
+    name: str
+    input_shape: Shape | None
+    output_shape: Shape | None
+
+
+class ServiceShapes:
+    """The shapes and operations of one service model document (``model()``)."""
+
+    def __init__(self, document: Mapping[str, Any]):
+        self._shapes: Mapping[str, Any] = document["shapes"]
+        self._operations: Mapping[str, Any] = document["operations"]
+        self._cache: dict[str, Shape] = {}
+
+    @property
+    def operation_names(self) -> list[str]:
+        return list(self._operations)
+
+    def shape_for(self, name: str, traits: Mapping[str, Any] | None = None) -> Shape:
+        if not traits and name in self._cache:
+            return self._cache[name]
+        definition = dict(self._shapes[name])
+        if traits:
+            definition.update(traits)
+        shape = _CLASSES.get(definition.get("type", ""), Shape)(name, definition, self)
+        if not traits:
+            self._cache[name] = shape
+        return shape
+
+    def resolve(self, ref: Mapping[str, Any]) -> Shape:
+        traits = {k: v for k, v in ref.items() if k != "shape"}
+        return self.shape_for(ref["shape"], traits)
+
+    def operation_model(self, name: str) -> OperationShapes:
+        op = self._operations[name]
+        return OperationShapes(
+            name,
+            self.resolve(op["input"]) if "input" in op else None,
+            self.resolve(op["output"]) if "output" in op else None)
+
+
+def _data_dir() -> Path:
+    # find_spec of a top-level package locates it without running its __init__.
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("botocore is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+@functools.lru_cache(maxsize=4)
+def model(name: str = SERVICE) -> ServiceShapes:
+    """The light model of ``name``: the newest API version botocore ships, as botocore's
+    loader picks it."""
+    versions = sorted(p for p in (_data_dir() / name).iterdir() if p.is_dir())
+    if not versions:
+        raise RuntimeError(f"botocore has no service model for {name}")
+    newest = versions[-1]
+    plain_file, gz_file = newest / "service-2.json", newest / "service-2.json.gz"
+    if plain_file.exists():
+        document = json.loads(plain_file.read_text(encoding="utf-8"))
+    else:
+        with gzip.open(gz_file, "rt", encoding="utf-8") as f:
+            document = json.load(f)
+    return ServiceShapes(document)
 
 
 @functools.lru_cache(maxsize=512)
@@ -65,7 +203,7 @@ def shape_constraints(shape: Shape) -> dict[str, Any]:
     for key in ("min", "max", "pattern"):
         if key in meta:
             out[key] = meta[key]
-    if getattr(shape, "enum", None):
+    if shape.enum:
         out["enum"] = list(shape.enum)
     return out
 
@@ -73,7 +211,7 @@ def shape_constraints(shape: Shape) -> dict[str, Any]:
 def member_shape(operation: str, dotted: str) -> Shape:
     """Shape of a request member by dotted path (``functionSchema.functions.parameters``);
     list and map levels are stepped through transparently ("member"/"value" implied)."""
-    shape: Shape = service_model().operation_model(operation).input_shape
+    shape: Shape | None = model().operation_model(operation).input_shape
     for part in dotted.split("."):
         while isinstance(shape, (ListShape, MapShape)):
             shape = shape.member if isinstance(shape, ListShape) else shape.value
@@ -86,7 +224,7 @@ def member_shape(operation: str, dotted: str) -> Shape:
 def validate(operation: str, params: dict[str, Any], *, output: bool = False) -> list[Violation]:
     """All violations of ``params`` against the operation's input (or output) shape: required,
     type, length/range (min and max), pattern, enum, and union (exactly one member)."""
-    op = service_model().operation_model(operation)
+    op = model().operation_model(operation)
     shape = op.output_shape if output else op.input_shape
     if shape is None:
         return []

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from botocore.model import ListShape, MapShape, Shape
+from agentctl.core.servicemodel import ListShape, MapShape, Shape
 
 from agentctl.core import servicemodel
 from agentctl.spec import rules_constants as rc
