@@ -178,10 +178,10 @@ def apply_cmd(
     with lifecycle.opened(project_dir(), env or (saved.environment if saved else None)) as ctx:
         with lifecycle.project_lock(ctx.root, progress=console.err, command="agentctl apply"):
             if saved is not None:
+                # Applied exactly as reviewed, without reprinting it (Terraform's `apply
+                # PLANFILE`): the result says what was done.
                 lifecycle.check_saved_plan(ctx, saved)
                 plan = saved
-                if output == "human":
-                    _out(_render_plan(plan, "human"))
             else:
                 _warn(ctx)
                 plan = lifecycle.compute_plan(ctx, only_agents=_agents(agent), prune=prune)
