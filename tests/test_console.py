@@ -258,3 +258,15 @@ def test_usage_names_arguments_in_capitals(argv, usage, capsys):
     assert run(argv) == ExitCode.USAGE
     err = capsys.readouterr().err
     assert usage in err and "{" not in err.splitlines()[0]
+
+
+def test_tables_on_a_terminal_keep_user_data_verbatim(monkeypatch):
+    from agentctl.render.result import calls_table
+
+    tty = _Tty()
+    monkeypatch.setattr("sys.stdout", tty)
+    monkeypatch.setenv("COLUMNS", "200")
+    console.out(calls_table([{"seq": 1, "time": "t", "transport": "http",
+                              "operation": "[bold]CreateAgent[/bold]", "outcome": "ok"}]))
+    text = tty.getvalue()
+    assert "[bold]CreateAgent[/bold]" in text and "SEQ" in text

@@ -305,14 +305,14 @@ def history_cmd(
     output: str = output_option("human", "json"),
 ) -> int:
     """List the versions an alias has served, newest first."""
-    from agentctl.render.result import history_document, render_history
+    from agentctl.render.result import history_document, history_table
 
     with lifecycle.opened(project_dir(), env) as ctx:
         _, entries = lifecycle.history(ctx, agent, alias)
     if output == "json":
         _json(history_document(agent, alias, entries))
     else:
-        _out(render_history(agent, alias, entries))
+        _out(history_table(agent, alias, entries))
     return int(ExitCode.OK)
 
 
@@ -326,7 +326,7 @@ def status_cmd(
     output: str = output_option("human", "json"),
 ) -> int:
     """Per agent: status, whether DRAFT matches the newest version, aliases, ownership."""
-    from agentctl.render.result import render_status, status_document
+    from agentctl.render.result import status_document, status_table
 
     with lifecycle.opened(project_dir(), env) as ctx:
         statuses = lifecycle.status(ctx, _agents(agent))
@@ -334,7 +334,7 @@ def status_cmd(
     if output == "json":
         _json(status_document(statuses, project=project, environment=env_name))
     else:
-        _out(render_status(statuses, color=_color()))
+        _out(status_table(statuses))
     return int(ExitCode.OK)
 
 
