@@ -41,6 +41,16 @@ TRACK_LATEST = "latest"
 TRACK_PINNED = "pinned"
 """Only ``promote`` / ``rollback`` move the alias (e.g. PROD). Default."""
 
+RELEASE_ALIAS = "agentctl-release"
+"""agentctl's own alias of an agent whose aliases are all ``track: pinned``: it tracks the latest
+version, so that apply can cut a version when the DRAFT content changed (there is no
+CreateAgentVersion: a version is minted by CreateAgentAlias / UpdateAgentAlias without
+routingConfiguration, service-behaviour.md §3.1) without moving any alias the spec declares.
+Promote from it (``agentctl promote PROD --from agentctl-release``). Names starting ``agentctl-``
+are reserved in specs (docs/lifecycle.md "Releases")."""
+RELEASE_ALIAS_DESCRIPTION = ("agentctl: tracks the latest version of an agent whose aliases are all "
+                             "pinned; promote from it")
+
 # Tags agentctl writes on agents it creates (ownership, bedrock-semantics.md: tags only on create
 # or via TagResource). Never used for anything but ownership checks and adoption.
 OWNER_TAG = "agentctl:managed-by"

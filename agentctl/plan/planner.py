@@ -72,9 +72,12 @@ from agentctl.core.model import (
     OWNER_TAG,
     OWNER_TAG_VALUE,
     PROJECT_TAG,
+    RELEASE_ALIAS,
+    RELEASE_ALIAS_DESCRIPTION,
     TRACK_LATEST,
     VERSION,
     AgentConfig,
+    AliasConfig,
     LiveAgent,
     LiveState,
     Ref,
@@ -278,6 +281,7 @@ def build_plan(
         c, s = removed[name]
         changes += c
         steps += _with_after(s, release)
+    changes = _note_dangling_collaborators(changes, steps, lifecycle, wanted, desired, live)
 
     in_scope = sorted((set(wanted) | set(live.agents)) & scope - set(live.unowned))
     plan = Plan(
@@ -387,6 +391,86 @@ def _resolve_collaborators(
                  + f" to create {'it' if len(needed) == 1 else 'them'} in the same run (before "
                    "the supervisor), or run without --agent")
     return out, deps
+
+
+_ALIAS_ARN = re.compile(r":agent-alias/(?P<agent>[0-9a-zA-Z]{10})/(?P<alias>[0-9a-zA-Z]{10})$")
+
+
+def _note_dangling_collaborators(
+    changes: Sequence[ResourceChange], steps: Sequence[Step],
+    lifecycle: Sequence[AgentLifecycle], wanted: Mapping[str, AgentConfig],
+    raw: Mapping[str, AgentConfig], live: LiveState,
+) -> list[ResourceChange]:
+    """``changes`` with a reason on every alias of a supervisor that, after this plan, still
+    routes to a version whose collaborator uses an alias that no longer exists (or that this
+    plan deletes). Aliases this plan moves or deletes are not noted.
+
+    A version is immutable: re-creating a collaborator agent (``destroy --agent billing-agent``,
+    then apply) gives it a new alias ARN, the supervisor's DRAFT and its next version use the
+    new one, but a pinned alias (LIVE) still routes to the old version, whose collaborator
+    points at the deleted alias, so its invocations fail when they delegate while the plan
+    otherwise says "No changes". Nothing in the plan can fix that without moving a pinned
+    alias, so it is a note saying what to promote. Pure: from the live state already read
+    (``LiveVersion.content`` of every routed version) and the plan's own deletions."""
+    alias_ids = {a.agent_id: {la.alias_id for la in a.aliases.values()}
+                 for a in live.agents.values()}
+    names = {a.agent_id: n for n, a in live.agents.items()}
+    deleted_aliases = {s.params.get("agentAliasId") for s in steps
+                       if s.operation == "DeleteAgentAlias"}
+    deleted_agents = {s.params.get("agentId") for s in steps if s.operation == "DeleteAgent"}
+    moved = {(lc.agent, m.alias) for lc in lifecycle for m in lc.moves}
+    notes: dict[str, str] = {}
+    for sup_name in sorted(wanted):
+        sup = live.agents.get(sup_name)
+        if sup is None:
+            continue
+        versions = {v.version: v for v in sup.versions}
+        declared = raw[sup_name].collaborators if sup_name in raw else {}
+        for alias_name, la in sorted(sup.aliases.items()):
+            v = versions.get(la.routed_version or "")
+            if (alias_name == RELEASE_ALIAS or alias_name not in wanted[sup_name].aliases
+                    or (sup_name, alias_name) in moved or v is None or not v.content):
+                continue
+            for cname, collab in sorted((v.content.get("collaborators") or {}).items()):
+                arn = (collab.get("agentDescriptor") or {}).get("aliasArn")
+                m = _ALIAS_ARN.search(arn) if isinstance(arn, str) else None
+                if m is None:
+                    continue
+                agent_id, alias_id = m["agent"], m["alias"]
+                if agent_id in deleted_agents or alias_id in deleted_aliases:
+                    why = "which this plan deletes"
+                elif agent_id in alias_ids and alias_id not in alias_ids[agent_id]:
+                    why = f"which agent {names[agent_id]} no longer has"
+                elif agent_id not in alias_ids and _as_ref(
+                        ((declared.get(cname) or {}).get("agentDescriptor") or {}).get("aliasArn")):
+                    # Declared as a project agent's alias, but no project agent has that id:
+                    # the agent was deleted (and maybe created again, with another id).
+                    why = "whose agent no longer exists"
+                else:
+                    continue  # an alias outside the project, or one that exists
+                source = _promote_source(wanted.get(sup_name), sup)
+                notes[child_address(sup_name, ALIAS, alias_name)] = (
+                    f"routes to version {v.version}, whose collaborator {cname} uses alias {arn}, "
+                    f"{why}: invocations through {alias_name} fail when they delegate to it; "
+                    f"promote {alias_name} to a version with the current collaborators "
+                    f"(`agentctl promote {alias_name} --agent {sup_name} {source}`)")
+                break
+    if not notes:
+        return list(changes)
+    return [dataclasses.replace(c, reason="; ".join(x for x in (c.reason, notes[c.address]) if x))
+            if c.address in notes else c for c in changes]
+
+
+def _promote_source(desired: AgentConfig | None, live: LiveAgent) -> str:
+    """Where a pinned alias should be promoted from: the alias that tracks the latest version."""
+    tracking = sorted(n for n, a in (desired.aliases.items() if desired else ())
+                      if a.track == TRACK_LATEST)
+    if tracking:
+        return f"--from {tracking[0]}"
+    if desired is not None and RELEASE_ALIAS in with_release_alias(desired, live).aliases:
+        return f"--from {RELEASE_ALIAS}"  # kept or created by this plan
+    newest = live.newest_version
+    return f"--version {newest.version}" if newest else "--version N"
 
 
 _RELEASE_WAITERS = ("DeleteAgentAlias", "DeleteAgent")
@@ -512,9 +596,49 @@ def _key(change: ResourceChange) -> str:
     return change.address.split(".", 3)[3]
 
 
+def content_differs(desired: AgentConfig, newest: Any) -> bool | None:
+    """Whether ``desired``'s content differs from the ``newest`` live version's (§9.2: compare
+    content, not version numbers); True when there is no version, None when the version's
+    content was not read."""
+    if newest is None:
+        return True
+    if newest.content is None:
+        return None
+    want = comparable_content(desired.content())
+    have = align_content(want, comparable_content(newest.content))
+    return jsonable(want) != jsonable(have)
+
+
+def with_release_alias(config: AgentConfig, live: LiveAgent | None) -> AgentConfig:
+    """``config`` with agentctl's release alias (``RELEASE_ALIAS``, ``track: latest``) when it
+    has aliases, none of them tracks the latest version, and a release is due: the agent has a
+    version and the content differs from it (the first version is cut by the first alias
+    created, as before), or the release alias exists already (it then keeps tracking).
+
+    Why: a version is only ever cut by an alias call without routing (§3.1). With every alias
+    pinned, no alias may be moved by apply, so without this alias a DRAFT change could never
+    become a version: the plan said ``prepare DRAFT; LIVE stays on 1``, the next plan "No
+    changes", and ``status`` "DRAFT has unreleased changes" with nothing to promote. The
+    release alias is planned like any tracking alias (created, or updated without routing, to
+    cut the version; shown in the plan), never moves a declared alias, and is deleted by the
+    plan once a declared alias tracks the latest version (or no alias is left). A converged
+    project never gains it: nothing is due."""
+    if not config.aliases or any(a.track == TRACK_LATEST for a in config.aliases.values()):
+        return config
+    exists = live is not None and RELEASE_ALIAS in live.aliases
+    due = live is not None and live.newest_version is not None \
+        and content_differs(config, live.newest_version) is True
+    if not (exists or due):
+        return config
+    release = AliasConfig(name=RELEASE_ALIAS, description=RELEASE_ALIAS_DESCRIPTION,
+                          track=TRACK_LATEST)
+    return dataclasses.replace(config, aliases={**config.aliases, RELEASE_ALIAS: release})
+
+
 def _plan_agent(
     desired: AgentConfig, live: LiveAgent | None, *, project: str, retention: int,
 ) -> tuple[list[ResourceChange], list[Step], AgentLifecycle]:
+    desired = with_release_alias(desired, live)
     name = desired.name
     addr = agent_address(name)
     live_cfg = canonicalize(live.config) if live is not None else None
@@ -690,15 +814,9 @@ def _plan_aliases(
     tracking = [a for a in sorted(wanted) if wanted[a].track == TRACK_LATEST]
 
     # Does the DRAFT after apply differ from the newest version? (§9.2: compare content.)
-    if newest is None:
-        content_differs = True
-    elif newest.content is not None:
-        want = comparable_content(desired.content())
-        have = align_content(want, comparable_content(newest.content))
-        content_differs = jsonable(want) != jsonable(have)
-    else:
-        content_differs = draft_changed
-    new_version = bool(wanted) and ((bool(tracking) and content_differs) or newest is None)
+    differs = content_differs(desired, newest)
+    differs = draft_changed if differs is None else differs
+    new_version = bool(wanted) and ((bool(tracking) and differs) or newest is None)
     minter: str | None = None
     if new_version:
         minter = tracking[0] if tracking else sorted(wanted)[0]

@@ -14,7 +14,7 @@ from typing import Any, Iterator, Mapping
 
 import yaml
 
-from agentctl.core.model import is_ref
+from agentctl.core.model import RELEASE_ALIAS, is_ref
 from agentctl.plan.model import Action, AgentLifecycle, FieldChange, Plan, ResourceChange
 
 KNOWN_AFTER_APPLY = "(known after apply)"
@@ -198,7 +198,18 @@ def lifecycle_line(lc: AgentLifecycle) -> str:
         parts.append(f"delete {noun} {', '.join(lc.delete_versions)}")
     if not (lc.prepare or lc.new_version or lc.moves or lc.delete_versions):
         return f"{lc.agent}: DRAFT and versions unchanged"
-    return f"{lc.agent}: " + "; ".join(parts)
+    release = release_hint(lc)
+    return f"{lc.agent}: " + "; ".join(parts) + (f" ({release})" if release else "")
+
+
+def release_hint(lc: AgentLifecycle) -> str | None:
+    """How to put a version cut by agentctl's release alias live: every declared alias of the
+    agent is pinned, so nothing moves until it is promoted."""
+    if not any(m.alias == RELEASE_ALIAS and m.to_version == "new" for m in lc.moves):
+        return None
+    pinned = sorted(m.alias for m in lc.stays) or ["ALIAS"]
+    return (f"promote it with `agentctl promote {pinned[0]} --agent {lc.agent} --from "
+            f"{RELEASE_ALIAS}`")
 
 
 def lifecycle_lines(plan: Plan) -> list[str]:

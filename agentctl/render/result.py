@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agentctl.plan.model import FORMAT_VERSION, ApplyResult, Plan, Step
+from agentctl.render._text import release_hint
 from agentctl.render.palette import table, to_text
 
 
@@ -55,7 +56,9 @@ def version_summary(result: ApplyResult, plan: Plan | None = None) -> list[str]:
         entry = f"{alias} -> {version}"
         if (cut or (agent, alias) in moved) and entry not in items:
             items.append(entry)
-    return [f"{agent}: {'; '.join(items)}" for agent, items in sorted(lines.items()) if items]
+    hints = {lc.agent: release_hint(lc) for lc in (plan.lifecycle if plan else ())}
+    return [f"{agent}: {'; '.join(items)}" + (f" ({hints[agent]})" if hints.get(agent) else "")
+            for agent, items in sorted(lines.items()) if items]
 
 
 def apply_result_text(result: ApplyResult, *, plan: Plan | None = None,

@@ -361,11 +361,25 @@ def _knowledge_bases(doc: Mapping[str, Any], ctx: Context, out: _Out) -> None:
 
 
 def _aliases(doc: Mapping[str, Any], out: _Out) -> None:
-    for i, a in enumerate(_list(doc.get("aliases"))):
+    aliases = _list(doc.get("aliases"))
+    for i, a in enumerate(aliases):
         name = _dict(a).get("name")
         if name in rc.RESERVED_ALIAS_NAMES:
             out.add(("aliases", i, "name"), f"{name!r} is the built-in test alias of every agent",
                     "alias.reserved", hint="choose another name; TSTALIASID/AgentTestAlias always points at DRAFT")
+        elif isinstance(name, str) and name.lower().startswith(rc.AGENTCTL_ALIAS_PREFIX):
+            # agentctl's own aliases (the release alias of pinned-only agents, the candidate
+            # alias of `invoke --version`) use this prefix; a declared one would be fought over.
+            out.add(("aliases", i, "name"), f"alias names starting {rc.AGENTCTL_ALIAS_PREFIX!r} "
+                    "are agentctl's own", "alias.reserved",
+                    hint=f"choose another name (e.g. {name[len(rc.AGENTCTL_ALIAS_PREFIX):] or 'LIVE'!r})")
+    # An agent whose aliases are all pinned gets agentctl's release alias on its next release
+    # (docs/lifecycle.md "Releases"); it needs one of the per-agent alias slots.
+    if len(aliases) == rc.MAX_ALIASES and not any(_dict(a).get("track") == "latest" for a in aliases):
+        out.add(("aliases",), f"{len(aliases)} aliases, all pinned: agentctl needs one of the "
+                f"{rc.MAX_ALIASES} alias slots for its release alias", "bedrock.quota.aliases",
+                key=True, hint="declare one alias `track: latest` (apply moves it to each new "
+                               "version), or remove one alias")
 
 
 # Tag-key prefixes a spec cannot use. ``agentctl:`` keys are agentctl's own (ownership tags are

@@ -24,6 +24,8 @@ MAX_COLLABORATORS = 10             # "Agent Collaborators per Agent" (L-EAFCD549
 
 # --- documented service rules (§3.4, §4.1, §6.2) --------------------------------------------------
 RESERVED_ALIAS_NAMES = ("TSTALIASID", "AgentTestAlias")
+AGENTCTL_ALIAS_PREFIX = "agentctl-"
+"""Alias names agentctl keeps for itself (``agentctl-release``, ``agentctl-candidate``)."""
 """Every agent has the built-in test alias TSTALIASID named AgentTestAlias (§3.4)."""
 OPENAPI_METHODS = ("get", "post", "put", "patch", "delete")
 """HTTP methods Bedrock accepts in an action group's OpenAPI schema (agents-api-schema.html)."""

@@ -102,6 +102,11 @@ CASES = [
         "    openapi: { file: api.yaml, s3: { bucket: my-bucket, key: api.yaml } }\n"), BOT, 9, 14, "schema.one-of"),
     Case("description-too-long", bot("description: " + "x" * 201 + "\n"), BOT, 5, 14, "schema.length"),
     Case("tag-key-pattern", bot("tags: { 'team!': support }\n"), BOT, 5, 9, "schema.pattern"),
+    # issue 12 item 2: agentctl's own alias names, and the slot its release alias needs.
+    Case("alias-reserved-agentctl-prefix", bot("aliases:\n  - name: agentctl-release\n"), BOT, 6, 11,
+         "alias.reserved"),
+    Case("alias-quota-all-pinned", bot("aliases:\n" + "".join(f"  - name: A{i}\n" for i in range(10))),
+         BOT, 5, 1, "bedrock.quota.aliases"),
     # issue 12 item 3: reserved tag prefixes were silently dropped (validate OK, apply exit 0).
     Case("tag-reserved-agentctl", bot("tags: { team: a, 'agentctl:project': other }\n"), BOT, 5, 18,
          "tags.reserved"),
