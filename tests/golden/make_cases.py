@@ -208,6 +208,18 @@ def defaults_changed():
 
 
 @case
+def pinned_only_release():
+    """Every alias pinned and the content changed (issue 12 item 2): agentctl's release alias
+    is created to cut version 4; PROD stays on 3, and the lifecycle line says how to promote."""
+    pinned = dataclasses.replace(B.config(), aliases={"PROD": B.config().aliases["PROD"]})
+    old = pinned
+    new = dataclasses.replace(pinned, agent={**pinned.agent, "description": "Orders and returns."})
+    live_agent = B.live_agent(old, aliases={"PROD": B.live_alias("PROD", "3", tags={"stage": "prod"})},
+                              versions=(B.version("3", old),))
+    return one(new), B.state(live_agent), {}
+
+
+@case
 def alias_added():
     """A new pinned alias routes to the newest version; no version is cut."""
     cfg = dataclasses.replace(B.config(), aliases={
