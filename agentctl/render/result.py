@@ -18,6 +18,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from agentctl.core.model import RELEASE_ALIAS
 from agentctl.plan.model import FORMAT_VERSION, ApplyResult, Plan, Step
 from agentctl.render._text import release_hint
 from agentctl.render.palette import table, to_text
@@ -227,6 +228,15 @@ def status_table(statuses: Sequence[Any]) -> Any:
             aliases.add_row(s.name, a.name, a.version or "-", _status_cell(a.status),
                             Text("paused (REJECT_INVOCATIONS)", style="warning") if paused
                             else "accepted")
+        release = next((a for a in s.aliases if a.name == RELEASE_ALIAS), None)
+        declared = sorted(a.name for a in s.aliases if a.name != RELEASE_ALIAS)
+        if release is not None and release.version and declared and all(
+                a.version != release.version for a in s.aliases if a.name != RELEASE_ALIAS):
+            # The agent's aliases are all pinned: its newest release is live nowhere yet.
+            notes.append(Text(f"{s.name}: version {release.version} (released on "
+                              f"{RELEASE_ALIAS}) is not on any of its aliases yet; promote it "
+                              f"with `agentctl promote {declared[0]} --agent {s.name} --from "
+                              f"{RELEASE_ALIAS}`"))
     parts: list[Any] = [agents]
     if aliases.row_count:
         parts += [Text(""), aliases]

@@ -34,9 +34,13 @@ def test_a_pinned_only_supervisor_releases_its_change_and_plan_and_status_agree(
     st = status_of(p, SUP)
     assert st["newest_version"] == "2" and st["draft_matches_newest"] is True
     assert {a["name"]: a["version"] for a in st["aliases"]} == {"LIVE": "1", "agentctl-release": "2"}
+    r = p.cli("status")
+    assert (f"{SUP}: version 2 (released on agentctl-release) is not on any of its aliases yet; "
+            f"promote it with `agentctl promote LIVE --agent {SUP} --from agentctl-release`") in r.out
     r = p.cli("promote", "LIVE", "--agent", SUP, "--from", "agentctl-release")
     assert r.code == 0, r.err
     assert {a["name"]: a["version"] for a in status_of(p, SUP)["aliases"]}["LIVE"] == "2"
+    assert "not on any of its aliases" not in p.cli("status").out
     r = p.cli("plan", "--detailed-exitcode")
     assert r.code == 0 and "No changes." in r.out
 
