@@ -59,7 +59,8 @@ class ExitCode(enum.IntEnum):
     """The user declined the confirmation prompt, or interrupted agentctl before it changed
     anything."""
     EVAL_FAILED = 10
-    """Reserved for evaluation runs (``invoke``/eval suites) whose assertions failed."""
+    """``agentctl eval``: a suite's pass rate is below its threshold (the report says which
+    cases failed and how)."""
     HANDLER_FAILED = 11
     """A return-of-control handler of ``invoke``/``chat`` is missing, raised, or returned a
     result of the wrong shape; nothing was sent back to the agent."""
@@ -67,3 +68,6 @@ class ExitCode(enum.IntEnum):
     """apply / promote / rollback / destroy / adopt was interrupted (Ctrl-C, SIGTERM) while
     changing things: the calls in flight were finished (or abandoned with a second Ctrl-C) and
     the report lists what completed, what was in flight and what did not run."""
+    GATE_REFUSED = 13
+    """``agentctl promote``: the alias is gated and the version has no passing eval run of the
+    current suites (``--skip-eval --reason TEXT`` overrides, recorded)."""

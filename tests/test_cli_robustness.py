@@ -409,6 +409,9 @@ def test_validate_of_a_spec_file_from_outside_its_project_uses_that_project(proj
 
 def test_promote_whose_alias_never_settles_says_the_update_was_made(project, capsys,
                                                                     monkeypatch):
+    from tests.e2e.conftest import ungate
+
+    ungate(project)  # promote itself, not the eval gate (tests/e2e/test_eval_gate_e2e.py)
     assert cli(capsys, "-C", str(project), "apply", "--auto-approve")[0] == 0
     spec = project / "agents" / "support-bot.yaml"
     spec.write_text(spec.read_text().replace("temperature: 0.0", "temperature: 0.2"))

@@ -354,6 +354,16 @@ def _read_version(clients: aws.Clients, agent_id: str, version: str, where: str)
             _read_children("collaborators", clients, agent_id, version, where))
 
 
+def read_version_content(clients: aws.Clients, agent_id: str, version: str, *,
+                         where: str) -> dict[str, Any] | None:
+    """``AgentConfig.content()`` of numbered ``version`` (for versions ``read_live`` did not read:
+    eval/promote/history of a version no alias routes to); None when it no longer exists."""
+    raw = _read_version(clients, agent_id, version, where)
+    if raw is None:
+        return None
+    return normalize.content_from_version(*raw)
+
+
 def require_owned(live: LiveState, name: str) -> LiveAgent:
     """The owned live agent ``name``, or a clear error (NotOwned / not found)."""
     from agentctl.errors import NotOwned

@@ -51,18 +51,27 @@ def _confirm(question: str, *, auto_approve: bool, what: str,
     console.confirm(question, auto_approve=auto_approve, what=what, flag=flag)
 
 
-def _render_plan(plan: Any, output: str, *, show_steps: bool = False) -> str:
+def _render_plan(plan: Any, output: str, *, show_steps: bool = False,
+                 project: Any = None) -> str:
+    """``project``: also say which aliases are gated by eval suites (``plan``)."""
+    from agentctl.eval.gate import gate_summary, gated_aliases
+
+    gates = gated_aliases(project) if project is not None else {}
     if output == "json":
         from agentctl.render.json import plan_to_document
 
-        return console.json_text(plan_to_document(plan))
+        doc = plan_to_document(plan)
+        if gates:
+            doc["gates"] = gates
+        return console.json_text(doc)
+    notes = "".join(f"\n{line}" for line in gate_summary(project)) if gates else ""
     if output == "markdown":
         from agentctl.render.markdown import render_markdown
 
-        return render_markdown(plan)
+        return render_markdown(plan) + notes
     from agentctl.render.human import render_plan
 
-    return render_plan(plan, color=_color(), show_steps=show_steps)
+    return render_plan(plan, color=_color(), show_steps=show_steps) + notes
 
 
 def _color() -> bool:
@@ -121,11 +130,16 @@ def plan_cmd(
         _write_atomic(out, dumps(plan))
         console.err(f"Saved the plan to {out}; apply it with `agentctl apply {out}`.")
     if output == "json":
+        from agentctl.eval.gate import gated_aliases
         from agentctl.render.json import plan_to_document
 
-        _json(plan_to_document(plan))
+        doc = plan_to_document(plan)
+        gates = gated_aliases(ctx.project)
+        if gates:
+            doc["gates"] = gates
+        _json(doc)
     else:
-        _out(_render_plan(plan, output, show_steps=steps))
+        _out(_render_plan(plan, output, show_steps=steps, project=ctx.project))
     if detailed_exitcode and plan.has_changes:
         return int(ExitCode.CHANGES)
     return int(ExitCode.OK)
@@ -278,10 +292,22 @@ def promote_cmd(
                                              "another alias serves (e.g. STAGING)."),
     env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP),
     output: str = output_option("human", "json"),
+    skip_eval: bool = typer.Option(False, "--skip-eval", help="Promote a gated alias without "
+                                   "a passing eval run (needs --reason; recorded)."),
+    reason: Optional[str] = typer.Option(None, "--reason", metavar="TEXT",
+                                         help="Why the eval gate is skipped (with --skip-eval)."),
 ) -> int:
-    """Point an alias at a version (prints e.g. `PROD: 7 -> 8`)."""
+    """Point an alias at a version (prints e.g. `PROD: 7 -> 8`); a gated alias needs a passing
+    `agentctl eval` run of that version."""
+    if skip_eval and not (reason or "").strip():
+        raise UsageError("--skip-eval needs --reason TEXT saying why the eval gate is skipped",
+                         hint='e.g. --skip-eval --reason "hotfix INC-123; suite run pending"')
+    if reason is not None and not skip_eval:
+        raise UsageError("--reason goes with --skip-eval",
+                         hint="pass --skip-eval --reason TEXT to promote past the eval gate")
     return _move(lifecycle.promote, "promote", env, output, agent_name=agent, alias=alias,
-                 version=version, from_alias=from_alias)
+                 version=version, from_alias=from_alias,
+                 skip_eval_reason=reason if skip_eval else None)
 
 
 @app.command("rollback")
@@ -305,14 +331,18 @@ def history_cmd(
     output: str = output_option("human", "json"),
 ) -> int:
     """List the versions an alias has served, newest first."""
+    from agentctl.eval.gate import history_annotations
     from agentctl.render.result import history_document, history_table
 
     with lifecycle.opened(project_dir(), env) as ctx:
-        _, entries = lifecycle.history(ctx, agent, alias)
+        live_agent, entries = lifecycle.history(ctx, agent, alias)
+        # Each version's eval verdict and the gated promotions (--skip-eval reasons) to it.
+        notes = history_annotations(ctx, agent, live_agent, alias, entries, warn=console.err)
     if output == "json":
-        _json(history_document(agent, alias, entries))
+        _json(history_document(agent, alias, entries, notes=notes))
     else:
-        _out(history_table(agent, alias, entries))
+        _out(history_table(agent, alias, entries,
+                           notes={v: n.text() for v, n in notes.items() if n.text()}))
     return int(ExitCode.OK)
 
 

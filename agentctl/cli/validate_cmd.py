@@ -70,16 +70,27 @@ def run_validate(start: Path, env: str | None, paths: list[Path], strict: bool) 
             pfile = owners.pop()
             start = pfile.parent
     has_project = pfile is not None
+    suite_paths: list[Path] = []
     if has_project and paths:
         # Naming agentctl.yaml means "validate the project", not "check it as an agent spec".
         # (agentctl.yaml alone leaves no path: the whole project is validated)
         paths = [p for p in paths if p.resolve() != pfile.resolve()]
+        # Eval suites named on the command line are checked as suites, in the project.
+        suite_paths = [p for p in paths if is_suite_file(p)]
+        paths = [p for p in paths if p not in suite_paths]
     if has_project:
         try:
             project = load_project(start, env, paths=paths or None, strict=strict)
             problems = list(project.warnings)
             project_name, environment, root = project.name, project.environment.name, str(project.root)
             agents = sorted(project.agents)
+            if not paths:
+                # The project's eval suites and gates (agentctl.eval), unless only specs were named.
+                from agentctl.eval.suite import project_suite_problems
+                from agentctl.spec.project import finish
+
+                problems = finish(problems + project_suite_problems(
+                    project, only=[p.resolve() for p in suite_paths] or None), strict)
         except SpecInvalid as e:
             problems = list(e.problems)
             # Still say which project the report is about when agentctl.yaml itself loaded
@@ -104,6 +115,20 @@ def run_validate(start: Path, env: str | None, paths: list[Path], strict: bool) 
         "summary": {"errors": errors, "warnings": warnings},
         "problems": [problem_document(p) for p in problems],
     }
+
+
+def is_suite_file(path: Path) -> bool:
+    """Whether ``path`` is an eval suite (a YAML mapping with ``cases:``; agent specs never have
+    that key) rather than an agent spec."""
+    from agentctl.spec.yamlload import YamlFailure, load_file
+
+    if not path.is_file() or path.suffix not in (".yaml", ".yml", ".json"):
+        return False
+    try:
+        value = load_file(path).value
+    except YamlFailure:
+        return False
+    return isinstance(value, dict) and "cases" in value and "name" not in value
 
 
 def problem_document(p: Problem) -> dict[str, Any]:

@@ -159,24 +159,42 @@ def move_document(move: Any, command: str) -> dict[str, Any]:
     return {"format_version": FORMAT_VERSION, "kind": command, **asdict(move)}
 
 
-def history_table(agent: str, alias: str, entries: Sequence[Any]) -> Any:
-    """The alias's routing history, newest first, as a table."""
+def history_table(agent: str, alias: str, entries: Sequence[Any],
+                  notes: Mapping[str, str] | None = None) -> Any:
+    """The alias's routing history, newest first, as a table. ``notes``: version -> text shown
+    next to it (its eval verdict, the --skip-eval audit entry)."""
     if not entries:
         return Text(f"{agent} {alias}: no routing history")
-    t = table("VERSION", "FROM", "UNTIL", "")
+    notes = notes or {}
+    t = table("VERSION", "FROM", "UNTIL", "", "EVAL") if notes else \
+        table("VERSION", "FROM", "UNTIL", "")
     for e in entries:
-        t.add_row(e.version or "-", e.start or "-", e.end or "-",
-                  Text("current", style="ok") if e.current else "")
+        row = [e.version or "-", e.start or "-", e.end or "-",
+               Text("current", style="ok") if e.current else ""]
+        if notes:
+            row.append(notes.get(e.version or "", ""))
+        t.add_row(*row)
     return Group(Text(f"{agent} {alias} (newest first)", style="header"), t)
 
 
-def render_history(agent: str, alias: str, entries: Sequence[Any], *, color: bool = False) -> str:
-    return to_text(history_table(agent, alias, entries), color=color)
+def render_history(agent: str, alias: str, entries: Sequence[Any], *, color: bool = False,
+                   notes: Mapping[str, str] | None = None) -> str:
+    return to_text(history_table(agent, alias, entries, notes), color=color)
 
 
-def history_document(agent: str, alias: str, entries: Sequence[Any]) -> dict[str, Any]:
+def history_document(agent: str, alias: str, entries: Sequence[Any],
+                     notes: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """``notes``: version -> ``agentctl.eval.gate.VersionNote``."""
+    events = []
+    for e in entries:
+        doc = asdict(e)
+        note = (notes or {}).get(e.version or "")
+        if note is not None:
+            doc["eval"] = note.eval
+            doc["promotions"] = [dict(p) for p in note.promotions]
+        events.append(doc)
     return {"format_version": FORMAT_VERSION, "kind": "alias_history", "agent": agent,
-            "alias": alias, "events": [asdict(e) for e in entries]}
+            "alias": alias, "events": events}
 
 
 # --------------------------------------------------------------------------------- status

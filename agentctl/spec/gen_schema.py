@@ -25,6 +25,7 @@ from typing import Any
 from agentctl.core.servicemodel import ListShape, MapShape, Shape
 
 from agentctl.core import servicemodel
+from agentctl.eval import schema as eval_schema
 from agentctl.spec import rules_constants as rc
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -306,6 +307,10 @@ def project_skeleton() -> dict[str, Any]:
             "settings": _obj("Settings", "Project-wide settings.", {
                 "versionRetention": _p("Version retention", "Unreferenced numbered versions kept by apply.",
                                        "integer", minimum=0),
+                # agentctl's own settings (no botocore shape): defined with the eval suite schema.
+                "gates": eval_schema.gates_schema(),
+                "evalSuites": eval_schema.eval_suites_setting(),
+                "judge": eval_schema.judge_setting(),
             }),
             "environments": _p("Environments", "Environment name -> settings.", "object", minProperties=1,
                                propertyNames=_p("Environment name", "Environment name.", "string",

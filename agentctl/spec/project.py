@@ -60,8 +60,23 @@ class Environment:
 
 
 @dataclass(frozen=True)
+class Gate:
+    """``settings.gates.<ALIAS>``: the eval suites (globs) and pass rate a version needs before
+    ``agentctl promote`` routes that alias to it (``agentctl.eval.gate``)."""
+
+    suites: tuple[str, ...]
+    pass_rate: float = 1.0
+
+
+@dataclass(frozen=True)
 class Settings:
     version_retention: int = DEFAULT_VERSION_RETENTION
+    gates: Mapping[str, Gate] = field(default_factory=dict)
+    """Alias name -> its gate; aliases not listed are not gated."""
+    eval_suites: tuple[str, ...] = ("evals/*.yaml",)
+    """Globs of eval suite files (``settings.evalSuites``), for ``eval`` and ``validate``."""
+    judge: Mapping[str, Any] | None = None
+    """``settings.judge``: the judge model of judged eval criteria (``agentctl.eval.judge``)."""
 
 
 @dataclass(frozen=True)
@@ -148,7 +163,7 @@ def load_project(start: Path, env: str | None = None, *, paths: list[Path] | Non
     if any(p.severity == "error" for p in problems):
         raise SpecInvalid(problems)
     environment = _environment(name, eraw, root, ppos, epath, problems)
-    settings = Settings(int((data.get("settings") or {}).get("versionRetention", DEFAULT_VERSION_RETENTION)))
+    settings = _settings(data.get("settings") or {})
 
     all_files = _expand_globs(data["agents"], root, ppos, problems)
     if paths:
@@ -193,6 +208,14 @@ def load_project(start: Path, env: str | None = None, *, paths: list[Path] | Non
     desired = {d.name: mapping.to_config(d.doc, d.openapi) for d in specs}
     return Project(name=data["project"], root=root, environment=environment, settings=settings,
                    agents=agents, desired=desired, warnings=problems, environments=tuple(envs), file=pfile)
+
+
+def _settings(raw: Mapping[str, Any]) -> Settings:
+    gates = {str(alias): Gate(tuple(g["suites"]), float(g.get("passRate", 1.0)))
+             for alias, g in (raw.get("gates") or {}).items()}
+    suites = tuple(raw.get("evalSuites") or Settings.eval_suites)
+    return Settings(int(raw.get("versionRetention", DEFAULT_VERSION_RETENTION)), gates, suites,
+                    dict(raw["judge"]) if raw.get("judge") else None)
 
 
 def project_identity(start: Path, env: str | None = None, *,

@@ -69,11 +69,24 @@ class Project:
         emu = self.emulator()
         return emu, emu.client()
 
+    def ungate(self) -> None:
+        """Drop the example's eval gate on PROD (tests of promote itself, not of the gate)."""
+        ungate(self.root)
+
     def edit(self, rel: str, old: str, new: str) -> None:
         p = self.root / rel
         text = p.read_text()
         assert old in text, f"{old!r} not in {rel}"
         p.write_text(text.replace(old, new, 1))
+
+
+GATE = '    PROD: { suites: ["evals/*.yaml"], passRate: 1.0 }\n'
+
+
+def ungate(root: Path) -> None:
+    """Remove the PROD gate from a copied example's agentctl.yaml (tests/eval covers gating)."""
+    p = root / "agentctl.yaml"
+    p.write_text(p.read_text().replace("  gates:\n" + GATE, ""))
 
 
 def copy_example(name: str, dest: Path) -> Path:

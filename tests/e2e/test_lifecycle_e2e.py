@@ -318,6 +318,7 @@ def test_unowned_agent_is_refused_until_adopted(support_bot):
 
 def test_promote_rollback_and_history(support_bot):
     p = support_bot
+    p.ungate()  # promote itself; the eval gate is tests/e2e/test_eval_gate_e2e.py
     apply_ok(p)
     p.edit("agents/support-bot.yaml", "description: Customer support for orders",
            "description: Support for orders")
