@@ -221,31 +221,19 @@ def pinned_alias(ctx: Any, agent_name: str, version: str,
                  progress: Progress | None = None) -> Iterator[str]:
     """The id of an alias routed to ``version`` for the whole run: runtime-client's candidate
     alias (``agentctl.runtime.target.invoke_target``), released afterwards."""
-    invoke_target = _runtime("agentctl.runtime.target").invoke_target
+    from agentctl.runtime.target import invoke_target
+
     with invoke_target(ctx, agent_name, version=version, progress=progress) as t:
         yield t.alias_id
 
 
 # -------------------------------------------------------------------------- production
 
-def _runtime(module: str) -> Any:
-    """A module of agentctl's runtime (invoke, trace model, handlers), or a clear error when
-    this build has none."""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise AgentctlError("running an agent needs agentctl's runtime (agentctl.runtime), "
-                            "which this installation does not have",
-                            hint="install an agentctl release with `agentctl invoke`") from None
-
-
 def runtime_invoker(ctx: Any, agent_name: str, agent_id: str, alias_id: str) -> Invoke:
     """``invoke`` through ``agentctl.runtime.session.run_turn`` on ``alias_id``."""
-    make_runtime_client = _runtime("agentctl.aws.runtime").make_runtime_client
-    handlers = _runtime("agentctl.runtime.handlers")
-    run_turn = _runtime("agentctl.runtime.session").run_turn
+    from agentctl.aws.runtime import make_runtime_client
+    from agentctl.runtime import handlers
+    from agentctl.runtime.session import run_turn
 
     client = make_runtime_client(ctx.project.environment, ctx.clients)
     spec = ctx.project.agents.get(agent_name)
