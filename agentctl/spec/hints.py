@@ -58,6 +58,14 @@ PATTERN_HINTS: dict[str, str] = {
         "start with a letter or digit, then use letters, digits, '_' or '-' (e.g. prod or dev-eu)",
     r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]": "give an AWS region code such as us-east-1",
     r"[0-9]{12}": 'give the 12-digit account id, quoted (e.g. account: "123456789012")',
+    # --- eval suites and gates (agentctl/eval/schema.py) ---
+    r"^[A-Za-z0-9][A-Za-z0-9_.-]*$":
+        "start with a letter or digit, then use letters, digits, '_', '.' or '-' (e.g. "
+        "order-status)",
+    r"^[0-9a-zA-Z._:-]+$":
+        "use 2-100 letters, digits and the characters . _ : - only (e.g. user-9921)",
+    r"^[0-9a-zA-Z_-]{1,100}$":
+        "give an alias name: letters, digits, '_' or '-' (e.g. PROD)",
     r"https?://.*": "give an http:// or https:// URL (e.g. http://127.0.0.1:4566)",
     r"^[A-Za-z_][A-Za-z0-9_]*$":
         "start with a letter or '_', then use letters, digits or '_' (e.g. orderToolsLambda)",
