@@ -43,7 +43,9 @@ ALLOWED: dict[str, set[str]] = {
     "apply": _BASE | {"core", "spec", "plan", "aws"},
     "locks": _BASE | {"core"},
     "runtime": _BASE | {"core", "spec", "plan", "aws", "apply"},
-    "eval": _BASE | {"core", "spec", "plan", "aws", "apply", "runtime", "render"},
+    # eval/judge.py asks judge models through the local runtime's model interface.
+    "eval": _BASE | {"core", "spec", "plan", "aws", "apply", "runtime", "render",
+                     "emulator.runtime"},
     "cli": None,  # the top: may import every part
     "__main__": {"cli"},
 }

@@ -178,22 +178,12 @@ def _raise_move_failure(result: ApplyResult, alias: str, before: str | None,
 
 
 def promote(ctx: Context, agent_name: str, alias: str, *, version: str | None = None,
-            from_alias: str | None = None, progress: Progress | None = None,
-            skip_eval_reason: str | None = None) -> AliasMoveResult:
+            from_alias: str | None = None, progress: Progress | None = None) -> AliasMoveResult:
     agent = owned_agent(ctx, agent_name)
     target_version = resolve_promotion(agent, agent_name, alias, version=version,
                                        from_alias=from_alias)
-    # The eval gate (settings.gates): refuses (GateRefused) a version of a gated alias with no
-    # passing eval run of the current suites, before anything moves; --skip-eval is recorded.
-    from agentctl.eval import gate
-
-    decision = gate.check(ctx, agent_name, agent, alias, target_version,
-                          skip_reason=skip_eval_reason)
-    result = move_alias(ctx, agent_name, agent, alias, target_version, why="promote",
-                        progress=progress)
-    gate.record_promotion(ctx.project, decision, from_version=result.from_version,
-                          changed=result.changed, env_name=ctx.env_name)
-    return result
+    return move_alias(ctx, agent_name, agent, alias, target_version, why="promote",
+                      progress=progress)
 
 
 @dataclass(frozen=True)

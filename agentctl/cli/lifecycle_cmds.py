@@ -305,7 +305,11 @@ def promote_cmd(
     if reason is not None and not skip_eval:
         raise UsageError("--reason goes with --skip-eval",
                          hint="pass --skip-eval --reason TEXT to promote past the eval gate")
-    return _move(lifecycle.promote, "promote", env, output, agent_name=agent, alias=alias,
+    from agentctl.eval import gate
+
+    # promote with the eval gate (settings.gates): refused, exit GATE_REFUSED, before anything
+    # moves when a gated alias's version has no passing eval run; --skip-eval is recorded.
+    return _move(gate.promote, "promote", env, output, agent_name=agent, alias=alias,
                  version=version, from_alias=from_alias,
                  skip_eval_reason=reason if skip_eval else None)
 

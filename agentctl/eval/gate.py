@@ -121,6 +121,26 @@ def evaluate(project: Any, agent: str, alias: str, version: str, content_digest:
                         "passed" if ok else "failed", gate.pass_rate, tuple(verdicts))
 
 
+def promote(ctx: Any, agent_name: str, alias: str, *, version: str | None = None,
+            from_alias: str | None = None, progress: Callable[[str], None] | None = None,
+            skip_eval_reason: str | None = None) -> Any:
+    """``agentctl promote``: ``agentctl.apply.promote.promote`` with the gate. Resolves the
+    version, calls ``check`` once before anything moves (``GateRefused`` for a gated alias
+    without a passing run), moves the alias through the executor, records a gated promotion.
+    Lives here, not in apply/, because apply may not import eval (docs/architecture.md)."""
+    from agentctl.apply.promote import move_alias, owned_agent, resolve_promotion
+
+    agent = owned_agent(ctx, agent_name)
+    target_version = resolve_promotion(agent, agent_name, alias, version=version,
+                                       from_alias=from_alias)
+    decision = check(ctx, agent_name, agent, alias, target_version, skip_reason=skip_eval_reason)
+    result = move_alias(ctx, agent_name, agent, alias, target_version, why="promote",
+                        progress=progress)
+    record_promotion(ctx.project, decision, from_version=result.from_version,
+                     changed=result.changed, env_name=ctx.env_name)
+    return result
+
+
 def check(ctx: Any, agent_name: str, agent: Any, alias: str, version: str, *,
           skip_reason: str | None = None) -> GateDecision:
     """What ``promote`` calls once, before moving ``alias`` of the live ``agent`` (a

@@ -23,7 +23,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from agentctl.core.model import digest
 from agentctl.errors import Location, Problem, SpecInvalid
-from agentctl.eval.schema import NAME as SCHEMA_NAME
+from agentctl.spec.eval_schema import NAME as SCHEMA_NAME
 from agentctl.spec import schema as spec_schema
 from agentctl.spec.resolve import Variables, interpolate
 from agentctl.spec.yamlload import PathT, PositionMap, YamlFailure, load_file, render_path

@@ -1,11 +1,12 @@
 """Human rendering of an eval report: the pass/fail table, then per failed case the failed
 expectations and the expected vs actual trajectory, then tool-selection accuracy and the verdict.
-Pure (values from ``agentctl.eval.results``); colour only through the ``color`` flag.
+Pure: reads an ``agentctl.eval.results.EvalReport`` by attribute (render/ does not import eval/,
+docs/architecture.md); colour only through the ``color`` flag.
 """
 
 from __future__ import annotations
 
-from agentctl.eval.results import EvalReport, accuracy
+from typing import Any
 
 _GREEN, _RED, _YELLOW, _RESET = "\x1b[32m", "\x1b[31m", "\x1b[33m", "\x1b[0m"
 
@@ -20,7 +21,7 @@ def _table(rows: list[tuple[str, ...]]) -> str:
                      for r in rows) + "\n"
 
 
-def render_report(r: EvalReport, *, color: bool = False) -> str:
+def render_report(r: Any, *, color: bool = False) -> str:
     t = r.target
     via = f"{t.via_alias} -> " if t.via_alias else ""
     out = [f"Eval of {t.agent} {via}version {t.version} (content {t.content_digest[:12]}, "
@@ -61,11 +62,10 @@ def render_report(r: EvalReport, *, color: bool = False) -> str:
                 out.append("    actual trajectory:   "
                            + (" -> ".join(turn.actual_trajectory) or "(no tool calls)"))
     out.append("")
-    acc = accuracy(r.tool_selection)
     right, total = r.tool_selection
-    if acc is not None:
-        out.append(f"Tool-selection accuracy: {acc * 100:.0f}% ({right}/{total} turns chose "
-                   "the expected tools)")
+    if total:
+        out.append(f"Tool-selection accuracy: {right / total * 100:.0f}% ({right}/{total} turns "
+                   "chose the expected tools)")
     if r.judge is None and any(n for s in r.suites for c in s.cases for a in c.attempts
                                for n in a.skipped_notes):
         out.append(_c("Note: judged criteria were skipped: no judge model is configured",

@@ -25,7 +25,7 @@ from typing import Any
 from agentctl.core.servicemodel import ListShape, MapShape, Shape
 
 from agentctl.core import servicemodel
-from agentctl.eval import schema as eval_schema
+from agentctl.spec import eval_schema
 from agentctl.spec import rules_constants as rc
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"

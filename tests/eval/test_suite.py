@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from agentctl.errors import SpecInvalid
-from agentctl.eval import schema as suite_schema
+from agentctl.spec import eval_schema as suite_schema
 from agentctl.eval.suite import check_suite, load_suite
 from agentctl.spec import load_project
 
@@ -186,7 +186,7 @@ def test_digest_ignores_formatting_but_not_expectations(tmp_path):
 # ------------------------------------------------------------------------- the schema
 
 def test_published_schema_is_up_to_date_and_packaged():
-    hint = "run `python -m agentctl.eval.schema` and commit the result"
+    hint = "run `python -m agentctl.spec.eval_schema` and commit the result"
     published = (REPO / "specs" / "eval-suite.schema.json").read_text(encoding="utf-8")
     packaged = (REPO / "agentctl" / "schemas" / "eval-suite.schema.json").read_text("utf-8")
     assert published == suite_schema.render(), hint

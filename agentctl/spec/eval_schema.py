@@ -3,9 +3,12 @@
 the project setting ``settings.gates`` (embedded in the project schema by ``spec.gen_schema``).
 
 Hand-written here because a suite is agentctl's own format (no botocore shape describes it);
-``tests/eval/test_suite_schema.py`` fails until ``python -m agentctl.eval.schema`` is re-run after
+``tests/eval/test_suite.py`` fails until ``python -m agentctl.spec.eval_schema`` is re-run after
 a change, exactly like the agent schema. Every property has a title and a description (what an
 editor shows through ``# yaml-language-server: $schema=...``).
+
+It lives in ``spec/`` (not ``eval/``) because the project schema embeds ``settings.gates``, and
+``spec`` may not import ``eval`` (docs/architecture.md).
 
 Must not: validate anything itself (``agentctl.eval.suite`` does, through ``agentctl.spec.schema``)
 or do I/O at import time.
