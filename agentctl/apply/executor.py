@@ -34,6 +34,7 @@ what ``agentctl.aws.client.call`` already retried.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -41,7 +42,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from agentctl.aws import client as aws
 from agentctl.core import servicemodel
-from agentctl.errors import AgentctlError, EndpointError, PartialApply
+from agentctl.errors import AgentctlError, EndpointError, NotOwned, PartialApply
 from agentctl.exitcodes import ExitCode
 from agentctl.core.model import Ref, canonical_json
 from agentctl.plan import graph
@@ -391,7 +392,7 @@ def running_step() -> Step | None:
 def execute(plan: Plan, clients: aws.Clients, *, progress: Progress | None = None,
             after_step: AfterStep | None = None, stop: threading.Event | None = None,
             serial: bool = False, interrupt: Interrupt | None = None,
-            handle_signals: bool = True) -> ApplyResult:
+            handle_signals: bool = True, check_ownership: bool = True) -> ApplyResult:
     """Run ``plan``'s steps; never raises for a failed step (see ``ApplyResult``). A
     ``BaseException`` escaping a step (a crash, used by tests through ``after_step``) is
     re-raised once every agent thread has stopped.
@@ -399,7 +400,12 @@ def execute(plan: Plan, clients: aws.Clients, *, progress: Progress | None = Non
     Interruption (``Interrupt``): SIGINT / SIGTERM while this runs (``handle_signals``, main
     thread), ``interrupt.request()``, or a set ``stop`` event. The result then says
     ``interrupted`` and lists the steps in flight (with the last status seen) apart from the
-    completed ones and those not run."""
+    completed ones and those not run.
+
+    Ownership (``check_ownership``): before the first mutating step on an existing agent, the
+    executor reads its tags and refuses (that agent's step fails, NotOwned's wording) to touch
+    an agent not tagged as managed by the plan's project, whoever built the plan. Only
+    ``adopt``, whose one step takes ownership, runs without it."""
     say = progress or (lambda line: None)
     check_plan(plan)
     deps = dependency_graph(plan)
@@ -425,6 +431,8 @@ def execute(plan: Plan, clients: aws.Clients, *, progress: Progress | None = Non
         runs.setdefault(name, _AgentRun(name, [])).steps.append((i, step))
     agents = set(runs)
     cancel = intr.cancel_reason
+    owned: dict[str, bool] = {}
+    """agent id -> verified as the project's (shared by the agent threads; one check each)."""
 
     def worker(run: _AgentRun) -> None:
         pos = 0
@@ -448,6 +456,15 @@ def execute(plan: Plan, clients: aws.Clients, *, progress: Progress | None = Non
                     # The cause is elsewhere (another agent failed): not a failure of this step.
                     say(f"{run.name}: cannot run {step.operation} for {step.address}: {e.what}")
                     break
+                if check_ownership and step.mutating:
+                    refusal = _ownership_refusal(plan, step, params, clients, owned)
+                    if refusal is not None:
+                        say(f"{run.name}: {step.operation} refused: not managed by project "
+                            f"{plan.project}")
+                        with run.lock:
+                            run.failed = StepResult(step=step, ok=False, error=refusal)
+                        pos += 1
+                        break
                 with run.lock:
                     run.current, run.accepted, run.last_status = (i, step), False, None
                 _current.step = step
@@ -609,6 +626,50 @@ def raise_for_result(result: ApplyResult) -> None:
                    f"{f.last_status or 'no answer yet'}" for f in result.in_flight],
         exit_code=ExitCode.INTERRUPTED if result.interrupted else ExitCode.APPLY_FAILED,
     )
+
+
+_AGENT_IN_ARN = re.compile(r":agent(?:-alias)?/(?P<id>[0-9A-Za-z]{10})(?:/|$)")
+
+
+def _agent_id_of(step: Step, params: Mapping[str, Any]) -> str | None:
+    """The id of the existing agent a step changes (None for one this plan creates: its id is
+    a ``$ref`` in the plan)."""
+    if is_ref(step.params.get("agentId")) or is_ref(step.params.get("resourceArn")):
+        return None
+    agent_id = params.get("agentId")
+    if isinstance(agent_id, str):
+        return agent_id
+    arn = params.get("resourceArn")
+    m = _AGENT_IN_ARN.search(arn) if isinstance(arn, str) else None
+    return m.group("id") if m else None
+
+
+def _ownership_refusal(plan: Plan, step: Step, params: Mapping[str, Any],
+                       clients: aws.Clients, owned: dict[str, bool]) -> str | None:
+    """None when the agent ``step`` changes is the plan's project's (or created by this plan,
+    or gone: the step itself then fails with the service's answer); else the refusal."""
+    from agentctl.aws import live as live_mod
+
+    agent_id = _agent_id_of(step, params)
+    if agent_id is None or step.operation == "CreateAgent":
+        return None
+    if agent_id not in owned:
+        try:
+            tags = aws.call(clients, "ListTagsForResource",
+                            {"resourceArn": live_mod.agent_arn(clients, agent_id)},
+                            where=step.address).get("tags", {})
+        except AgentctlError as e:
+            if getattr(e, "code", None) == "ResourceNotFoundException":
+                return None
+            return e.message()
+        owned[agent_id] = live_mod.is_owned(tags, plan.project)
+    if owned[agent_id]:
+        return None
+    return NotOwned(f"agent {agent_id} is not managed by project {plan.project!r}; refusing to "
+                    f"run {step.operation}", where=step.address,
+                    hint="its ownership tags changed since the plan was made, or the plan is "
+                         "for another project; `agentctl status` shows who manages it "
+                         "(`agentctl adopt` takes over an unmanaged agent)").message()
 
 
 def _grace(clients: aws.Clients) -> float:

@@ -444,7 +444,10 @@ def adopt(ctx: Context, candidate: AdoptCandidate, *,
           progress: Progress | None = None) -> ApplyResult:
     """TagResource with the ownership tags, through the executor; from then on plan/apply
     manage the agent. Raises ``PartialApply`` when it did not complete."""
-    result = execute(adoption_plan(ctx, candidate), ctx.clients, progress=progress)
+    # The one plan that takes ownership: the executor's ownership check would refuse it, and
+    # ``adopt_candidate`` has checked that no other agentctl project manages the agent.
+    result = execute(adoption_plan(ctx, candidate), ctx.clients, progress=progress,
+                     check_ownership=False)
     if result.failed is not None and not result.interrupted:
         from agentctl.errors import AgentctlError
 

@@ -80,6 +80,12 @@ class Stub:
                                       http_status_code=status, expected_params=params)
         return self
 
+    def owned(self, project: str = "support", agent_id: str = AGENT_ID) -> "Stub":
+        """The executor's ownership read before its first change of an existing agent."""
+        return self.ok("list_tags_for_resource",
+                       {"resourceArn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:agent/{agent_id}"},
+                       {"tags": {"agentctl:managed-by": "agentctl", "agentctl:project": project}})
+
     def get_agent(self, status: str, agent_id: str = AGENT_ID, **extra: Any) -> "Stub":
         return self.ok("get_agent", {"agentId": agent_id},
                        {"agent": agent_obj(status, agent_id, **extra)})

@@ -144,6 +144,7 @@ def test_failed_prepare_stops_the_agent_and_reports_reasons(stub, clients):
         Step("CreateAgentAlias", {"agentId": AGENT_ID, "agentAliasName": "STAGING"},
              "agent.support-bot.alias.STAGING", "cut"),
     )})
+    stub.owned()
     stub.ok("prepare_agent", {"agentId": AGENT_ID}, {
         "agentId": AGENT_ID, "agentStatus": "PREPARING", "agentVersion": "DRAFT",
         "preparedAt": T0})
@@ -161,6 +162,7 @@ def test_conflict_on_delete_agent_is_a_failed_step_not_an_exception(stub, client
     plan = Plan(**{**plan.__dict__, "steps": (
         Step("DeleteAgent", {"agentId": AGENT_ID}, "agent.support-bot", "delete",
              wait_for="agent:DELETED"),)})
+    stub.owned()
     stub.error("delete_agent", "ConflictException",
                f"Could not delete Agent with ID {AGENT_ID}, since it has active aliases",
                {"agentId": AGENT_ID}, 409)

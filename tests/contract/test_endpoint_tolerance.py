@@ -51,6 +51,7 @@ def test_create_agent_that_settles_prepared_is_accepted(stub, clients):
 def test_unexpected_stable_status_is_the_endpoint_s_fault_not_the_spec_s(stub, clients):
     prepare = Step("PrepareAgent", {"agentId": AGENT_ID}, "agent.support-bot", "prepare",
                    wait_for="agent:PREPARED")
+    stub.owned()
     stub.ok("prepare_agent", {"agentId": AGENT_ID},
             {"agentId": AGENT_ID, "agentStatus": "PREPARING", "agentVersion": "DRAFT",
              "preparedAt": T0})
@@ -62,6 +63,7 @@ def test_unexpected_stable_status_is_the_endpoint_s_fault_not_the_spec_s(stub, c
 def test_prepare_that_never_leaves_not_prepared_is_an_endpoint_error(stub, clients):
     prepare = Step("PrepareAgent", {"agentId": AGENT_ID}, "agent.support-bot", "prepare",
                    wait_for="agent:PREPARED")
+    stub.owned()
     stub.ok("prepare_agent", {"agentId": AGENT_ID},
             {"agentId": AGENT_ID, "agentStatus": "PREPARING", "agentVersion": "DRAFT",
              "preparedAt": T0})
@@ -88,6 +90,7 @@ CUT_LIFECYCLE = (AgentLifecycle(agent="support-bot", prepare=False, new_version=
 
 
 def _stub_cut(stub, routed: str) -> None:
+    stub.owned()
     stub.ok("update_agent_alias", CUT.params,
             {"agentAlias": alias_obj("ALIASSTG01", "STAGING", "UPDATING", version="3")})
     stub.get_alias("ALIASSTG01", "STAGING", "PREPARED", version=routed)
@@ -120,6 +123,7 @@ def test_an_alias_routed_elsewhere_than_asked_is_an_endpoint_error(stub, clients
                                     "agentAliasName": "PROD",
                                     "routingConfiguration": [{"agentVersion": "2"}]},
                "agent.support-bot.alias.PROD", "promote", wait_for="alias:PREPARED")
+    stub.owned()
     stub.ok("update_agent_alias", pin.params,
             {"agentAlias": alias_obj("ALIASPRD01", "PROD", "UPDATING", version="1")})
     stub.ok("get_agent_alias", {"agentId": AGENT_ID, "agentAliasId": "ALIASPRD01"},
@@ -191,3 +195,28 @@ def test_an_api_error_message_is_kept_verbatim():
 def test_endpoint_error_names_the_endpoint():
     e = EndpointError("x", target=aws.Target("local", REGION, ACCOUNT, "http://127.0.0.1:4599"))
     assert "http://127.0.0.1:4599" in e.message() and "not of the spec" in e.message()
+
+
+# ------------------------------------------------------------------------------- ownership
+
+def test_executor_refuses_to_change_an_agent_of_another_project(stub, clients):
+    # Whoever built the plan, the executor reads the tags before the first change of an
+    # existing agent; no mutating call is made here (Stubber fails on any unstubbed call).
+    prepare = Step("PrepareAgent", {"agentId": AGENT_ID}, "agent.support-bot", "prepare",
+                   wait_for="agent:PREPARED")
+    stub.owned(project="someone-else")
+    result = executor.execute(plan_of(prepare), clients, handle_signals=False)
+    assert result.failed is not None and not result.failed.accepted
+    assert "is not managed by project 'support'; refusing to run PrepareAgent" in \
+        result.failed.error
+
+
+def test_ownership_is_read_once_per_agent(stub, clients):
+    steps = tuple(Step("PrepareAgent", {"agentId": AGENT_ID}, "agent.support-bot", f"p{i}")
+                  for i in range(2))
+    stub.owned()
+    for _ in steps:
+        stub.ok("prepare_agent", {"agentId": AGENT_ID},
+                {"agentId": AGENT_ID, "agentStatus": "PREPARING", "agentVersion": "DRAFT",
+                 "preparedAt": T0})
+    assert executor.execute(plan_of(*steps), clients, handle_signals=False).ok

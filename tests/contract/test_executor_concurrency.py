@@ -25,6 +25,7 @@ class FakeBedrock:
     def __init__(self, fail: set[str] = frozenset()):
         self.lock = threading.Lock()
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.tag_reads: list[str] = []
         self.fail = fail
         self.n = 0
 
@@ -35,6 +36,11 @@ class FakeBedrock:
     def __getattr__(self, method: str):
         def handler(**params):
             with self.lock:
+                if method == "list_tags_for_resource":
+                    # The executor's ownership read, before an agent's first change: kept apart,
+                    # these tests pin the order of the changes.
+                    self.tag_reads.append(params["resourceArn"])
+                    return self._list_tags_for_resource(**params)
                 self.calls.append((method, params))
                 if method in self.fail:
                     import botocore.exceptions
@@ -66,6 +72,10 @@ class FakeBedrock:
                                "agentAliasStatus": "PREPARED",
                                "agentAliasArn": f"{ARN}:agent-alias/{agentId}/{agentAliasId}",
                                "routingConfiguration": [{"agentVersion": "1"}]}}
+
+    def _list_tags_for_resource(self, resourceArn):
+        # Every agent here belongs to project "p" (the executor checks before changing one).
+        return {"tags": {"agentctl:managed-by": "agentctl", "agentctl:project": "p"}}
 
     def _associate_agent_collaborator(self, agentId, collaboratorName, agentDescriptor, **_):
         return {"agentCollaborator": {"collaboratorId": self._id("CO"),

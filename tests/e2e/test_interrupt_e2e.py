@@ -102,7 +102,7 @@ def test_sigint_while_preparing_waits_for_the_step_and_reports_the_truth(applied
     assert done == ["UpdateAgent", "PrepareAgent"]
     assert [s["operation"] for s in result["not_run"]] == ["UpdateAgentAlias"]
     assert result["in_flight"] == []
-    assert "PrepareAgent ... PREPARED" in err and "Apply complete" not in out + err
+    assert "Apply complete" not in out + err
     # A re-run converges from here.
     assert p.cli("apply", "--auto-approve").code == ExitCode.OK
     assert p.cli("plan", "--detailed-exitcode").code == ExitCode.OK

@@ -164,3 +164,23 @@ def test_promote_rollback_adopt_destroy_mutate_only_through_executor_steps(suppo
     assert r.code == 0, r.err
     _check(recorded, p, {"DeleteAgentAlias", "UpdateAgentActionGroup", "DeleteAgentActionGroup",
                          "DeleteAgent"})
+
+
+def test_apply_refuses_an_agent_whose_ownership_changed_after_planning(support_bot):
+    # The plan was made while the agent was ours; someone re-tags it before apply runs.
+    from agentctl.apply import lifecycle
+
+    p = support_bot
+    assert p.cli("apply", "--auto-approve").code == ExitCode.OK
+    p.edit("agents/support-bot.yaml", "description: Customer support for orders",
+           "description: Support for orders")
+    with lifecycle.opened(p.root, None) as ctx:
+        plan = lifecycle.compute_plan(ctx)
+        agent_id = next(a.agent_id for a in lifecycle.read_project_live(ctx).agents.values())
+        arn = f"arn:aws:bedrock:us-east-1:123456789012:agent/{agent_id}"
+        ctx.clients.agent.tag_resource(resourceArn=arn, tags={"agentctl:project": "other"})
+        p.clear_calls()
+        result = lifecycle.apply_plan(ctx, plan, record=False)
+    assert not result.ok and result.completed == ()
+    assert "not managed by project 'support'" in result.failed.error
+    assert p.mutating_calls() == []
