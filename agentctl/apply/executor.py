@@ -24,11 +24,24 @@ executor only carries out):
 - after a version-cutting alias step (Create/UpdateAgentAlias without routingConfiguration, §3.1)
   waits for the alias to be PREPARED and the agent back to PREPARED (VERSIONING in between), then
   reads the new version number back (GetAgentAlias routingConfiguration) as output ``version``;
+- is tolerant of correct-but-different endpoints and strict about wrong ones: every status the
+  API documents as a settled outcome of a step is accepted (``DOCUMENTED_OUTCOMES``), an alias
+  step's effect is verified (a version really cut, the alias routed as asked), and an endpoint
+  that did something else fails the step with ``EndpointError`` (not a spec problem);
+- checks, before the first change of an existing agent, that it is tagged as managed by the
+  plan's project (one ListTagsForResource per agent), whoever built the plan;
+- handles interruption (``Interrupt``): on SIGINT / SIGTERM no new step starts, the calls in
+  flight finish and their transitions are waited for within a grace period; a second signal
+  abandons those waits; the result lists completed, in flight (last status seen) and not run;
 - stops an agent's sequence at its first failure, keeps going with independent agents, and returns
-  exactly what completed, what failed and what did not run (the caller raises ``PartialApply``).
+  exactly what completed, what failed, what was in flight and what did not run
+  (``raise_for_result`` turns that into ``PartialApply``: exit APPLY_FAILED or INTERRUPTED).
+
+Every plan agentctl runs goes through ``execute``: apply's, destroy's (the planner's removal
+plan), promote / rollback's alias moves, adopt's tagging, the runtime's candidate alias.
 
 Must not: plan, read specs, print (progress goes through the ``progress`` callback), or retry
-what ``agentctl.aws.client.call`` already retried.
+what ``agentctl.aws.client.call`` (and botocore under it) already retried.
 """
 
 from __future__ import annotations
