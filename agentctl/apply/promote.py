@@ -93,8 +93,10 @@ def resolve_promotion(agent: LiveAgent, agent_name: str, alias: str, *, version:
     assert version is not None
     version = str(version).strip()
     if version.upper() == "DRAFT":
-        raise UsageError("an alias cannot route to DRAFT (bedrock-semantics §3.4)",
-                         hint="use a numbered version")
+        # service-behaviour.md §3.4: Bedrock refuses DRAFT as an alias's routing.
+        raise UsageError("an alias cannot route to DRAFT",
+                         hint="use a numbered version: Bedrock does not accept DRAFT as an "
+                              "alias's routing")
     match = [v for v in agent.versions if v.version == version]
     if not match:
         raise UsageError(f"agent {agent_name!r} has no version {version}",
