@@ -8,11 +8,12 @@ waiting for each other) and destroy (supervisors before the agents whose aliases
   first, so the result is deterministic and moves a node only as far as its dependencies
   require. Raises ``Cycle``.
 - ``find_cycle(deps)``: a cycle as a list of nodes (each depends on the next, the last is the
-  first again), or None.
+  first again; a node depending on itself is one), or None.
 - ``reachable(deps, start)``: every node ``start`` depends on, directly or not.
 
 A graph is a mapping node -> the nodes it depends on (must come first). Dependencies that are
-not in ``nodes`` are ignored by ``order`` (an agent outside ``--agent`` imposes nothing).
+not in ``nodes``, and a node's dependency on itself, are ignored by ``order`` (an agent outside
+``--agent`` imposes nothing; an agent's own steps are ordered by the plan).
 
 Pure: no I/O, no AWS, no error messages for users (callers say what a cycle means to them).
 """
@@ -34,11 +35,13 @@ class Cycle(Exception):
         super().__init__(" -> ".join(map(str, self.nodes)))
 
 
-def _sorter(nodes: Sequence[N], deps: Mapping[N, Iterable[N]]) -> TopologicalSorter:
+def _sorter(nodes: Sequence[N], deps: Mapping[N, Iterable[N]], *,
+            self_loops: bool = False) -> TopologicalSorter:
     inside = set(nodes)
     ts: TopologicalSorter = TopologicalSorter()
     for n in nodes:
-        ts.add(n, *(d for d in sorted_deps(deps.get(n, ())) if d in inside and d != n))
+        ts.add(n, *(d for d in sorted_deps(deps.get(n, ()))
+                    if d in inside and (self_loops or d != n)))
     return ts
 
 
@@ -85,7 +88,7 @@ def find_cycle(deps: Mapping[N, Iterable[N]]) -> list[N] | None:
     for values in deps.values():
         nodes.extend(v for v in values if v not in deps)
     try:
-        _sorter(list(dict.fromkeys(nodes)), deps).prepare()
+        _sorter(list(dict.fromkeys(nodes)), deps, self_loops=True).prepare()
     except CycleError as e:
         return _cycle(e).nodes
     return None
