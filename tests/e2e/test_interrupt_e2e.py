@@ -157,15 +157,16 @@ def test_second_signal_abandons_the_wait_and_reports_the_step_in_flight(applied)
 
 def test_interrupted_saved_plan_is_refused_as_stale_not_already_applied(applied):
     p = applied
-    assert p.cli("plan", "--out", "change.plan").code == ExitCode.OK
-    run = Running(p.root, "apply", "change.plan",
+    saved = str(p.root / "change.plan")  # not in the test's working directory
+    assert p.cli("plan", "--out", saved).code == ExitCode.OK
+    run = Running(p.root, "apply", saved,
                   env={**durations_env(), "AGENTCTL_EMULATOR_FAULTS":
                        json.dumps({"slow_prepare_seconds": 1})})
     run.wait_for_line("PrepareAgent ... PREPARING")
     run.proc.send_signal(signal.SIGINT)
     code, out, err = run.finish()
     assert code == ExitCode.INTERRUPTED, err
-    again = p.cli("apply", "change.plan")
+    again = p.cli("apply", saved)
     assert again.code == ExitCode.STALE_PLAN
     assert "already applied" not in again.err
     assert "part-way" in again.err and "agentctl plan --out" in again.err
