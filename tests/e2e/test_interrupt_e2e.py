@@ -90,7 +90,7 @@ def test_sigint_while_preparing_waits_for_the_step_and_reports_the_truth(applied
     p = applied
     run = Running(p.root, "apply", "--auto-approve", "-o", "json",
                   env={**durations_env(), "AGENTCTL_EMULATOR_FAULTS":
-                       json.dumps({"slow_prepare_seconds": 2})})
+                       json.dumps({"slow_prepare_seconds": 3})})
     run.wait_for_line("PrepareAgent ... PREPARING")
     run.proc.send_signal(signal.SIGINT)
     code, out, err = run.finish()
@@ -113,7 +113,7 @@ def test_sigint_while_versioning_lists_the_retention_deletion_as_not_run(applied
     p.edit("agentctl.yaml", "versionRetention: 5", "versionRetention: 0")
     assert p.cli("apply", "--auto-approve").code == ExitCode.OK  # version 2 (PROD stays on 1)
     change_instruction(p, 2)
-    run = Running(p.root, "apply", "--auto-approve", env=durations_env(version=2.0))
+    run = Running(p.root, "apply", "--auto-approve", env=durations_env(version=3.0))
     run.wait_for_line("VERSIONING")
     run.proc.send_signal(signal.SIGINT)
     code, out, err = run.finish()
@@ -161,7 +161,7 @@ def test_interrupted_saved_plan_is_refused_as_stale_not_already_applied(applied)
     assert p.cli("plan", "--out", saved).code == ExitCode.OK
     run = Running(p.root, "apply", saved,
                   env={**durations_env(), "AGENTCTL_EMULATOR_FAULTS":
-                       json.dumps({"slow_prepare_seconds": 1})})
+                       json.dumps({"slow_prepare_seconds": 3})})
     run.wait_for_line("PrepareAgent ... PREPARING")
     run.proc.send_signal(signal.SIGINT)
     code, out, err = run.finish()
