@@ -185,3 +185,18 @@ def test_a_waiting_apply_says_whose_lock_it_waits_for(applied, monkeypatch):
     assert r.code == ExitCode.LOCK_TIMEOUT
     assert f"waiting for the project lock held by pid {os.getpid()} (agentctl apply) since" \
         in r.err
+
+
+def test_sigint_during_destroy_stops_after_the_call_in_flight(applied):
+    p = applied
+    run = Running(p.root, "destroy", "--auto-approve", env=durations_env(alias=3.0))
+    run.wait_for_line("DeleteAgentAlias ... DELETING")
+    run.proc.send_signal(signal.SIGINT)
+    code, out, err = run.finish()
+    assert code == ExitCode.INTERRUPTED, err
+    assert "Destroy complete" not in out and "Destroy interrupted: stopped part-way." in out
+    assert "completed: agent.support-bot.alias." in out
+    assert "not run:   agent.support-bot: DeleteAgent" in out
+    r = p.cli("destroy", "--auto-approve")  # the rest, from where it stopped
+    assert r.code == ExitCode.OK, r.err
+    assert "not created" in p.cli("status").out
