@@ -112,11 +112,23 @@ class FaultConfig:
     prepare_failure_reason: str = "[emulator fault injection] Prepare failed: injected failure"
     slow_prepare_seconds: float = 0.0
     """Added to every PrepareAgent's duration (after scaling), to exercise long polls."""
+    kill_after_mutation: int | None = None
+    """Crash tests: SIGKILL the process running the emulator right after the N-th successful
+    mutating call of that process committed, before its response reaches the client (the
+    nastiest realistic crash: the change happened, the caller never learns it did). With the
+    embedded local target that process is the agentctl command itself."""
+    kill_when_status: str | None = None
+    """Crash tests: SIGKILL the process when a GetAgent read returns an agent in this status
+    (``PREPARING``, ``VERSIONING``, ...): the caller dies while waiting for a transition."""
+    kill_when_status_occurrence: int = 1
+    """Which agent's wait is killed: the first read showing the K-th distinct agent in
+    ``kill_when_status`` (1 = the first agent this process sees in it)."""
 
     @property
     def active(self) -> bool:
         return bool(self.latency or self.throttle != "off" or self.internal_error_probability
-                    or self.prepare_failure_probability or self.slow_prepare_seconds)
+                    or self.prepare_failure_probability or self.slow_prepare_seconds
+                    or self.kill_after_mutation or self.kill_when_status)
 
 
 @dataclass(frozen=True)
@@ -263,6 +275,9 @@ _CHOICES = {
     "pre_processing_default_state": ("ENABLED", "DISABLED"),
     "enabled_action_group_delete_error": ("ValidationException", "ConflictException"),
     "throttle": ("off", "tps", "probability"),
+    # The agentStatus enum (§2.1): statuses a GetAgent read can show.
+    "kill_when_status": ("CREATING", "PREPARING", "PREPARED", "NOT_PREPARED", "DELETING",
+                         "FAILED", "VERSIONING", "UPDATING"),
 }
 
 
@@ -313,8 +328,15 @@ def _coerce(cls: type, f: dataclasses.Field, value: Any, where: str) -> Any:
         if not isinstance(value, bool):
             raise EmulatorConfigError(f"{label} must be true or false, got {value!r}", where=where)
         return value
+    typ = str(f.type)
+    if default is None and typ.startswith("str"):
+        if value is not None and not isinstance(value, str):
+            raise EmulatorConfigError(f"{label} must be a string, got {value!r}", where=where)
+        choices = _CHOICES.get(f.name)
+        if value is not None and choices and value not in choices:
+            raise EmulatorConfigError(f"{label} must be one of {', '.join(choices)}, got {value!r}", where=where)
+        return value
     if isinstance(default, (int, float)) or default is None:
-        typ = str(f.type)
         if value is None and "None" in typ:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -161,7 +161,7 @@ class Emulator:
         try:
             with self._store.transaction() as tx:
                 self._backend.settle(tx, now)
-                return self._backend.dispatch(tx, operation, params, now)
+                result = self._backend.dispatch(tx, operation, params, now)
         except ServiceError as err:
             outcome = err.code
             raise
@@ -173,6 +173,10 @@ class Emulator:
             raise internal(f"Internal error in the agentctl emulator ({type(exc).__name__}: {exc}).") from exc
         finally:
             self._log(operation, params, outcome, transport)
+        # Committed and logged: a crash fault may kill the process now, before the caller
+        # sees the response (faults.py).
+        self._faults.after(operation, result, mutating=operation in MUTATING_OPERATIONS)
+        return result
 
     def _log(self, operation: str, params: dict[str, Any], outcome: str, transport: str) -> None:
         try:

@@ -1,4 +1,5 @@
-"""Fault injection for the emulator: latency, throttling, internal errors, prepare failures.
+"""Fault injection for the emulator: latency, throttling, internal errors, prepare failures, and
+process kills for crash tests.
 
 All faults are off by default (``FaultConfig()``); they come from the emulator config file or
 ``AGENTCTL_EMULATOR_FAULTS`` (JSON). Random decisions use one ``random.Random(seed)`` per emulator,
@@ -8,14 +9,23 @@ injected clock, so the SDK's retry/backoff path is exercised deterministically.
 
 Token buckets live in memory: each emulator instance (process) throttles its own callers.
 
-Must not: touch storage or HTTP; sleeping goes through the injected ``sleep``.
+Crash faults (``kill_after_mutation``, ``kill_when_status``) SIGKILL the current process from
+``after``, which runs once an operation's transaction has committed and before its response is
+serialized: the state changed, the caller never hears about it. Their counters are per process
+(module-level), so they count the calls of one agentctl command however many emulator objects it
+opens.
+
+Must not: touch storage or HTTP; sleeping goes through the injected ``sleep``; killing goes
+through the injected ``kill``.
 """
 
 from __future__ import annotations
 
+import os
 import random
+import signal
 import threading
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 from agentctl.emulator.backend import PrepareOutcome
 from agentctl.emulator.config import FaultConfig
@@ -34,12 +44,33 @@ TPS_QUOTAS: dict[str, float] = {
 }
 
 
+class CrashCounters:
+    """What the crash faults count: mutating calls served, and the agents a read showed in
+    ``kill_when_status`` (in the order first seen)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.mutations = 0
+        self.seen_in_status: list[str] = []
+
+
+# One per process: "the N-th mutating call this process served", however many emulators it opens.
+PROCESS_COUNTERS = CrashCounters()
+
+
+def _sigkill_self() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 class FaultInjector:
     def __init__(self, config: FaultConfig, *, clock: Callable[[], float],
-                 sleep: Callable[[float], None]):
+                 sleep: Callable[[float], None], kill: Callable[[], None] | None = None,
+                 counters: CrashCounters | None = None):
         self.config = config
         self._clock = clock
         self._sleep = sleep
+        self._kill = kill or _sigkill_self
+        self._counters = counters or PROCESS_COUNTERS
         self._rng = random.Random(config.seed)
         self._buckets: dict[str, tuple[float, float]] = {}   # op -> (tokens, last refill time)
         # The server is threaded: decisions are serialized (the RNG sequence stays reproducible
@@ -85,6 +116,29 @@ class FaultInjector:
             return True
         self._buckets[operation] = (tokens, now)
         return False
+
+    def after(self, operation: str, result: Mapping[str, Any], *, mutating: bool) -> None:
+        """Run after ``operation`` committed successfully with ``result``: kill the process if a
+        crash fault says this is the moment."""
+        cfg = self.config
+        if not (cfg.kill_after_mutation or cfg.kill_when_status):
+            return
+        kill = False
+        n = self._counters
+        with n.lock:
+            if mutating and cfg.kill_after_mutation:
+                n.mutations += 1
+                kill = n.mutations == cfg.kill_after_mutation
+            if operation == "GetAgent" and cfg.kill_when_status:
+                agent = result.get("agent") or {}
+                if agent.get("agentStatus") == cfg.kill_when_status \
+                        and agent.get("agentId") not in n.seen_in_status:
+                    # Counted per agent, not per poll: occurrence K is "while waiting for the
+                    # K-th agent seen in that status", wherever the agents' threads are.
+                    n.seen_in_status.append(agent.get("agentId"))
+                    kill = kill or len(n.seen_in_status) == cfg.kill_when_status_occurrence
+        if kill:
+            self._kill()
 
     def prepare_outcome(self) -> PrepareOutcome:
         cfg = self.config

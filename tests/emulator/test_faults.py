@@ -101,3 +101,74 @@ def test_prepare_failure_and_slow_prepare(tmp_path, clock) -> None:
     agent = client.get_agent(agentId=agent_id)["agent"]
     assert (agent["agentStatus"], agent["failureReasons"]) == ("FAILED", ["injected"])
     emu.close()
+
+
+# --- crash faults (the kill matrix's SIGKILL points, tests/reliability) -----------------------
+
+class _Killed(BaseException):
+    """Stands in for SIGKILL: nothing after the kill point may run."""
+
+
+def _crashing(tmp_path, clock, **faults):
+    from agentctl.emulator.faults import CrashCounters
+
+    cfg = EmulatorConfig(faults=FaultConfig(**faults))
+    emu = make_emulator(tmp_path / "s.db", clock, cfg)
+
+    def kill() -> None:
+        raise _Killed()
+
+    emu._faults = FaultInjector(cfg.faults, clock=clock, sleep=clock.sleep, kill=kill,
+                                counters=CrashCounters())
+    return emu
+
+
+def test_kill_after_mutation_kills_after_the_nth_mutating_call_committed(tmp_path, clock) -> None:
+    emu = _crashing(tmp_path, clock, kill_after_mutation=2)
+    c = emu.client(config=NO_RETRIES)
+    new_agent(c, clock, "first")            # mutation 1
+    c.list_agents()                         # reads do not count
+    with pytest.raises(_Killed):
+        new_agent(c, clock, "second")       # mutation 2: committed, then the process "dies"
+    # The caller never got the response, but the change is in the state file and the call log.
+    names = sorted(a["agentName"] for a in emu.client(config=NO_RETRIES).list_agents()["agentSummaries"])
+    assert names == ["first", "second"]
+    assert [x.operation for x in emu.calls() if x.operation == "CreateAgent"] == ["CreateAgent"] * 2
+    emu.close()
+
+
+def test_kill_after_mutation_ignores_refused_calls(tmp_path, clock) -> None:
+    emu = _crashing(tmp_path, clock, kill_after_mutation=1)
+    c = emu.client(config=NO_RETRIES)
+    code, _, _ = error_of(lambda: c.prepare_agent(agentId="AAAAAAAAAA"))   # not found: no commit
+    assert code == "ResourceNotFoundException"
+    with pytest.raises(_Killed):
+        new_agent(c, clock)
+    emu.close()
+
+
+def test_kill_when_status_kills_at_the_read_of_the_kth_agent_in_that_status(tmp_path, clock) -> None:
+    emu = _crashing(tmp_path, clock, kill_when_status="CREATING", kill_when_status_occurrence=2)
+    c = emu.client(config=NO_RETRIES)
+    base = {"instruction": "You are a helpful test agent. Answer briefly and never make anything up.",
+            "foundationModel": "anthropic.claude-3-5-sonnet-20241022-v2:0",
+            "agentResourceRoleArn": "arn:aws:iam::123456789012:role/AgentRole"}
+    first = c.create_agent(agentName="one", **base)["agent"]["agentId"]
+    second = c.create_agent(agentName="two", **base)["agent"]["agentId"]
+    c.get_agent(agentId=first)               # first agent seen CREATING
+    c.get_agent(agentId=first)               # same agent again: not a new occurrence
+    with pytest.raises(_Killed):
+        c.get_agent(agentId=second)          # second agent seen CREATING: killed
+    emu.close()
+
+
+def test_crash_fault_settings_are_validated() -> None:
+    from agentctl.emulator.config import EmulatorConfigError
+
+    assert FaultConfig(kill_after_mutation=3).active
+    assert EmulatorConfig.from_env({"AGENTCTL_EMULATOR_FAULTS": '{"kill_when_status": "PREPARING"}'}
+                                   ).faults.kill_when_status == "PREPARING"
+    for bad in ('{"kill_when_status": "PREPARNG"}', '{"kill_after_mutation": "x"}',
+                '{"kill_when_status": 3}'):
+        with pytest.raises(EmulatorConfigError):
+            EmulatorConfig.from_env({"AGENTCTL_EMULATOR_FAULTS": bad})
