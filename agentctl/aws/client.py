@@ -29,6 +29,7 @@ enabled here, and no request headers are ever put into an error).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import os
 import random
@@ -95,6 +96,25 @@ class Timing:
     jitter: bool = True
 
 
+WAIT_TIMEOUT_ENV = "AGENTCTL_WAIT_TIMEOUT"
+
+
+def env_timing(default: Timing) -> Timing:
+    """``default`` with ``AGENTCTL_WAIT_TIMEOUT`` (seconds to wait for a stable status) applied:
+    a pipeline with a hard time budget, or a test of a prepare slower than the deadline, sets it."""
+    raw = os.environ.get(WAIT_TIMEOUT_ENV)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and value != float("inf")):
+        raise UsageError(f"{WAIT_TIMEOUT_ENV}={raw!r} is not a number of seconds",
+                         hint=f"set {WAIT_TIMEOUT_ENV} to a positive number such as 600, or unset it")
+    return dataclasses.replace(default, wait_timeout=value)
+
+
 LOCAL_TIMING = Timing(poll_initial=0.05, poll_max=0.5, wait_timeout=120.0, retries=10,
                       backoff_base=0.05, backoff_max=1.0, settle_grace=5.0)
 """The emulator settles in fractions of a second: poll faster."""
@@ -157,11 +177,11 @@ def make_clients(environment: Any, *, root: Path | None = None, emulator_config:
         client = _make_client(environment, lambda: session.client(
             "bedrock-agent", endpoint_url=environment.endpoint or None, config=config))
         _check_account(session, environment)
-        return Clients(agent=client, target=target, timing=timing or Timing())
+        return Clients(agent=client, target=target, timing=timing or env_timing(Timing()))
 
     # local target
     endpoint = target.endpoint if not target.endpoint.startswith("embedded:") else None
-    timing = timing or LOCAL_TIMING
+    timing = timing or env_timing(LOCAL_TIMING)
     # Local target: botocore's standard retry mode too (one retry mechanism everywhere), with
     # its backoff scaled to the emulator, which answers in milliseconds (botocore's own backoff
     # is tuned for AWS: up to 1 s, 2 s, 4 s ... per throttled try).

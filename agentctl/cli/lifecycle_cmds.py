@@ -152,15 +152,25 @@ def _write_atomic(path: Path, text: str) -> None:
                          hint="pass a file name to --out, e.g. --out change.plan")
     if path.parent and not path.parent.exists():
         raise UsageError(f"cannot write {path}: directory {path.parent} does not exist")
+    if path.parent and not path.parent.is_dir():
+        raise UsageError(f"cannot write {path}: {path.parent} is not a directory",
+                         hint="pass a file name inside a directory to --out")
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     except OSError as e:
-        # e.g. a read-only directory: say so, and leave no half-written temporary file behind.
-        tmp.unlink(missing_ok=True)
+        # e.g. a read-only directory or a full disk: say so, and leave no half-written
+        # temporary file behind. The clean-up itself fails on a read-only file system (unlink
+        # answers EROFS even for a file that was never created): that must not replace the
+        # real cause with an internal error.
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
         raise UsageError(f"cannot write the plan to {path}: {e.strerror or e}",
-                         hint="pass a writable path to --out") from None
+                         hint="pass a writable path to --out (a directory you can write to, "
+                              "on a file system with free space)") from None
 
 
 # ------------------------------------------------------------------------------- apply

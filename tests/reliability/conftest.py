@@ -21,6 +21,15 @@ def full() -> bool:
 @pytest.fixture
 def matrix_size() -> dict:
     if full():
-        return {"stride": 1, "statuses": 4, "agents": 50, "seeds": 3}
+        return {"stride": 1, "statuses": 4, "agents": 47, "seeds": 3}
     stride = int(os.environ.get("AGENTCTL_MATRIX_STRIDE") or 5)
-    return {"stride": stride, "statuses": 1, "agents": 10, "seeds": 1}
+    return {"stride": stride, "statuses": 1, "agents": 4, "seeds": 1}
+
+
+@pytest.fixture(scope="session")
+def prepared(tmp_path_factory):
+    """The kill matrix's template (generations 0 and 1 applied, 2 written) and the uninterrupted
+    run's snapshot, built once for both matrices; read only."""
+    from tests.reliability import kill_matrix as km
+
+    return km.prepare(tmp_path_factory.mktemp("reliability-template"))

@@ -159,9 +159,11 @@ def run_point(point: Point, template: Path, workdir: Path, reference: dict) -> O
 
 
 def run_matrix(workdir: Path, *, stride: int = 1, statuses: int = 4,
-               progress=lambda line: None) -> Report:
+               progress=lambda line: None,
+               prepared: tuple[Path, dict, int] | None = None) -> Report:
+    """``prepared``: ``prepare``'s result, when the caller already has one (it is only read)."""
     start = time.monotonic()
-    template, reference, mutations = prepare(workdir)
+    template, reference, mutations = prepared or prepare(workdir)
     outcomes = []
     for point in points(mutations, stride=stride, statuses=statuses):
         outcome = run_point(point, template, workdir, reference)

@@ -10,9 +10,10 @@ from tests.reliability import kill_matrix as km
 from tests.reliability import scenario as sc
 
 
-def test_killed_apply_then_one_rerun_equals_an_uninterrupted_apply(tmp_path, matrix_size):
+def test_killed_apply_then_one_rerun_equals_an_uninterrupted_apply(tmp_path, matrix_size,
+                                                                 prepared):
     report = km.run_matrix(tmp_path, stride=matrix_size["stride"],
-                           statuses=matrix_size["statuses"])
+                           statuses=matrix_size["statuses"], prepared=prepared)
     print(report.text())
     assert report.mutations >= 15   # the scenario really exercises creates, cuts and deletions
     assert {o.point.name.split(":")[0] for o in report.outcomes} == \

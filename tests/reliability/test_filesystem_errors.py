@@ -1,0 +1,188 @@
+"""Every filesystem error a user can meet is a clear message with a fitting exit code, never a
+traceback or the boundary's "internal error ... report it as a bug".
+
+Two ways of producing the errors: real ones (a read-only and a full tmpfs, when the tests run as
+root with mount rights; skipped otherwise) and the same errno values injected with monkeypatch
+(always run: as root, permission bits alone never refuse anything).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from agentctl.cli import run
+from agentctl.exitcodes import ExitCode
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch):
+    monkeypatch.setenv("AGENTCTL_EMULATOR_TIME_SCALE", "0")
+    for var in ("AGENTCTL_ENV", "AWS_ENDPOINT_URL_BEDROCK_AGENT", "AGENTCTL_EMULATOR_FAULTS",
+                "AGENTCTL_EMULATOR_CONFIG", "NO_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    root = tmp_path / "support-bot"
+    shutil.copytree(EXAMPLES / "support-bot", root,
+                    ignore=shutil.ignore_patterns(".agentctl", "__pycache__"))
+    return root
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = run(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def assert_clean(err: str) -> None:
+    assert "internal error" not in err
+    assert "Traceback" not in err
+    assert "report it as a bug" not in err
+
+
+def _mount(tmp_path: Path, name: str, options: str) -> Path:
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("needs root to mount a tmpfs")
+    target = tmp_path / name
+    target.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(target)],
+                          capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace')}")
+    return target
+
+
+@pytest.fixture
+def readonly_fs(tmp_path):
+    target = _mount(tmp_path, "ro", "ro,size=64k")
+    yield target
+    subprocess.run(["umount", str(target)], check=False)
+
+
+@pytest.fixture
+def full_fs(tmp_path):
+    target = _mount(tmp_path, "full", "size=16k")
+    # Fill it: the plan (tens of kilobytes) cannot fit.
+    (target / "filler").write_bytes(b"\0" * 12 * 1024)
+    yield target
+    subprocess.run(["umount", str(target)], check=False)
+
+
+# --------------------------------------------------------------------------- plan --out
+
+def test_plan_out_on_a_read_only_file_system(project, readonly_fs, capsys):
+    # The defect: the clean-up unlink of the temporary file also fails (EROFS), and that second
+    # error escaped as "internal error: OSError ... report it as a bug".
+    code, _, err = cli(capsys, "-C", str(project), "plan", "--out", str(readonly_fs / "p.plan"))
+    assert code == ExitCode.USAGE, err
+    assert f"cannot write the plan to {readonly_fs / 'p.plan'}: Read-only file system" in err
+    assert_clean(err)
+
+
+def test_plan_out_on_a_full_disk(project, full_fs, capsys):
+    code, _, err = cli(capsys, "-C", str(project), "plan", "--out", str(full_fs / "p.plan"))
+    assert code == ExitCode.USAGE, err
+    assert "No space left on device" in err
+    assert not (full_fs / ".p.plan.tmp").exists()   # nothing half-written left behind
+    assert_clean(err)
+
+
+@pytest.mark.parametrize("errnum", [errno.EROFS, errno.ENOSPC, errno.EACCES, errno.EDQUOT])
+def test_plan_out_write_errors_even_when_the_clean_up_fails_too(project, capsys, monkeypatch,
+                                                                 errnum):
+    real_write, real_unlink = Path.write_text, Path.unlink
+
+    def write_text(self, *a, **kw):
+        if self.name.endswith(".tmp"):
+            raise OSError(errnum, os.strerror(errnum), str(self))
+        return real_write(self, *a, **kw)
+
+    def unlink(self, *a, **kw):
+        if self.name.endswith(".tmp"):
+            raise OSError(errnum, os.strerror(errnum), str(self))
+        return real_unlink(self, *a, **kw)
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+    monkeypatch.setattr(Path, "unlink", unlink)
+    code, _, err = cli(capsys, "-C", str(project), "plan", "--out", str(project / "p.plan"))
+    assert code == ExitCode.USAGE, err
+    assert os.strerror(errnum) in err and "hint: pass a writable path to --out" in err
+    assert_clean(err)
+
+
+def test_plan_out_below_a_file(project, capsys):
+    (project / "afile").write_text("x")
+    code, _, err = cli(capsys, "-C", str(project), "plan", "--out", str(project / "afile" / "p"))
+    assert code == ExitCode.USAGE, err
+    assert "is not a directory" in err
+    assert_clean(err)
+
+
+# ------------------------------------------------------------------- reading and state files
+
+def test_unreadable_spec_file_is_located(project, capsys, monkeypatch):
+    spec = project / "agents" / "support-bot.yaml"
+    real_read = Path.read_bytes
+
+    def read_bytes(self):
+        if self == spec:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    real_open = open
+
+    def fake_open(file, *a, **kw):
+        if Path(str(file)) == spec:
+            raise PermissionError(errno.EACCES, "Permission denied", str(file))
+        return real_open(file, *a, **kw)
+
+    monkeypatch.setattr("builtins.open", fake_open)
+    code, out, err = cli(capsys, "-C", str(project), "validate")
+    assert code == ExitCode.INVALID_SPEC, err
+    assert "agents/support-bot.yaml" in out + err and "Permission denied" in out + err
+    assert_clean(out + err)
+
+
+def test_unreadable_plan_file(project, capsys, monkeypatch):
+    plan = project / "p.plan"
+    assert cli(capsys, "-C", str(project), "plan", "--out", str(plan))[0] == 0
+    real = Path.read_text
+
+    def read_text(self, *a, **kw):
+        if self == plan:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    code, _, err = cli(capsys, "-C", str(project), "apply", str(plan))
+    assert code == ExitCode.USAGE, err
+    assert "Permission denied" in err
+    assert_clean(err)
+
+
+def test_project_on_a_read_only_file_system(project, readonly_fs, capsys):
+    # Plan needs the emulator's state file and apply the lock, both under .agentctl/: neither
+    # can be created on a read-only file system.
+    subprocess.run(["umount", str(readonly_fs)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(readonly_fs)],
+                   check=True)
+    shutil.copytree(project, readonly_fs / "p")
+    subprocess.run(["mount", "-o", "remount,ro", str(readonly_fs)], check=True)
+    for args in (["plan"], ["apply", "--auto-approve"]):
+        code, _, err = cli(capsys, "-C", str(readonly_fs / "p"), *args)
+        assert code != 0, args
+        assert code != ExitCode.ERROR or "Read-only file system" in err, (args, err)
+        assert "Read-only file system" in err, (args, err)
+        assert_clean(err)
