@@ -72,6 +72,19 @@ def _run(argv: list[str]) -> int:
         print("Interrupted.", file=sys.stderr)
         _json_error("interrupted", int(ExitCode.ABORTED))
         return int(ExitCode.ABORTED)
+    except OSError as e:
+        # A path the user gave that the operating system refuses before agentctl can look at it
+        # (a name too long for the file system, a loop of symlinks, ...): pathlib's exists() and
+        # is_dir() raise for these instead of answering False. Name the path; not a bug report.
+        if GLOBALS.debug:
+            traceback.print_exc()
+        if e.filename is None:
+            print(f"error: {e.strerror or e}", file=sys.stderr)
+            return int(ExitCode.ERROR)
+        print(f"error: cannot use {e.filename}: {e.strerror or e}\n"
+              "  hint: check the path given on the command line or in agentctl.yaml",
+              file=sys.stderr)
+        return int(ExitCode.USAGE)
     except Exception as e:  # noqa: BLE001 - the one place that turns bugs into a message
         if _is_click_usage_error(e):
             # Click's usage errors exit 2, which is reserved for "changes present"; remap.

@@ -128,6 +128,23 @@ def _str(v: Any) -> str:
     return v
 
 
+def _address(v: Any) -> str:
+    """``agent.NAME`` or ``agent.NAME.KIND.NAME``: the renderers and the executor split
+    addresses on dots, so a damaged one must be refused here, not fail there."""
+    parts = _str(v).split(".", 3)
+    if parts[0] != "agent" or len(parts) not in (2, 4) or not all(parts):
+        raise ValueError(f"invalid resource address {v!r}")
+    return v
+
+
+def _operation(v: Any) -> str:
+    from agentctl.core import servicemodel
+
+    if _str(v) not in servicemodel.service_model().operation_names:
+        raise ValueError(f"unknown operation {v!r}")
+    return v
+
+
 def _opt_str(v: Any) -> str | None:
     return None if v is None else _str(v)
 
@@ -170,7 +187,7 @@ def _change_to_dict(c: ResourceChange) -> dict[str, Any]:
 def _change_from_dict(d: Any) -> ResourceChange:
     d = _dict(d)
     return ResourceChange(
-        address=_str(d["address"]),
+        address=_address(d["address"]),
         kind=_str(d["kind"]),
         action=Action(d["action"]),
         before=_opt_dict(d["before"]),
@@ -236,13 +253,13 @@ def _step_to_dict(s: Step) -> dict[str, Any]:
 def _step_from_dict(d: Any) -> Step:
     d = _dict(d)
     return Step(
-        operation=_str(d["operation"]),
+        operation=_operation(d["operation"]),
         params=_dict(d["params"]),
-        address=_str(d["address"]),
+        address=_address(d["address"]),
         description=_str(d["description"]),
         wait_for=_opt_str(d["wait_for"]),
         outputs={k: _str(v) for k, v in _dict(d["outputs"]).items()},
         mutating=_bool(d["mutating"]),
         # Optional: plans saved before ``after`` existed have none.
-        after=tuple(_str(a) for a in _list(d.get("after", []))),
+        after=tuple(_address(a) for a in _list(d.get("after", []))),
     )

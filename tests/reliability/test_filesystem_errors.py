@@ -186,3 +186,25 @@ def test_project_on_a_read_only_file_system(project, readonly_fs, capsys):
         assert code != ExitCode.ERROR or "Read-only file system" in err, (args, err)
         assert "Read-only file system" in err, (args, err)
         assert_clean(err)
+
+
+# ------------------------------------------- paths the operating system refuses outright
+
+LONG = "x" * 300   # longer than NAME_MAX (255): stat() fails with ENAMETOOLONG
+
+
+@pytest.mark.parametrize("args", [
+    ["validate", LONG],
+    ["-C", LONG, "plan"],
+    ["plan", "--out", LONG],
+    ["emulator", "calls", "--state", LONG],
+    ["emulator", "reset", "--yes", "--state", LONG],
+], ids=["validate-path", "chdir", "plan-out", "calls-state", "reset-state"])
+def test_a_name_too_long_for_the_file_system_is_a_usage_error(project, capsys, monkeypatch, args):
+    # Found by the hostile command-line property (test_hostile_input.py): pathlib's exists() /
+    # is_dir() raise ENAMETOOLONG instead of answering False, which ended in "internal error".
+    monkeypatch.chdir(project)
+    code, _, err = cli(capsys, *args)
+    assert code == ExitCode.USAGE, err
+    assert "File name too long" in err and LONG in err
+    assert_clean(err)
