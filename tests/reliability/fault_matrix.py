@@ -197,11 +197,11 @@ def case_prepare_failed(workdir: Path, template: Path, reference: dict) -> CaseR
 
 def case_prepare_timeout(workdir: Path, template: Path, reference: dict) -> CaseResult:
     start = time.monotonic()
-    spec = {"slow_prepare_seconds": 4}
-    case = CaseResult("prepare-timeout", json.dumps(spec) + " with AGENTCTL_WAIT_TIMEOUT=1")
+    spec = {"slow_prepare_seconds": 2.5}
+    case = CaseResult("prepare-timeout", json.dumps(spec) + " with AGENTCTL_WAIT_TIMEOUT=0.5")
     root = _copy(template, workdir / "prepare-timeout")
     run = sc.agentctl(root, "apply", "--auto-approve",
-                      env=sc.base_env(AGENTCTL_WAIT_TIMEOUT="1", **_faults(spec)))
+                      env=sc.base_env(AGENTCTL_WAIT_TIMEOUT="0.5", **_faults(spec)))
     case.runs.append(("apply", run.code))
     timed_out = run.err.count(": PrepareAgent FAILED")
     _expect(case, run.code == 8, f"a wait past its deadline must stop part-way (exit 8), got "
