@@ -86,6 +86,11 @@ class Timing:
     backoff_max: float = 20.0
     """agentctl's backoff: ``random() * min(backoff_max, backoff_base * 2 ** (n - 1))`` before
     retry n (capped exponential, full jitter)."""
+    throttle_budget: float = 300.0
+    """Seconds a throttled call keeps being retried once its ``retries`` are used up. A throttled
+    request was not executed, and an apply of many agents at once meets the 2-TPS quotas
+    (PrepareAgent, CreateAgentAlias, §7) for far longer than a fixed number of attempts covers:
+    the fault matrix's 50-agent case failed (exit 8, twice in a row) with attempts alone."""
     refusal_retries: int = 5
     """How many times a state-refused call is retried after waiting for a stable status."""
     settle_grace: float = 30.0
@@ -116,7 +121,8 @@ def env_timing(default: Timing) -> Timing:
 
 
 LOCAL_TIMING = Timing(poll_initial=0.05, poll_max=0.5, wait_timeout=120.0, retries=10,
-                      backoff_base=0.05, backoff_max=1.0, settle_grace=5.0)
+                      backoff_base=0.05, backoff_max=1.0, settle_grace=5.0,
+                      throttle_budget=120.0)
 """The emulator settles in fractions of a second: poll faster."""
 
 
@@ -177,7 +183,10 @@ def make_clients(environment: Any, *, root: Path | None = None, emulator_config:
         client = _make_client(environment, lambda: session.client(
             "bedrock-agent", endpoint_url=environment.endpoint or None, config=config))
         _check_account(session, environment)
-        return Clients(agent=client, target=target, timing=timing or env_timing(Timing()))
+        timing = timing or env_timing(Timing())
+        # botocore's standard mode and its 5 attempts, plus the throttling budget.
+        use_backoff(client, timing, max_attempts=5)
+        return Clients(agent=client, target=target, timing=timing)
 
     # local target
     endpoint = target.endpoint if not target.endpoint.startswith("embedded:") else None
@@ -232,18 +241,42 @@ class FullJitter:
         return self.delay(int(context.attempt_number))
 
 
-def use_backoff(client: Any, timing: Timing) -> None:
+class _ThrottleBudget:
+    """botocore retry condition: ``inner``'s decision, and beyond its attempt limit, throttling
+    errors keep being retried until ``timing.throttle_budget`` seconds have passed since the
+    call was first throttled (recorded in the request context, shared by a call's attempts)."""
+
+    def __init__(self, inner: Any, detector: Any, timing: Timing):
+        self.inner, self.detector, self.timing = inner, detector, timing
+
+    def is_retryable(self, context: Any) -> bool:
+        throttled = self.detector.is_throttling_error_from_context(context)
+        if throttled and "agentctl_throttled_since" not in context.request_context:
+            context.request_context["agentctl_throttled_since"] = self.timing.monotonic()
+        if self.inner.is_retryable(context):
+            return True
+        if not throttled:
+            return False
+        since = context.request_context["agentctl_throttled_since"]
+        return self.timing.monotonic() - since < self.timing.throttle_budget
+
+
+def use_backoff(client: Any, timing: Timing, *, max_attempts: int | None = None) -> None:
     """Replace the backoff of ``client``'s botocore standard retry handler by ``FullJitter`` at
     ``timing``'s scale, keeping botocore's decision of *what* is retryable (throttling, 5xx,
-    connection errors) and its attempt limit. The retry quota is made large: on the local
-    target it would only turn injected faults into failures."""
+    connection errors) and its attempt limit (``max_attempts``, default ``timing.retries + 1``),
+    extended for throttling by ``timing.throttle_budget``. The retry quota is made large: it
+    would only turn injected faults (local) or a burst of throttling (many agents at once on
+    AWS) into failures."""
     from botocore.retries import quota, standard
 
     name = client.meta.service_model.service_id.hyphenize()
     adapter = standard.RetryEventAdapter()
     handler = standard.RetryHandler(
         retry_policy=standard.RetryPolicy(
-            retry_checker=standard.StandardRetryConditions(max_attempts=timing.retries + 1),
+            retry_checker=_ThrottleBudget(
+                standard.StandardRetryConditions(max_attempts=max_attempts or timing.retries + 1),
+                standard.ThrottlingErrorDetector(adapter), timing),
             retry_backoff=FullJitter(timing)),
         retry_event_adapter=adapter,
         retry_quota=standard.RetryQuotaChecker(quota.RetryQuota(initial_capacity=10**9),

@@ -125,7 +125,8 @@ def test_botocore_retries_throttling_once_per_attempt_with_the_local_backoff():
 
 
 def test_throttling_that_never_ends_costs_exactly_botocores_attempts():
-    timing = aws.Timing(retries=3, backoff_base=0.001, backoff_max=0.002)
+    # throttle_budget=0: the attempts alone (the budget is the next tests').
+    timing = aws.Timing(retries=3, backoff_base=0.001, backoff_max=0.002, throttle_budget=0)
     client, sent = _throttled_client([THROTTLED], timing)
     clients = aws.Clients(agent=client, target=aws.Target("local", "us-east-1", "1", None),
                           timing=timing)
@@ -273,3 +274,56 @@ def test_state_refusal_reported_as_conflict_is_retried_too(stub, clients):
               "actionGroupName": "X", "actionGroupState": "DISABLED"}
     assert aws.call(clients, "UpdateAgentActionGroup", params)["agentActionGroup"][
         "actionGroupState"] == "DISABLED"
+
+
+def _ticking(step: float = 1.0):
+    """A monotonic clock that advances ``step`` seconds per reading."""
+    now = [0.0]
+
+    def monotonic() -> float:
+        now[0] += step
+        return now[0]
+
+    return monotonic
+
+
+def test_throttling_keeps_being_retried_past_the_attempts_until_its_time_budget_is_spent():
+    # §7: 50 agents applied at once stay throttled at PrepareAgent's and CreateAgentAlias's
+    # 2 TPS for longer than `retries` attempts cover (the fault matrix's throttle-tps case
+    # failed with exit 8 twice in a row). A throttled request did nothing: retried until the
+    # budget is spent.
+    timing = aws.Timing(retries=2, backoff_base=0.001, backoff_max=0.002, throttle_budget=100,
+                        monotonic=_ticking())
+    client, sent = _throttled_client([THROTTLED] * 8 + [(200, AGENT_BODY, "application/json")],
+                                     timing)
+    clients = aws.Clients(agent=client, target=aws.Target("local", "us-east-1", "1", None),
+                          timing=timing)
+    assert aws.call(clients, "GetAgent", {"agentId": AGENT_ID})["agent"]["agentId"] == AGENT_ID
+    assert len(sent) == 9
+
+
+def test_throttling_gives_up_once_its_time_budget_is_spent():
+    timing = aws.Timing(retries=2, backoff_base=0.001, backoff_max=0.002, throttle_budget=5,
+                        monotonic=_ticking())
+    client, sent = _throttled_client([THROTTLED], timing)
+    clients = aws.Clients(agent=client, target=aws.Target("local", "us-east-1", "1", None),
+                          timing=timing)
+    with pytest.raises(AwsError) as ei:
+        aws.call(clients, "GetAgent", {"agentId": AGENT_ID})
+    assert ei.value.code == "ThrottlingException"
+    # First throttled at t=1; past the 3 attempts each one reads the clock once (t=2, 3, ...):
+    # attempts 3 to 6 are retried (1 to 4 s throttled), attempt 7 (5 s) gives up.
+    assert len(sent) == 7
+
+
+def test_internal_errors_do_not_get_the_throttling_budget():
+    timing = aws.Timing(retries=2, backoff_base=0.001, backoff_max=0.002, throttle_budget=100,
+                        monotonic=_ticking())
+    failing = (500, b'{"__type":"InternalServerException","message":"oops"}', "application/json")
+    client, sent = _throttled_client([failing], timing)
+    clients = aws.Clients(agent=client, target=aws.Target("local", "us-east-1", "1", None),
+                          timing=timing)
+    with pytest.raises(AwsError) as ei:
+        aws.call(clients, "GetAgent", {"agentId": AGENT_ID})
+    assert ei.value.code == "InternalServerException"
+    assert len(sent) == 3
