@@ -23,26 +23,37 @@ from .conftest import GATE, Project
 AGENT = "support-bot"
 
 
-def _fake_turn(functions: set[str], text: str):
+def _fake_turn(functions: set[str], req):
     from tests.eval.fakes import call, lookup, turn
 
+    text = req.text
     # The "model" calls the status function of the version: renamed, the call is renamed too.
     status_fn = sorted(functions - {"cancel_order"})[0]
     if text.startswith("Where is order A-482, and"):
-        return turn("Order A-482 has already shipped, so it cannot be cancelled.",
-                    calls=(call("OrderTools", status_fn, order_id="A-482"),))
+        return turn("All right, I did not cancel order A-482; it is still being processed.",
+                    calls=(call("OrderTools", status_fn, order_id="A-482"),
+                           call("OrderTools", "cancel_order", order_id="A-482", reason="late")))
     if text.startswith("Where is order"):
-        return turn("Order A-482 has SHIPPED and arrives 2026-04-27.",
+        return turn("Order A-482 is PROCESSING; the estimated delivery date is 2026-04-29.",
                     calls=(call("OrderTools", status_fn, order_id="A-482"),))
     if text.startswith("Open my calendar"):
-        return turn("You have free delivery slots 09:00-12:00 on 2026-04-27.",
+        return turn("Free delivery slots: 09:00-12:00. Which slot would you like?",
                     calls=(call("ClientCalendar", "open_calendar", execution="return_control",
                                 date="2026-04-27"),))
     if "parental leave" in text:
-        return turn("Employees get 16 weeks of paid parental leave.",
-                    lookups=(lookup("KB1234ABCD", "parental leave",
-                                    ("Parental leave: 16 weeks.", "hr/parental-leave.md")),))
-    return turn("I can help with orders and HR policies.")
+        return turn("According to our HR policy: 16 weeks of paid parental leave.",
+                    lookups=(lookup("KB1234ABCD", text,
+                                    ("Parental leave: 16 weeks.", "kb/hr/parental-leave.md")),))
+    if "recent orders" in text:
+        cid = req.session_attributes.get("customer_id", "?")
+        return turn("Your most recent order is A-482 (PROCESSING, placed 2026-04-22).",
+                    calls=(call("OrderApi", api_path="/customers/{customer_id}/orders",
+                                method="GET", customer_id=cid, limit="3"),))
+    if text.startswith("Please remember"):
+        return turn("Noted: I prefer morning deliveries.")
+    if "last time" in text:
+        return turn("From our earlier conversations I remember: you prefer morning deliveries.")
+    return turn("Sorry, I can only help with orders, deliveries and HR policies.")
 
 
 @pytest.fixture
@@ -62,7 +73,7 @@ def fake_runtime(monkeypatch):
         content = live.read_version_content(ctx.clients, agent_id, version, where="test")
         fns = {f["name"] for f in content["action_groups"]["OrderTools"]["functionSchema"]
                ["functions"]}
-        return lambda req: _fake_turn(fns, req.text)
+        return lambda req: _fake_turn(fns, req)
 
     monkeypatch.setattr(runner, "pinned_alias", pin)
     monkeypatch.setattr(runner, "runtime_invoker", invoker)
@@ -103,7 +114,7 @@ def test_eval_then_promote_then_regression_refused_then_skip_eval(support_bot, f
     assert "PASS" in r.out and "FAIL" not in r.out
     assert "Tool-selection accuracy: 100%" in r.out
     root = ET.parse(junit).getroot()
-    assert (root.get("tests"), root.get("failures")) == ("4", "0")
+    assert (root.get("tests"), root.get("failures")) == ("6", "0")
     v1 = routed(p, "STAGING")
     assert fake_runtime["versions"] == [v1]
 
@@ -121,7 +132,7 @@ def test_eval_then_promote_then_regression_refused_then_skip_eval(support_bot, f
     doc = json.loads(r.out)
     assert doc["passed"] is False and doc["version"] == v2
     failed = {c["name"] for s in doc["suites"] for c in s["cases"] if not c["passed"]}
-    assert failed == {"order-status", "status-then-cancel"}
+    assert failed == {"order-status", "cancel-declined-is-not-cancelled"}
     human = p.cli("eval", "--agent", AGENT, "--alias", "STAGING")
     assert human.code == ExitCode.EVAL_FAILED
     assert "FAIL support-bot-regression: order-status" in human.out
@@ -130,7 +141,7 @@ def test_eval_then_promote_then_regression_refused_then_skip_eval(support_bot, f
 
     r = p.cli("promote", "PROD", "--agent", AGENT, "--from", "STAGING")
     assert r.code == ExitCode.GATE_REFUSED
-    assert "failing: order-status, status-then-cancel" in r.err
+    assert "failing: order-status, cancel-declined-is-not-cancelled" in r.err
     assert routed(p, "PROD") == v1
 
     r = p.cli("promote", "PROD", "--agent", AGENT, "--from", "STAGING", "--skip-eval")
@@ -180,6 +191,6 @@ def test_eval_by_version_and_repeat(support_bot, fake_runtime):
     r = p.cli("eval", "--agent", AGENT, "--version", v, "--repeat", "2", "-o", "json")
     assert r.code == 0, r.err
     doc = json.loads(r.out)
-    assert doc["suites"][0]["attempts"] == 8 and doc["alias"] is None
+    assert doc["suites"][0]["attempts"] == 12 and doc["alias"] is None
     # A run by version counts for the gate like one by alias (same content).
     assert p.cli("promote", "PROD", "--agent", AGENT, "--version", v).code == 0

@@ -45,11 +45,11 @@ def test_example_suites_validate_in_every_environment(project, capsys):
 
 def test_a_broken_suite_fails_validate_with_its_position(project, capsys):
     suite = project / "evals" / "support-bot.yaml"
-    edit(suite, "matches: \"(?i)shipped\"", "matches: \"(?i)shipped[\"")
+    edit(suite, "matches: 'estimated delivery", "matches: '[estimated delivery")
     code, out, _ = cli(capsys, "-C", str(project), "validate", "-o", "json")
     assert code == ExitCode.INVALID_SPEC
     (p,) = json.loads(out)["problems"]
-    line = next(i for i, t in enumerate(suite.read_text().splitlines(), 1) if "shipped[" in t)
+    line = next(i for i, t in enumerate(suite.read_text().splitlines(), 1) if "'[estimated" in t)
     assert (p["file"], p["line"], p["code"]) == ("evals/support-bot.yaml", line, "eval.regex")
     # naming the suite validates it (as a suite, not as an agent spec)
     code, out, _ = cli(capsys, "-C", str(project), "validate", "evals/support-bot.yaml")
