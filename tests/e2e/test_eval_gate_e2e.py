@@ -194,3 +194,84 @@ def test_eval_by_version_and_repeat(support_bot, fake_runtime):
     assert doc["suites"][0]["attempts"] == 12 and doc["alias"] is None
     # A run by version counts for the gate like one by alias (same content).
     assert p.cli("promote", "PROD", "--agent", AGENT, "--version", v).code == 0
+
+
+# ------------------------------------------------------------------ the real local runtime
+
+def _local_runtime():
+    # The emulator answers InvokeAgent (agentctl.emulator.runtime) with the example's scripted
+    # model; without it these scenarios cannot run at all.
+    return pytest.importorskip("agentctl.emulator.runtime")
+
+
+def test_real_runtime_eval_gate_story(support_bot, tmp_path):
+    """The issue's story on the local target, nothing faked: apply -> eval STAGING passes ->
+    promote PROD; rename get_order_status, apply -> eval fails naming the case -> promote
+    refused, PROD unchanged -> --skip-eval promotes, history shows the audit entry."""
+    _local_runtime()
+    p = gated(support_bot)
+    assert p.cli("apply", "--auto-approve").code == 0
+    r = p.cli("eval", "--agent", AGENT, "--alias", "STAGING")
+    assert r.code == 0, r.out + r.err
+    assert "support-bot-regression: passed: 6/6" in r.out
+    v1 = routed(p, "STAGING")
+    r = p.cli("promote", "PROD", "--agent", AGENT, "--from", "STAGING")
+    assert r.code == 0, r.err
+
+    p.edit("agents/support-bot.yaml", "- name: get_order_status", "- name: lookup_order_status")
+    assert p.cli("apply", "--auto-approve").code == 0
+    v2 = routed(p, "STAGING")
+    r = p.cli("eval", "--agent", AGENT, "--alias", "STAGING")
+    assert r.code == ExitCode.EVAL_FAILED
+    assert "FAIL support-bot-regression: order-status" in r.out
+    assert "expected OrderTools.get_order_status(order_id='A-482')" in r.out
+    r = p.cli("promote", "PROD", "--agent", AGENT, "--from", "STAGING")
+    assert r.code == ExitCode.GATE_REFUSED and "order-status" in r.err
+    assert routed(p, "PROD") == v1
+    r = p.cli("promote", "PROD", "--agent", AGENT, "--from", "STAGING", "--skip-eval",
+              "--reason", "INC-7 hotfix")
+    assert r.code == 0 and routed(p, "PROD") == v2
+    h = p.cli("history", "PROD", "--agent", AGENT).out
+    assert any(line.startswith(v2 + " ") and "INC-7 hotfix" in line and "eval failed" in line
+               for line in h.splitlines()), h
+
+
+def test_real_runtime_the_alias_moving_during_the_run_does_not_matter(support_bot, monkeypatch):
+    """STAGING is moved back to the good version while the eval of the renamed one runs: every
+    case still runs on the version STAGING served at the start (and fails where it should)."""
+    _local_runtime()
+    from agentctl.runtime import session
+
+    p = support_bot
+    assert p.cli("apply", "--auto-approve").code == 0
+    v1 = routed(p, "STAGING")
+    p.edit("agents/support-bot.yaml", "- name: get_order_status", "- name: lookup_order_status")
+    assert p.cli("apply", "--auto-approve").code == 0
+    v2 = routed(p, "STAGING")
+    real = session.run_turn
+    moved = []
+
+    def run_turn(client, **kw):
+        if not moved:
+            emu, c = p.boto()
+            try:
+                (agent,) = c.list_agents()["agentSummaries"]
+                aliases = c.list_agent_aliases(agentId=agent["agentId"])["agentAliasSummaries"]
+                staging = next(a for a in aliases if a["agentAliasName"] == "STAGING")
+                c.update_agent_alias(agentId=agent["agentId"],
+                                     agentAliasId=staging["agentAliasId"],
+                                     agentAliasName="STAGING",
+                                     routingConfiguration=[{"agentVersion": v1}])
+                moved.append(staging["agentAliasId"])
+            finally:
+                emu.close()
+        assert kw["alias_id"] != moved[0]  # never the named alias itself
+        return real(client, **kw)
+
+    monkeypatch.setattr(session, "run_turn", run_turn)
+    r = p.cli("eval", "--agent", AGENT, "--alias", "STAGING", "--parallel", "1", "-o", "json")
+    doc = json.loads(r.out)
+    assert moved and routed(p, "STAGING") == v1
+    assert r.code == ExitCode.EVAL_FAILED and doc["version"] == v2
+    failed = {c["name"] for s in doc["suites"] for c in s["cases"] if not c["passed"]}
+    assert failed == {"order-status", "cancel-declined-is-not-cancelled"}
