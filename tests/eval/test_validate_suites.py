@@ -21,6 +21,9 @@ def project(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "support-bot"
     shutil.copytree(REPO / "examples" / "support-bot", root,
                     ignore=shutil.ignore_patterns(".agentctl", "__pycache__"))
+    # Each test sets the gates it is about (the example gates PROD).
+    pfile = root / "agentctl.yaml"
+    pfile.write_text(pfile.read_text().replace(GATE, ""))
     return root
 
 
