@@ -23,7 +23,8 @@ code it is noticed; README's exit-code table says the same):
   project, environment, target or plan format, already applied, the live agents changed, or the
   project's configuration changed since the plan was made.
 - ``ERROR`` (1): the **target or the machine** failed: an AWS / emulator error after retries,
-  an unusable local state file or lock directory, an internal error.
+  an unusable local state file or lock directory (the emulator's state file is the local
+  target's storage, however its path was given), an internal error.
 - The remaining codes name one situation each (changes present, lock timeout, not owned,
   partial apply, aborted, eval failed).
 """

@@ -240,8 +240,8 @@ def test_usage_error_before_parsing_still_gives_a_json_document(capsys):
 
 # ------------------------------------------------------------------------------------ help
 
-@pytest.mark.parametrize("command", [["plan"], ["apply"], ["destroy"], ["adopt"],
-                                     ["validate"], ["emulator", "reset"]])
+@pytest.mark.parametrize("command", [[], ["emulator"], ["plan"], ["apply"], ["destroy"],
+                                     ["adopt"], ["validate"], ["drift"], ["emulator", "reset"]])
 def test_help_shows_no_bool_metavar_on_flags(command, capsys):
     capsys.readouterr()
     assert run([*command, "--help"]) == ExitCode.OK

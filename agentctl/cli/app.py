@@ -17,9 +17,17 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from typer.core import TyperCommand
+from typer.core import TyperCommand, TyperGroup
 
 from agentctl import __version__
+
+
+def _blank_flag_types(params: list[Any]) -> list[Any]:
+    for p in params:
+        # A flag takes no value: an empty metavar leaves its type column blank (no "<bool>").
+        if getattr(p, "is_flag", False) and p.metavar is None:
+            p.metavar = ""
+    return params
 
 
 class Command(TyperCommand):
@@ -28,12 +36,7 @@ class Command(TyperCommand):
     typer's ``{alias}``."""
 
     def get_params(self, ctx: Any) -> list[Any]:
-        params = super().get_params(ctx)
-        for p in params:
-            # A flag takes no value: an empty metavar leaves its type column blank.
-            if getattr(p, "is_flag", False) and p.metavar is None:
-                p.metavar = ""
-        return params
+        return _blank_flag_types(super().get_params(ctx))
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
@@ -49,8 +52,19 @@ class Command(TyperCommand):
         return pieces
 
 
+class Group(TyperGroup):
+    """``agentctl`` and ``agentctl emulator`` themselves: flags without ``<bool>`` too."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _blank_flag_types(super().get_params(ctx))
+
+
 class Typer(typer.Typer):
-    """``typer.Typer`` whose commands are ``Command`` unless told otherwise."""
+    """``typer.Typer`` whose commands are ``Command`` and groups ``Group`` unless told
+    otherwise."""
+
+    def __init__(self, *args: Any, cls: Any = None, **kw: Any) -> None:
+        super().__init__(*args, cls=cls or Group, **kw)
 
     def command(self, name: str | None = None, *, cls: Any = None, **kw: Any) -> Any:
         return super().command(name, cls=cls or Command, **kw)
