@@ -19,8 +19,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from agentctl.core.model import AgentConfig, LiveState, is_ref, plain
-from agentctl.core.normalize import align_live_to_desired, config_from_document
+from agentctl.core.model import (
+    ACTION_GROUP,
+    AGENT,
+    ALIAS,
+    COLLABORATOR,
+    KNOWLEDGE_BASE,
+    AgentConfig,
+    LiveState,
+    is_ref,
+    plain,
+)
+from agentctl.core.normalize import align_live_to_desired, config_from_document, with_defaults
 from agentctl.plan.differ import agent_value, alias_value
 from agentctl.plan.explain import FieldDifference, field_changes
 
@@ -53,16 +63,21 @@ class DriftReport:
 
 def comparable(config: AgentConfig, *, align_to: AgentConfig | None = None) -> dict[str, Any]:
     """The values the plan differ compares, as one document (tags inside ``agent``, as the
-    differ shows them)."""
+    differ shows them), service defaults filled in as the differ fills them: a value equal to
+    its default on one side and absent on the other is no drift."""
     agent = agent_value(config)
     if align_to is not None:
         agent = align_live_to_desired(align_to.agent, agent)
+
+    def each(kind: str, values: Any) -> dict[str, Any]:
+        return {k: with_defaults(kind, plain(v)) for k, v in values.items()}
+
     return plain({
-        "agent": agent,
-        "action_groups": dict(config.action_groups),
-        "knowledge_bases": dict(config.knowledge_bases),
-        "collaborators": dict(config.collaborators),
-        "aliases": {k: alias_value(a) for k, a in config.aliases.items()},
+        "agent": with_defaults(AGENT, plain(agent)),
+        "action_groups": each(ACTION_GROUP, config.action_groups),
+        "knowledge_bases": each(KNOWLEDGE_BASE, config.knowledge_bases),
+        "collaborators": each(COLLABORATOR, config.collaborators),
+        "aliases": each(ALIAS, {k: alias_value(a) for k, a in config.aliases.items()}),
     })
 
 
