@@ -249,15 +249,19 @@ def test_partial_apply_message_does_not_repeat_the_step_address():
 def test_plan_out_to_a_directory_is_a_usage_error_and_leaves_no_temp_file(project, tmp_path,
                                                                            capsys, monkeypatch,
                                                                            target):
-    work = tmp_path / "work"
-    (work / "plans-dir").mkdir(parents=True)
-    monkeypatch.chdir(work)
+    # A relative --out is relative to -C DIR, as if agentctl was started there (like git -C).
+    (project / "plans-dir").mkdir()
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.relative_to(project).as_posix() for p in project.rglob("*")
+                    if ".agentctl" not in p.parts)
     code, out, err = cli(capsys, "-C", str(project), "plan", "--out", target)
     assert code == ExitCode.USAGE
     assert out == ""
     assert_clean_error(err)
     assert "directory" in err and "--out" in err
-    assert sorted(p.name for p in work.rglob("*")) == ["plans-dir"]  # no stray .tmp file
+    after = sorted(p.relative_to(project).as_posix() for p in project.rglob("*")
+                   if ".agentctl" not in p.parts)
+    assert after == before  # no stray .tmp file
 
 
 # ----------------------------------------------------------------- the project lock

@@ -105,3 +105,16 @@ def test_json_callers_get_one_document_on_failure(project, capsys, argv):
     doc = json.loads(out)
     assert doc["ok"] is False and doc["error"]["kind"] == "invalid_spec"
     assert doc["error"]["problems"]
+
+
+def test_relative_plan_paths_are_relative_to_chdir_like_git(project, tmp_path, capsys,
+                                                            monkeypatch):
+    # `agentctl -C proj plan --out change.plan` wrote into the caller's directory (a test doing
+    # it left change.plan in the repository) while the help says "as if started in DIR".
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert cli(capsys, "-C", str(project), "plan", "--out", "change.plan")[0] == ExitCode.OK
+    assert (project / "change.plan").is_file() and not (elsewhere / "change.plan").exists()
+    code, _, err = cli(capsys, "-C", str(project), "apply", "change.plan")
+    assert code == ExitCode.OK, err

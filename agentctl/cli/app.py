@@ -153,5 +153,15 @@ def project_dir() -> Path:
     return (GLOBALS.chdir or Path.cwd()).resolve()
 
 
+def in_project_dir(path: Path) -> Path:
+    """A relative path given on the command line, as if agentctl was started in ``-C DIR`` (like
+    ``git -C``): ``agentctl -C proj plan --out change.plan`` writes ``proj/change.plan``, and
+    ``agentctl -C proj apply change.plan`` reads it from there. Absolute paths are kept."""
+    path = Path(path)
+    if path.is_absolute() or GLOBALS.chdir is None:
+        return path
+    return GLOBALS.chdir / path
+
+
 def env_option_default() -> str | None:
     return os.environ.get("AGENTCTL_ENV") or None

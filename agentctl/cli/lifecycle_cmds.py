@@ -15,7 +15,7 @@ from typing import Any, Callable, List, Optional
 import typer
 
 from agentctl import console
-from agentctl.cli.app import app, project_dir
+from agentctl.cli.app import app, in_project_dir, project_dir
 from agentctl.cli.options import output_option
 from agentctl.errors import AgentctlError, StalePlan, UsageError
 from agentctl.exitcodes import ExitCode
@@ -127,7 +127,7 @@ def plan_cmd(
     if out is not None:
         from agentctl.plan.codec import dumps
 
-        _write_atomic(out, dumps(plan))
+        _write_atomic(in_project_dir(out), dumps(plan))
         console.err(f"Saved the plan to {out}; apply it with `agentctl apply {out}`.")
     if output == "json":
         from agentctl.eval.gate import gated_aliases
@@ -191,7 +191,7 @@ def apply_cmd(
     if planfile is not None and (agent or prune):
         raise UsageError("--agent and --prune shape a new plan; a saved plan is applied as is",
                          hint="pass them to `agentctl plan --out` instead")
-    saved = _load_planfile(planfile) if planfile is not None else None
+    saved = _load_planfile(in_project_dir(planfile)) if planfile is not None else None
     if saved is not None and env and env != saved.environment:
         # Refuse before opening the target: -e prod would otherwise fail on prod's credentials,
         # hiding that the plan is simply for another environment.
