@@ -30,7 +30,9 @@ def _fake_turn(functions: set[str], req):
     # The "model" calls the status function of the version: renamed, the call is renamed too.
     status_fn = sorted(functions - {"cancel_order"})[0]
     if text.startswith("Where is order A-482, and"):
-        return turn("All right, I did not cancel order A-482; it is still being processed.",
+        answer = ("Order A-482 has already shipped and cannot be cancelled." if req.confirm
+                  else "All right, I did not cancel order A-482.")
+        return turn(answer,
                     calls=(call("OrderTools", status_fn, order_id="A-482"),
                            call("OrderTools", "cancel_order", order_id="A-482", reason="late")))
     if text.startswith("Where is order"):
@@ -114,7 +116,7 @@ def test_eval_then_promote_then_regression_refused_then_skip_eval(support_bot, f
     assert "PASS" in r.out and "FAIL" not in r.out
     assert "Tool-selection accuracy: 100%" in r.out
     root = ET.parse(junit).getroot()
-    assert (root.get("tests"), root.get("failures")) == ("6", "0")
+    assert (root.get("tests"), root.get("failures")) == ("7", "0")
     v1 = routed(p, "STAGING")
     assert fake_runtime["versions"] == [v1]
 
@@ -132,7 +134,8 @@ def test_eval_then_promote_then_regression_refused_then_skip_eval(support_bot, f
     doc = json.loads(r.out)
     assert doc["passed"] is False and doc["version"] == v2
     failed = {c["name"] for s in doc["suites"] for c in s["cases"] if not c["passed"]}
-    assert failed == {"order-status", "cancel-declined-is-not-cancelled"}
+    assert failed == {"order-status", "cancel-declined-is-not-cancelled",
+                      "cancel-of-shipped-order-is-refused"}
     human = p.cli("eval", "--agent", AGENT, "--alias", "STAGING")
     assert human.code == ExitCode.EVAL_FAILED
     assert "FAIL support-bot-regression: order-status" in human.out
@@ -141,7 +144,8 @@ def test_eval_then_promote_then_regression_refused_then_skip_eval(support_bot, f
 
     r = p.cli("promote", "PROD", "--agent", AGENT, "--from", "STAGING")
     assert r.code == ExitCode.GATE_REFUSED
-    assert "failing: order-status, cancel-declined-is-not-cancelled" in r.err
+    assert "failing: order-status, cancel-declined-is-not-cancelled, " \
+           "cancel-of-shipped-order-is-refused" in r.err
     assert routed(p, "PROD") == v1
 
     r = p.cli("promote", "PROD", "--agent", AGENT, "--from", "STAGING", "--skip-eval")
@@ -191,7 +195,7 @@ def test_eval_by_version_and_repeat(support_bot, fake_runtime):
     r = p.cli("eval", "--agent", AGENT, "--version", v, "--repeat", "2", "-o", "json")
     assert r.code == 0, r.err
     doc = json.loads(r.out)
-    assert doc["suites"][0]["attempts"] == 12 and doc["alias"] is None
+    assert doc["suites"][0]["attempts"] == 14 and doc["alias"] is None
     # A run by version counts for the gate like one by alias (same content).
     assert p.cli("promote", "PROD", "--agent", AGENT, "--version", v).code == 0
 
@@ -213,7 +217,7 @@ def test_real_runtime_eval_gate_story(support_bot, tmp_path):
     assert p.cli("apply", "--auto-approve").code == 0
     r = p.cli("eval", "--agent", AGENT, "--alias", "STAGING")
     assert r.code == 0, r.out + r.err
-    assert "support-bot-regression: passed: 6/6" in r.out
+    assert "support-bot-regression: passed: 7/7" in r.out
     v1 = routed(p, "STAGING")
     r = p.cli("promote", "PROD", "--agent", AGENT, "--from", "STAGING")
     assert r.code == 0, r.err
@@ -274,4 +278,5 @@ def test_real_runtime_the_alias_moving_during_the_run_does_not_matter(support_bo
     assert moved and routed(p, "STAGING") == v1
     assert r.code == ExitCode.EVAL_FAILED and doc["version"] == v2
     failed = {c["name"] for s in doc["suites"] for c in s["cases"] if not c["passed"]}
-    assert failed == {"order-status", "cancel-declined-is-not-cancelled"}
+    assert failed == {"order-status", "cancel-declined-is-not-cancelled",
+                      "cancel-of-shipped-order-is-refused"}
