@@ -4,7 +4,7 @@ CI runs a reduced matrix; ``AGENTCTL_FULL_MATRIX=1`` runs every point (see docs/
 
 - ``AGENTCTL_FULL_MATRIX=1``: every mutating call and every mid-wait point of the kill matrix,
   50 agents for the throttling case of the fault matrix;
-- ``AGENTCTL_MATRIX_STRIDE=K``: keep every K-th mutation point of the kill matrix (default 7).
+- ``AGENTCTL_MATRIX_STRIDE=K``: keep every K-th mutation point of the kill matrix (default 10).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ def full() -> bool:
 def matrix_size() -> dict:
     if full():
         return {"stride": 1, "statuses": 4, "agents": 47, "seeds": 3}
-    stride = int(os.environ.get("AGENTCTL_MATRIX_STRIDE") or 7)
-    return {"stride": stride, "statuses": 1, "agents": 4, "seeds": 1}
+    stride = int(os.environ.get("AGENTCTL_MATRIX_STRIDE") or 10)
+    return {"stride": stride, "statuses": 1, "agents": 2, "seeds": 1}
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ code, and the outcome.
 
 Run in full: ``python tests/reliability/fault_matrix.py`` (50 agents for the throttling case);
 ``--agents N`` / ``--seeds K`` shrink or grow it. CI runs ``tests/reliability/test_fault_matrix.py``
-(10 agents, one seed).
+(5 agents, one seed).
 """
 
 from __future__ import annotations

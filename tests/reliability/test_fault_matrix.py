@@ -1,5 +1,5 @@
 """The fault matrix in the test suite (see fault_matrix.py for the cases and what "correct"
-means). CI size: 10 agents in the throttling case, one seed of the 5 % error case; in full
+means). CI size: 5 agents in the throttling case, one seed of the 5 % error case; in full
 (50 agents, three seeds) with ``AGENTCTL_FULL_MATRIX=1 python -m pytest tests/reliability`` or
 ``python tests/reliability/fault_matrix.py``."""
 

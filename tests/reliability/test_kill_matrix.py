@@ -1,6 +1,6 @@
 """The kill matrix in the test suite: a real ``agentctl apply`` subprocess SIGKILLed at its
 mutating calls and mid-wait, then re-run (see kill_matrix.py for the scenario and the oracle).
-Reduced in CI (every 7th mutation point, one mid-wait point per status); in full with
+Reduced in CI (every 10th mutation point, one mid-wait point per status); in full with
 ``AGENTCTL_FULL_MATRIX=1 python -m pytest tests/reliability`` or
 ``python tests/reliability/kill_matrix.py``."""
 
