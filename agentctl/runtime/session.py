@@ -262,9 +262,23 @@ def _result_text(member: Mapping[str, Any]) -> str | None:
     return f"({state})" if state else None
 
 
+def _leading_observations(inv: Invocation) -> list[str | None]:
+    """Action-group observations a resumed stream starts with, before any new tool call: the
+    outputs of the calls whose results (or confirmations) were just sent back."""
+    out: list[str | None] = []
+    for step in inv.steps:
+        if step.kind == "tool_call":
+            break
+        if step.kind == "observation" and step.data.get("type") == "ACTION_GROUP":
+            out.append(step.data.get("text"))
+    return out
+
+
 def _with_roc_outputs(invocations: Sequence[Invocation],
                       exchanges: Sequence[RocExchange]) -> tuple[ToolCall, ...]:
-    """All tool calls; a return-of-control call's ``output`` is what the caller sent back."""
+    """All tool calls. A call answered through return of control gets its output: the result
+    the caller sent; for a confirmed Lambda-executed function (USER_CONFIRMATION), the Lambda's
+    output, the first observation of the resumed stream."""
     out: list[ToolCall] = []
     for i, inv in enumerate(invocations):
         sent = []
@@ -272,14 +286,21 @@ def _with_roc_outputs(invocations: Sequence[Invocation],
             for r in exchanges[i].results:
                 member = r.get("functionResult") or r.get("apiResult") or {}
                 sent.append((member.get("actionGroup"), member.get("function"),
-                             member.get("apiPath"), _result_text(member)))
+                             member.get("apiPath"), member))
+        resumed = _leading_observations(invocations[i + 1]) if i + 1 < len(invocations) else []
         for t in inv.tool_calls:
-            if t.execution == "return_control" and t.output is None:
-                hit = next((s for s in sent if s[:3] == (t.action_group, t.function,
+            if t.output is None:
+                hit = next((x for x in sent if x[:3] == (t.action_group, t.function,
                                                           t.api_path)), None)
                 if hit is not None:
                     sent.remove(hit)
-                    t = replace(t, output=hit[3])
+                    member = hit[3]
+                    observed = resumed.pop(0) if resumed else None
+                    if (t.execution == "lambda" and member.get("confirmationState") == "CONFIRM"
+                            and observed is not None):
+                        t = replace(t, output=observed)
+                    else:
+                        t = replace(t, output=_result_text(member))
             out.append(t)
     return tuple(out)
 

@@ -557,9 +557,10 @@ def _apply(f: _Fold, step: Step) -> None:
             f.pending_kb = None
     elif step.kind == "return_control":
         f.roc = {"invocationId": d.get("invocation_id"), "inputs": list(d.get("inputs") or ())}
-        # The trace usually shows the call too (executionType RETURN_CONTROL); add the calls it
-        # did not show (trace off, or a confirmation of a Lambda-executed function).
-        shown = [t for t in f.tools if t.execution == "return_control"]
+        # The trace usually shows the calls too (executionType RETURN_CONTROL, or LAMBDA for a
+        # Lambda-executed function waiting for the user's confirmation); add only the calls it
+        # did not show (trace off).
+        shown = [t for t in f.tools if t.output is None]
         for call in roc_tool_calls(f.roc):
             match = next((t for t in shown if _same_call(t, call)), None)
             if match is not None:

@@ -67,6 +67,10 @@ def support_bot(params: dict[str, Any]) -> list[dict[str, Any]]:
         member = results[0].get("functionResult") or results[0].get("apiResult")
         if member.get("confirmationState") == "DENY":
             return [ev.final("OK, I did not cancel it."), ev.chunk("OK, I did not cancel it.")]
+        if member.get("confirmationState") == "CONFIRM" and member.get("function") == "cancel_order":
+            # Bedrock runs the confirmed Lambda itself; the resumed stream shows its output.
+            return [ev.action_output("Order A-483 is cancelled."), ev.final("Cancelled."),
+                    ev.chunk("Cancelled.")]
         body = next(iter((member.get("responseBody") or {}).values()), {}).get("body", "")
         text = f"Done: {body}"
         return [ev.action_output(body), ev.final(text), ev.chunk(text)]
@@ -78,7 +82,9 @@ def support_bot(params: dict[str, Any]) -> list[dict[str, Any]]:
                 ev.return_control("inv-1", [ev.roc_function("ClientCalendar", "open_calendar",
                                                             {"date": "2026-04-27"})])]
     if "cancel" in text:
-        return [ev.return_control("inv-2", [ev.roc_function(
+        return [ev.function_call("OrderTools", "cancel_order", {"order_id": "A-483"},
+                                 invocation_id="inv-2"),
+                ev.return_control("inv-2", [ev.roc_function(
             "OrderTools", "cancel_order", {"order_id": "A-483"}, "USER_CONFIRMATION")])]
     if "attrs" in text:
         attrs = state.get("sessionAttributes") or {}

@@ -65,10 +65,10 @@ def test_return_of_control_posts_results_back_with_the_invocation_id():
     assert turn.roc_exchanges[0].invocation_id == "inv-1"
 
 
-@pytest.mark.parametrize("decision,state,answer", [
-    (True, "CONFIRM", "Done: The user confirmed this action."),
-    (False, "DENY", "OK, I did not cancel it.")])
-def test_confirmation_sends_confirmation_state(decision, state, answer):
+@pytest.mark.parametrize("decision,state,answer,output", [
+    (True, "CONFIRM", "Cancelled.", "Order A-483 is cancelled."),
+    (False, "DENY", "OK, I did not cancel it.", h.DENIED_TEXT)])
+def test_confirmation_sends_confirmation_state(decision, state, answer, output):
     client = FakeRuntime(support_bot)
     asked = []
     preset = h.PresetResults({}, confirmer=lambda call: asked.append(call.name) or decision)
@@ -79,6 +79,10 @@ def test_confirmation_sends_confirmation_state(decision, state, answer):
     assert asked == ["OrderTools.cancel_order"]
     assert turn.answer == answer
     assert preset.calls == []  # USER_CONFIRMATION: no handler runs, Bedrock runs the Lambda
+    # One call (the trace's LAMBDA invocation input and the returnControl input are the same
+    # call), whose output is the Lambda's (confirmed) or the denial sent back.
+    assert [(t.function, t.execution, t.output) for t in turn.tool_calls] == [
+        ("cancel_order", "lambda", output)]
 
 
 def test_confirmation_without_a_confirmer_is_refused_clearly():

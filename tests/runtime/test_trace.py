@@ -163,6 +163,16 @@ def test_return_control_shown_in_the_trace_is_not_counted_twice():
     assert inv.steps[0].data["invocation_id"] == "inv-7"
 
 
+def test_confirmation_of_a_lambda_function_is_one_call():
+    inv = from_events([
+        ev.function_call("OrderTools", "cancel_order", {"order_id": "A-483"},
+                         invocation_id="inv-8"),
+        ev.return_control("inv-8", [ev.roc_function("OrderTools", "cancel_order",
+                                                    {"order_id": "A-483"}, "USER_CONFIRMATION")]),
+    ])
+    assert [(t.function, t.execution) for t in inv.tool_calls] == [("cancel_order", "lambda")]
+
+
 def test_pre_and_post_processing_and_prompts_of_each_stage():
     inv = from_events([ev.model_input("PRE_PROCESSING", "classify"),
                        ev.pre_processing(False, "Category E: malicious"),
