@@ -296,3 +296,25 @@ def test_example_calendar_handler_runs_from_the_example_project():
     body = h.SpecHandlers(SimpleNamespace(root=root), spec).resolve(roc)[0][
         "functionResult"]["responseBody"]["TEXT"]["body"]
     assert body.startswith("The user opened their calendar on 2026-04-27")
+
+
+# ------------------------------------------------------------- the real client (Stubber)
+
+def test_invoke_agent_errors_from_a_real_client_are_translated():
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client("bedrock-agent-runtime", region_name="us-east-1",
+                          aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stub:
+        stub.add_client_error("invoke_agent", "ResourceNotFoundException",
+                              "Failed to retrieve resource because it doesn't exist.",
+                              expected_params={"agentId": "AGENT12345",
+                                               "agentAliasId": "ALIAS12345",
+                                               "sessionId": "s-1", "enableTrace": True,
+                                               "inputText": "hi"})
+        with pytest.raises(AwsError) as ei:
+            _turn(client, text="hi")
+    assert ei.value.operation == "InvokeAgent"
+    assert ei.value.code == "ResourceNotFoundException"
+    assert "doesn't exist" in ei.value.aws_message
