@@ -19,8 +19,10 @@ from agentctl.runtime.trace import Invocation, Step
 
 LABEL_WIDTH = 17
 INDENT = " " * LABEL_WIDTH
-PROMPT_LINES = 6
+PROMPT_LINES = 3
 """Lines of a model prompt shown (the JSON output and ``--trace-out`` keep all of it)."""
+PROMPT_LINE_CHARS = 120
+"""Characters shown of each of those lines (prompts often hold one long JSON line)."""
 PASSAGE_CHARS = 240
 """Characters of a retrieved passage shown per reference."""
 
@@ -128,7 +130,8 @@ def render_step(step: Step) -> list[str]:
             head += f", {d['foundation_model']}"
         out = _lines("model input", head, suffix=who)
         shown = lines[:PROMPT_LINES]
-        out.extend((INDENT + "| " + _safe(line)).rstrip() for line in shown)
+        out.extend((INDENT + "| " + _safe(_clip(line, PROMPT_LINE_CHARS))).rstrip()
+                   for line in shown)
         if len(lines) > PROMPT_LINES:
             out.append(f"{INDENT}| ... ({len(lines) - PROMPT_LINES} more lines)")
         return out
@@ -163,7 +166,9 @@ def render_step(step: Step) -> list[str]:
                          suffix=who)
             for i, r in enumerate(refs, 1):
                 out.extend(_sub(f"[{i}] {r.get('uri') or '(no location)'}"))
-                out.extend(_sub("    " + _clip(str(r.get("text") or ""), PASSAGE_CHARS)))
+                # A preview: whitespace runs (a document's line breaks) folded to one space.
+                passage = " ".join(str(r.get("text") or "").split())
+                out.extend(_sub("    " + _clip(passage, PASSAGE_CHARS)))
             return out
         if otype == "REPROMPT":
             return _lines("reprompt", f"({d.get('source') or '?'}) {d.get('text') or ''}",
