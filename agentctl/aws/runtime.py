@@ -49,10 +49,6 @@ def make_runtime_client(environment: Any, clients: aws.Clients) -> Any:
     """A boto3 ``bedrock-agent-runtime`` client for ``environment`` (see the module doc)."""
     import boto3  # local import: keep `agentctl --help` fast
 
-    if getattr(clients, "runtime_factory", None) is not None:
-        # The control plane's factory made one for the same target (and, embedded, the same
-        # emulator with its runtime settings): use it, so there is one client factory.
-        return clients.runtime
     if environment.target == "aws":
         session = boto3.Session(profile_name=environment.profile or None,
                                 region_name=environment.region)
