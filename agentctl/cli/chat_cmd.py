@@ -121,14 +121,23 @@ def chat_cmd(
                     else:
                         io.say(f"unknown command {cmd}; {HELP}")
                         continue
-                io.answer("agent> ")
+                started = []
+
+                def chunk(piece: str) -> None:
+                    # The prefix waits for the first chunk: trace lines (stderr) come before it.
+                    if not started:
+                        started.append(True)
+                        io.answer("agent> ")
+                    if on_chunk is not None:
+                        on_chunk(piece)
+
                 try:
                     turn = run_turn(conv.client, agent_id=t.agent_id, alias_id=t.alias_id,
                                     session_id=state["session"], text=text,
                                     session_attributes=sattrs,
                                     prompt_session_attributes=pattrs, memory_id=memory_id,
                                     end_session=end, roc_resolver=conv.resolver,
-                                    enable_trace=True, on_chunk=on_chunk, raw_events=on_event)
+                                    enable_trace=True, on_chunk=chunk, raw_events=on_event)
                 except AgentctlError as e:
                     io.end_answer()
                     io.say(f"error: {e.message()}")
@@ -139,6 +148,8 @@ def chat_cmd(
                     io.say("interrupted; the session is still open")
                     continue
                 io.end_answer()
+                if not turn.answer and not end:
+                    io.say("(the agent gave no answer)")
                 state["last"] = turn
                 state["session"] = turn.session_id
                 if end:
