@@ -89,8 +89,11 @@ def resolve_invoke_target(ctx: Any, agent_name: str, *, alias: str | None = None
         return _candidate(ctx, agent_name, agent, str(version).strip(), progress)
     user_aliases = {n: a for n, a in agent.aliases.items() if n != CANDIDATE_ALIAS}
     if how == "":
-        if len(user_aliases) == 1:
-            alias = next(iter(user_aliases))
+        # agentctl's own aliases (agentctl-release, ...) are never picked implicitly; they can
+        # be named with --alias.
+        declared = [n for n in user_aliases if not n.startswith("agentctl-")]
+        if len(declared) == 1:
+            alias = declared[0]
         else:
             raise UsageError(f"say which alias of {agent_name!r} to invoke",
                              hint="use --alias NAME (aliases: "
