@@ -141,6 +141,7 @@ def test_version_goes_through_a_candidate_alias_that_is_removed_after(capsys, ap
 
 @pytest.mark.parametrize("args,fragment", [
     (["--agent", "nope", "--alias", "STAGING"], "no agent named 'nope'"),
+    (["--agent", "support-bot"], "say which alias of 'support-bot' to invoke"),
     (["--agent", "support-bot", "--alias", "LIVE"], "has no alias 'LIVE'"),
     (["--agent", "support-bot", "--version", "99"], "has no version '99'"),
     (["--agent", "support-bot", "--alias", "PROD", "--draft"], "give one of"),
