@@ -123,7 +123,6 @@ def conversation(io: RuntimeIO, *, agent: str, env: str | None, alias: str | Non
 
     _check_confirm(confirm, deny)
     with lifecycle.opened(project_dir(), env) as ctx:
-        client = make_runtime_client(ctx.project.environment, ctx.clients)
         spec = ctx.project.agents.get(agent)
         confirmer = make_confirmer(io, confirm, deny)
         fallback = PromptUser(io) if io.is_interactive() else None
@@ -131,6 +130,8 @@ def conversation(io: RuntimeIO, *, agent: str, env: str | None, alias: str | Non
                                 confirmer=confirmer)
         with invoke_target(ctx, agent, alias=alias, version=version, draft=draft,
                            progress=io.say) as target:
+            # After the target: a typo in --agent/--alias is reported before anything else.
+            client = make_runtime_client(ctx.project.environment, ctx.clients)
             yield Conversation(ctx, client, target, resolver, ctx.env_name)
 
 

@@ -6,6 +6,7 @@ slow part); the tests that change the example's order table run in one test, in 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -48,6 +49,12 @@ def cli(root, capsys, monkeypatch):
 
 STAGING = ("--agent", "support-bot", "--alias", "STAGING")
 
+# Until the emulator's InvokeAgent (agentctl/emulator/runtime) is on main these must fail; once
+# it is, the mark is off and they must pass. Remove the mark when it has landed.
+needs_runtime = pytest.mark.xfail(
+    importlib.util.find_spec("agentctl.emulator.runtime") is None, strict=True,
+    reason="the local emulator does not answer InvokeAgent yet")
+
 
 def _orders() -> dict:
     """The example's order table, read from its handler file (a private copy of the module:
@@ -60,6 +67,7 @@ def _orders() -> dict:
 A482 = _orders()["A-482"]
 
 
+@needs_runtime
 def test_order_status_with_trace_shows_the_tool_call_result_and_answer(cli):
     r = cli("invoke", "Where is order A-482?", *STAGING, "--trace")
     assert r.code == 0, r.err
@@ -73,6 +81,7 @@ def test_order_status_with_trace_shows_the_tool_call_result_and_answer(cli):
     assert "pre-processing" not in r.err            # PRE_PROCESSING is DISABLED in the spec
 
 
+@needs_runtime
 def test_order_status_as_one_json_document(cli):
     r = cli("invoke", "Where is order A-482?", *STAGING, "--output", "json")
     assert r.code == 0, r.err
@@ -87,6 +96,7 @@ def test_order_status_as_one_json_document(cli):
     assert stages and set(stages) == {"ORCHESTRATION"}
 
 
+@needs_runtime
 def test_calendar_completes_through_return_of_control(cli, tmp_path):
     trace_out = tmp_path / "calendar.jsonl"
     r = cli("invoke", "Open my calendar for next Monday.", *STAGING, "--output", "json",
@@ -107,6 +117,7 @@ def test_calendar_completes_through_return_of_control(cli, tmp_path):
     assert any("chunk" in e for e in events)
 
 
+@needs_runtime
 def test_hr_question_is_answered_from_the_knowledge_base(cli):
     r = cli("invoke", "How many PTO days do I get per year?", *STAGING, "--trace")
     assert r.code == 0, r.err
@@ -115,6 +126,7 @@ def test_hr_question_is_answered_from_the_knowledge_base(cli):
     assert r.out.startswith("According to our HR policy:")
 
 
+@needs_runtime
 def test_session_attribute_reaches_the_lambda(cli):
     r = cli("invoke", "Show my recent orders.", *STAGING, "--session-attr",
             "customer_id=C-1001", "--output", "json")
@@ -130,6 +142,7 @@ def test_session_attribute_reaches_the_lambda(cli):
     assert "I need your customer ID" in r.out
 
 
+@needs_runtime
 def test_memory_across_two_sessions_with_one_memory_id(cli):
     r = cli("invoke", "Please remember that I prefer morning deliveries.", *STAGING,
             "--session", "mem-session-1", "--memory-id", "user-9921", "--end-session")
@@ -145,6 +158,7 @@ def test_memory_across_two_sessions_with_one_memory_id(cli):
     assert "don't remember" in r.out
 
 
+@needs_runtime
 def test_draft_and_a_version_number_can_be_invoked(cli, root):
     r = cli("invoke", "Where is order A-482?", "--agent", "support-bot", "--draft",
             "--output", "json")
@@ -169,6 +183,7 @@ def test_unknown_alias_and_bad_session_id(cli):
     assert "Traceback" not in r.err
 
 
+@needs_runtime
 def test_cancel_asks_for_confirmation_deny_then_confirm(cli):
     # Last in the module: a confirmed cancel changes the example's (in-memory) order table.
     assert A482["status"] == "PROCESSING", "the example's A-482 must be cancellable"

@@ -50,6 +50,8 @@ def test_local_endpoint_is_used_for_the_runtime_too(monkeypatch):
     assert c.meta.endpoint_url == "http://127.0.0.1:4600"
 
 
+@pytest.mark.xfail(__import__("importlib.util").util.find_spec("agentctl.emulator.runtime") is None,
+                   strict=True, reason="the local emulator does not answer InvokeAgent yet")
 def test_embedded_emulator_is_attached_to_the_runtime_client(tmp_path):
     from agentctl.emulator import Emulator
 
