@@ -221,6 +221,13 @@ def make_clients(environment: Any, *, root: Path | None = None, emulator_config:
                           config=config)
     use_backoff(client, timing)
     emu.attach(client)
+    # The local runtime (InvokeAgent through agentctl.aws.runtime): the project's handlers,
+    # documents and the environment's foundation model.
+    from agentctl.emulator.runtime.settings import RuntimeSettings
+
+    emu.configure_runtime(RuntimeSettings.from_mapping(getattr(environment, "runtime", None), root,
+                                                       where=f"environments.{environment.name}.runtime",
+                                                       region=environment.region))
     return Clients(agent=client, target=target, timing=timing, emulator=emu)
 
 

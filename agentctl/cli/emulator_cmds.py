@@ -1,7 +1,8 @@
 """``agentctl emulator ...``: run, reset and inspect the local Bedrock Agents emulator.
 
 - ``serve``: the loopback HTTP server (``agentctl.emulator.server``) over a state file, so any
-  SDK or the AWS CLI can target it (``AWS_ENDPOINT_URL_BEDROCK_AGENT=http://127.0.0.1:PORT``).
+  SDK or the AWS CLI can target it (``AWS_ENDPOINT_URL_BEDROCK_AGENT=http://127.0.0.1:PORT``);
+  the same port answers ``bedrock-agent-runtime`` (InvokeAgent, agent memory).
 - ``reset``: wipe a state file (asks first on a terminal; needs ``--yes`` otherwise).
 - ``calls``: print the emulator's call log (operation, outcome) for debugging.
 
@@ -50,6 +51,10 @@ class LocalTarget:
     account: str | None = None
     world: Mapping[str, Any] | None = None
     environment: str | None = None
+    root: Path | None = None
+    """The project directory (handlers, model files and documents of the local runtime)."""
+    runtime: Mapping[str, Any] | None = None
+    """The environment's ``runtime`` block (the foundation model of the local runtime)."""
 
 
 def _resolve(state: Path | None, env: str | None) -> LocalTarget:
@@ -70,13 +75,15 @@ def _resolve(state: Path | None, env: str | None) -> LocalTarget:
         return LocalTarget(explicit or default_state_path(base))
     if explicit is not None and env is None:
         return LocalTarget(explicit)  # an explicit file needs no project (which may not load)
-    environment = load_project(base, env).environment
+    project = load_project(base, env)
+    environment = project.environment
     if environment.target != "local" or environment.state_path is None:
         raise UsageError(f"environment {environment.name!r} targets {environment.target}, not the "
                          "local emulator",
                          hint="pick a local environment with -e, or pass --state PATH")
     return LocalTarget(explicit or Path(environment.state_path), environment.region,
-                       str(environment.account), environment.world, environment.name)
+                       str(environment.account), environment.world, environment.name,
+                       root=Path(project.root), runtime=getattr(environment, "runtime", None))
 
 
 def _load_config(config: Path | None) -> Any:
@@ -144,7 +151,8 @@ def serve_cmd(
 ) -> int:
     """Serve the emulator over HTTP until interrupted (SIGINT/SIGTERM exit 0).
 
-    Point any SDK or the AWS CLI at it with AWS_ENDPOINT_URL_BEDROCK_AGENT=<printed URL>."""
+    Point any SDK or the AWS CLI at it with AWS_ENDPOINT_URL_BEDROCK_AGENT=<printed URL> (and
+    AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME=<the same URL> for InvokeAgent and agent memory)."""
     from agentctl.emulator import World
     from agentctl.emulator.server import ListenAddress, check_host, serve
 
@@ -156,15 +164,22 @@ def serve_cmd(
     target = _resolve(state, env)
     emu = _open(target.state_path, cfg, region or target.region or "us-east-1",
                 account or target.account or "123456789012")
-    if target.world:
-        # The same world the embedded local target seeds (agentctl/aws/client.py), so HTTP clients see
-        # the project's knowledge bases and Lambda handlers too.
-        try:
+    try:
+        if target.world:
+            # The same world the embedded local target seeds (agentctl/aws/client.py), so HTTP
+            # clients see the project's knowledge bases and Lambda handlers too.
             emu.seed_world(World(knowledge_bases=list(target.world.get("knowledgeBases") or []),
                                  lambdas=list(target.world.get("lambdas") or [])))
-        except BaseException:
-            emu.close()
-            raise
+        if target.root is not None:
+            # The local runtime (InvokeAgent on the same port): the project's handlers, documents
+            # and the environment's foundation model.
+            from agentctl.emulator.runtime.settings import RuntimeSettings
+
+            emu.configure_runtime(RuntimeSettings.from_mapping(
+                target.runtime, target.root, where=f"environments.{target.environment}.runtime"))
+    except BaseException:
+        emu.close()
+        raise
     return serve(emu, ListenAddress(host, port), state_label=str(target.state_path),
                  allow_remote=allow_remote, access_log=access_log)
 

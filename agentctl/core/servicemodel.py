@@ -221,10 +221,12 @@ def member_shape(operation: str, dotted: str) -> Shape:
     return shape
 
 
-def validate(operation: str, params: dict[str, Any], *, output: bool = False) -> list[Violation]:
+def validate(operation: str, params: dict[str, Any], *, output: bool = False,
+             service: str = SERVICE) -> list[Violation]:
     """All violations of ``params`` against the operation's input (or output) shape: required,
-    type, length/range (min and max), pattern, enum, and union (exactly one member)."""
-    op = model().operation_model(operation)
+    type, length/range (min and max), pattern, enum, and union (exactly one member).
+    ``service`` names the botocore model (``bedrock-agent-runtime`` for the runtime side)."""
+    op = model(service).operation_model(operation)
     shape = op.output_shape if output else op.input_shape
     if shape is None:
         return []

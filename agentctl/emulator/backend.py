@@ -43,6 +43,9 @@ TEST_ALIAS_NAME = "AgentTestAlias"
 AGENT, VERSION, ALIAS, ACTION_GROUP, AGENT_KB, COLLABORATOR = (
     "agent", "version", "alias", "action_group", "agent_kb", "collaborator")
 KNOWLEDGE_BASE, LAMBDA, TAGS = "knowledge_base", "lambda", "tags"
+# What the last successful PrepareAgent saw of the DRAFT: InvokeAgent on TSTALIASID runs this,
+# not the live DRAFT (service-behaviour.md §11.5: edits need a new prepare to take effect).
+PREPARED_DRAFT = "prepared_draft"
 SUB_KINDS = (ACTION_GROUP, AGENT_KB, COLLABORATOR)
 
 TRANSITIONAL = ("CREATING", "PREPARING", "VERSIONING", "UPDATING", "DELETING")
@@ -220,7 +223,22 @@ class Backend:
                     doc.pop("failureReasons", None)
             if pending.get("prepared"):
                 doc["preparedAt"] = when
+                if row.kind == AGENT:
+                    self._snapshot_prepared(tx, doc, when)
             tx.put(row.kind, row.agent, row.version, row.rid, doc, None)
+
+    def _snapshot_prepared(self, tx: Tx, agent: dict[str, Any], when: float) -> None:
+        """Keep the DRAFT as this prepare saw it (agent fields and children), for the runtime.
+        Edits are refused while PREPARING, so the DRAFT at settle time is the one prepared."""
+        agent_id = agent["agentId"]
+        snap: dict[str, Any] = {
+            "agent": {**{k: copy.deepcopy(agent[k]) for k in AGENT_FIELDS if k in agent},
+                      "agentId": agent_id, "agentArn": agent["agentArn"], "version": DRAFT,
+                      "preparedAt": when},
+        }
+        for kind in SUB_KINDS:
+            snap[kind] = [copy.deepcopy(r.doc) for r in tx.rows(kind, agent=agent_id, version=DRAFT)]
+        tx.put(PREPARED_DRAFT, agent_id, DRAFT, "", snap)
 
     def _schedule(self, doc: dict[str, Any], status_now: str, target: dict[str, Any], now: float,
                   seconds: float, *, alias: bool = False) -> None:

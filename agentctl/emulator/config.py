@@ -186,6 +186,12 @@ class EmulatorConfig:
     """§12.7: agentAliasHistoryEvents kept (newest first); the model allows at most 10."""
     reuse_deleted_version_numbers: bool = False
     """§12.5: False = a monotonic counter per agent (numbers never re-used)."""
+    runtime_refusal_error: str = "ValidationException"
+    """§12.12: class of the InvokeAgent refusal for a DRAFT that was never prepared, a paused
+    alias (REJECT_INVOCATIONS) or an alias without a version. Alternative: ConflictException."""
+    runtime_max_iterations: int = 10
+    """Orchestration steps (model calls) one InvokeAgent may take before it fails; Bedrock's own
+    limit is not published (UNCONFIRMED)."""
     enabled_action_group_delete_error: str = "ValidationException"
     """§12.13: class of the "cannot be deleted when it is Enabled" refusal (CloudFormation
     mapped it to InvalidRequest, i.e. ValidationException). Alternative: ConflictException."""
@@ -194,7 +200,7 @@ class EmulatorConfig:
 
     def __post_init__(self) -> None:
         # A zero page size would make every paginator loop forever; no history makes no sense.
-        for name in ("page_size_cap", "alias_history_max"):
+        for name in ("page_size_cap", "alias_history_max", "runtime_max_iterations"):
             if getattr(self, name) < 1:
                 raise EmulatorConfigError(f"EmulatorConfig.{name} must be at least 1, got {getattr(self, name)}")
 
@@ -274,6 +280,7 @@ _CHOICES = {
     "knowledge_base_state_default": ("ENABLED", "DISABLED"),
     "pre_processing_default_state": ("ENABLED", "DISABLED"),
     "enabled_action_group_delete_error": ("ValidationException", "ConflictException"),
+    "runtime_refusal_error": ("ValidationException", "ConflictException"),
     "throttle": ("off", "tps", "probability"),
     # The agentStatus enum (§2.1): statuses a GetAgent read can show.
     "kill_when_status": ("CREATING", "PREPARING", "PREPARED", "NOT_PREPARED", "DELETING",

@@ -1,10 +1,12 @@
-"""The ``Emulator``: one local Bedrock Agents control plane over one SQLite state file.
+"""The ``Emulator``: one local Bedrock Agents control plane and runtime over one SQLite state file.
 
 It ties the pieces together: ``wire`` (REST-JSON routing and serialization from botocore's
-model), ``faults`` (injected latency / throttling / errors), ``backend`` (the semantics, run in
-one store transaction per operation after settling due transitions) and the call log. Both
-transports end in ``handle_http``: the in-process botocore hook (``client()`` / ``attach()``) and
-the loopback HTTP server (server.py).
+models), ``faults`` (injected latency / throttling / errors), ``backend`` (the control-plane
+semantics, run in one store transaction per operation after settling due transitions), the
+runtime side (``runtime/``: InvokeAgent, GetAgentMemory, DeleteAgentMemory) and the call log.
+Both transports end in ``handle_http``: the in-process botocore hook (``client()`` /
+``runtime_client()`` / ``attach()``) and the loopback HTTP server (server.py), which serves both
+services on one port (a request is routed by the operations' URIs in botocore's models).
 
 Must not: print (diagnostics go to the ``agentctl.emulator`` logger), start threads, or reach
 the network.
@@ -41,10 +43,10 @@ _SESSION: Any = None
 _SESSION_LOCK = threading.Lock()
 
 
-def _new_client(region: str, config: Any) -> Any:
-    """A bedrock-agent client from one shared boto3 session (dummy credentials): creating a
-    session reloads botocore's models, which costs more than the client. Sessions are not
-    thread-safe, hence the lock around client creation."""
+def _new_client(region: str, config: Any, service: str = "bedrock-agent") -> Any:
+    """A client from one shared boto3 session (dummy credentials): creating a session reloads
+    botocore's models, which costs more than the client. Sessions are not thread-safe, hence the
+    lock around client creation."""
     global _SESSION
     with _SESSION_LOCK:
         if _SESSION is None:
@@ -52,7 +54,7 @@ def _new_client(region: str, config: Any) -> Any:
 
             _SESSION = boto3.session.Session(aws_access_key_id=DUMMY_ACCESS_KEY,
                                              aws_secret_access_key=DUMMY_SECRET_KEY)
-        return _SESSION.client("bedrock-agent", region_name=region, config=config)
+        return _SESSION.client(service, region_name=region, config=config)
 
 
 def _mutating(operation: str) -> bool:
@@ -86,10 +88,14 @@ class World:
     """``{"arn": "arn:aws:lambda:...:function:x", "handler": "module:function"}`` (for the runtime)."""
 
 
+RUNTIME_SERVICE = "bedrock-agent-runtime"
+
+
 class Emulator:
     def __init__(self, state_path: Path | str | None = None, config: EmulatorConfig | None = None,
                  region: str = "us-east-1", account: str = "123456789012", *,
-                 clock: Callable[[], float] | None = None, sleep: Callable[[float], None] | None = None):
+                 clock: Callable[[], float] | None = None, sleep: Callable[[float], None] | None = None,
+                 runtime: Any = None):
         self.config = config or EmulatorConfig()
         self.region = region
         self.account = account
@@ -103,7 +109,14 @@ class Emulator:
         self._faults = FaultInjector(self.config.faults, clock=self._clock, sleep=sleep or time.sleep)
         self._backend = Backend(self.config, region=region, account=account,
                                 prepare_hook=self._faults.prepare_outcome)
+        from agentctl.emulator.runtime.service import RuntimeService
+
+        self._runtime = RuntimeService(self, runtime)
         self._closed = False
+
+    def configure_runtime(self, settings: Any) -> None:
+        """Where the project is and which foundation model runs (``runtime.RuntimeSettings``)."""
+        self._runtime.configure(settings)
 
     # --- clients ------------------------------------------------------------------------------
 
@@ -112,6 +125,11 @@ class Emulator:
         requests are answered in-process. ``config`` is a ``botocore.config.Config`` (e.g. to
         turn retries off in a test)."""
         return self.attach(_new_client(self.region, config))
+
+    def runtime_client(self, *, config: Any = None) -> Any:
+        """A boto3 ``bedrock-agent-runtime`` client answered in-process (InvokeAgent,
+        GetAgentMemory, DeleteAgentMemory)."""
+        return self.attach(_new_client(self.region, config, RUNTIME_SERVICE))
 
     def attach(self, client: Any) -> Any:
         return inprocess.attach(client, self)
@@ -124,16 +142,28 @@ class Emulator:
     # --- the one entry point of both transports ---------------------------------------------
 
     def handle_http(self, method: str, path_and_query: str, headers: Mapping[str, str], body: bytes, *,
-                    transport: str = "http") -> tuple[int, dict[str, str], bytes]:
+                    transport: str = "http", service: str | None = None) -> tuple[int, dict[str, str], Any]:
+        """Answer one HTTP request. ``service`` is known in-process (the client's); over HTTP it
+        is found from the path: the control plane's URIs first, then the runtime's (the two
+        services' URIs do not overlap: ``agentaliases`` vs ``agentAliases``). The body of an
+        InvokeAgent answer is an iterator of event-stream messages."""
         path, query = wire.split_target(path_and_query)
-        routed = wire.match(method, path, query)
+        routed = None
+        for svc in ((service,) if service else (servicemodel.SERVICE, RUNTIME_SERVICE)):
+            routed = wire.match(method, path, query, svc)
+            if routed is not None:
+                service = svc
+                break
         if routed is None:
+            names = service or f"{servicemodel.SERVICE} or {RUNTIME_SERVICE}"
             err = ServiceError("UnknownOperationException",
-                               f"No bedrock-agent operation matches {method.upper()} {path}")
+                               f"No {names} operation matches {method.upper()} {path}")
             self._log("UnknownOperation", {"method": method.upper(), "path": path}, err.code, transport)
             return wire.serialize_error(err)
         operation, labels = routed
-        op_model = servicemodel.service_model().operation_model(operation)
+        op_model = servicemodel.service_model(service).operation_model(operation)
+        if service == RUNTIME_SERVICE:
+            return self._handle_runtime(op_model, labels, query, headers, body, transport)
         try:
             params = wire.parse_request(op_model, labels, query, headers, body or b"")
         except ServiceError as err:
@@ -148,6 +178,25 @@ class Emulator:
             log.error("emulator bug serializing %s: %s", operation, exc)
             log.debug("traceback", exc_info=True)
             return wire.serialize_error(internal(f"Internal error in the agentctl emulator ({exc})."))
+
+    def _handle_runtime(self, op_model: Any, labels: Mapping[str, str], query: Any, headers: Mapping[str, str],
+                        body: bytes, transport: str) -> tuple[int, dict[str, str], Any]:
+        operation = op_model.name
+        try:
+            params = wire.parse_request(op_model, labels, query, headers, body or b"")
+        except ServiceError as err:
+            self._log(operation, {}, err.code, transport)
+            return wire.serialize_error(err, RUNTIME_SERVICE)
+        try:
+            return self._runtime.handle(operation, params, transport=transport, log_call=self._log)
+        except ServiceError as err:
+            return wire.serialize_error(err, RUNTIME_SERVICE)
+        except Exception as exc:  # noqa: BLE001 - an emulator bug must look like AWS's 500
+            log.error("emulator bug in %s: %s: %s", operation, type(exc).__name__, exc)
+            log.debug("traceback", exc_info=True)
+            self._log(operation, params, "InternalServerException", transport)
+            return wire.serialize_error(internal(f"Internal error in the agentctl emulator "
+                                                 f"({type(exc).__name__}: {exc})."), RUNTIME_SERVICE)
 
     def invoke(self, operation: str, params: dict[str, Any], *, transport: str = "direct") -> dict[str, Any]:
         """Run one operation on already-parsed parameters; raises ``ServiceError``. The result
@@ -211,6 +260,8 @@ class Emulator:
                 if not kb_id or not servicemodel.compiled("[0-9a-zA-Z]{10}").fullmatch(kb_id):
                     raise UsageError(f"World knowledge base needs a 10-character alphanumeric id, got {kb_id!r}")
                 self._backend.seed_knowledge_base(tx, kb_id, kb.get("name") or kb_id, kb.get("description"), now)
+                # The documents the local runtime retrieves from (files in the project).
+                tx.put("kb_documents", "", "", kb_id, {"documents": list(kb.get("documents") or [])})
             for fn in world.lambdas:
                 if not fn.get("arn"):
                     raise UsageError(f"World lambda needs an 'arn': {fn!r}")

@@ -1,7 +1,9 @@
 """The emulator's loopback HTTP transport: a stdlib HTTP server in front of ``Emulator.handle_http``.
 
 Any AWS SDK or the AWS CLI reaches the local Bedrock Agents control plane through it, e.g. with
-``AWS_ENDPOINT_URL_BEDROCK_AGENT=http://127.0.0.1:PORT``. The server only moves bytes: it reads
+``AWS_ENDPOINT_URL_BEDROCK_AGENT=http://127.0.0.1:PORT``, and the local runtime (InvokeAgent,
+agent memory) on the same port (``AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME``). InvokeAgent answers
+are event streams, written with chunked transfer encoding as they are produced. The server only moves bytes: it reads
 the request line, headers and body, hands them to ``Emulator.handle_http`` and writes back the
 status, headers and body it gets. Routing, validation, semantics and error formatting all live in
 the emulator core (``wire.py`` and friends), so the in-process botocore hook and this server
@@ -159,7 +161,10 @@ class _Handler(BaseHTTPRequestHandler):
             )
         self._write(status, out_headers, out_body)
 
-    def _write(self, status: int, headers: dict[str, str], body: bytes) -> None:
+    def _write(self, status: int, headers: dict[str, str], body: Any) -> None:
+        if not isinstance(body, (bytes, bytearray)):
+            self._write_stream(status, headers, body)
+            return
         # 204/304 and HEAD responses carry no body by definition (RFC 9110 §6.4.1); a 204/304
         # also carries no Content-Length (e.g. DeleteAgentActionGroup answers 204).
         no_body = status in (204, 304)
@@ -185,6 +190,34 @@ class _Handler(BaseHTTPRequestHandler):
         self._pending_body = b""
         if data:
             self.wfile.write(data)
+
+    def _write_stream(self, status: int, headers: dict[str, str], parts: Any) -> None:
+        """An event stream (InvokeAgent): each message as one HTTP/1.1 chunk, sent as soon as it
+        is produced, so a slow turn keeps the client's read timeout alive. If the client goes
+        away, the rest is still produced (the turn completes and its session is saved, as on AWS)
+        but not sent, and the connection is closed."""
+        self.send_response(status)
+        for k, v in headers.items():
+            if k.lower() not in _HOP_BY_HOP:
+                self.send_header(k, v)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        alive = True
+        for part in parts:
+            if not alive or not part:
+                continue
+            try:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                self.wfile.flush()
+            except OSError:
+                alive = False
+                self.close_connection = True
+        if alive:
+            try:
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+            except OSError:
+                self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         # Access log (request line and status only) goes to stderr when asked for; stdout is
@@ -214,7 +247,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         return sock, addr
 
     def __init__(self, address: ListenAddress, handle: Callable[[str, str, dict[str, str], bytes],
-                                                                tuple[int, dict[str, str], bytes]],
+                                                                tuple[int, dict[str, str], Any]],
                  *, access_log: bool = False):
         self._handle = handle
         self.access_log = access_log
@@ -227,7 +260,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
             raise bind_error(address, e) from e
 
     def handle(self, method: str, path: str, headers: dict[str, str],
-               body: bytes) -> tuple[int, dict[str, str], bytes]:
+               body: bytes) -> tuple[int, dict[str, str], Any]:
         return self._handle(method, path, headers, body)
 
     @property

@@ -224,6 +224,10 @@ def _to_wire(shape: Shape, value: Any) -> Any:
     return value
 
 
+to_wire = _to_wire
+"""A value of ``shape`` as it appears in a JSON body (also used for event-stream payloads)."""
+
+
 def _timestamp(value: Any, fmt: str) -> Any:
     when = value if isinstance(value, dt.datetime) else dt.datetime.fromtimestamp(float(value), dt.timezone.utc)
     if fmt == "iso8601":

@@ -262,12 +262,37 @@ def project_skeleton() -> dict[str, Any]:
         "id": _p("Id", "knowledgeBaseId.", "string", **{"x-bedrock": "AssociateAgentKnowledgeBase:knowledgeBaseId"}),
         "name": _p("Name", "Knowledge base name.", "string", minLength=1),
         "description": _p("Description", "What it contains.", "string"),
+        "documents": _p("Documents", "Files (or globs) in the project the local runtime retrieves from "
+                        "(ranked with BM25; docs/local-runtime.md).", "array",
+                        items=_p("Document", "A file or glob relative to agentctl.yaml, e.g. kb/hr/*.md.",
+                                 "string", minLength=1)),
     }, required=["id"])
     world_lambda = _obj("World Lambda", "A Lambda ARN served by a local Python handler.", {
         "arn": _p("ARN", "Lambda function ARN.", "string", **{"x-bedrock": "CreateAgentActionGroup:actionGroupExecutor.lambda"}),
         "handler": _p("Handler", "module:function, importable from the project directory.", "string",
                       pattern=rc.HANDLER_PATTERN),
     }, required=["arn", "handler"])
+    runtime_model = _obj("Runtime model", "The foundation model the local runtime runs agents with "
+                         "(docs/local-runtime.md).", {
+        "provider": _p("Provider", "scripted: a YAML file of model turns; bedrock: Bedrock Runtime's Converse "
+                       "API; openai-compatible: any chat-completions endpoint with tool calling.", "string",
+                       enum=["scripted", "bedrock", "openai-compatible"]),
+        "file": _p("File", "scripted: the model file, relative to agentctl.yaml.", "string", minLength=1),
+        "modelId": _p("Model id", "bedrock: the model to call (default: the agent's foundationModel).", "string",
+                      minLength=1),
+        "region": _p("Region", "bedrock: the Bedrock Runtime region (default: the environment's).", "string",
+                     pattern=_env_tolerant(rc.REGION_PATTERN)),
+        "profile": _p("Profile", "bedrock: the AWS profile to call Bedrock Runtime with.", "string", minLength=1),
+        "endpoint": _p("Endpoint", "bedrock: a Bedrock Runtime endpoint URL override.", "string",
+                       pattern=_env_tolerant(r"^https?://.*$")),
+        "baseUrl": _p("Base URL", "openai-compatible: the API base, e.g. http://127.0.0.1:11434/v1.", "string",
+                      pattern=_env_tolerant(r"^https?://.*$")),
+        "model": _p("Model", "openai-compatible: the model name the endpoint serves.", "string", minLength=1),
+        "apiKeyEnv": _p("API key variable", "openai-compatible: the environment variable holding the API key "
+                        "(never the key itself).", "string", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$"),
+        "timeout": _p("Timeout", "openai-compatible: seconds to wait for one completion.", "number",
+                      exclusiveMinimum=0),
+    }, required=["provider"])
     environment = _obj("Environment", "Where and how the project is deployed.", {
         "target": _p("Target", "local: the built-in emulator; aws: Amazon Bedrock.", "string", enum=list(rc.TARGETS)),
         "region": _p("Region", "AWS region.", "string", pattern=_env_tolerant(rc.REGION_PATTERN)),
@@ -283,6 +308,9 @@ def project_skeleton() -> dict[str, Any]:
         "world": _obj("World", "What exists outside the agents on the local target.", {
             "knowledgeBases": _p("Knowledge bases", "Knowledge bases that exist.", "array", items=world_kb),
             "lambdas": _p("Lambdas", "Lambda functions and their local handlers.", "array", items=world_lambda),
+        }),
+        "runtime": _obj("Runtime", "How the local target runs agents (invoke, chat, eval).", {
+            "model": runtime_model,
         }),
         "overlays": _p("Overlays", "Agent name -> partial agent spec, deep-merged over that agent's spec "
                        "(maps merge, lists are replaced).", "object",

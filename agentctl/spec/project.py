@@ -56,7 +56,10 @@ class Environment:
     """Absolute path of the emulator database (local target only)."""
     variables: Mapping[str, Any] = field(default_factory=dict)
     world: Mapping[str, Any] = field(default_factory=lambda: {"knowledgeBases": [], "lambdas": []})
-    """Local target only: ``{"knowledgeBases": [{id, name, description}], "lambdas": [{arn, handler}]}``."""
+    """Local target only: ``{"knowledgeBases": [{id, name, description, documents}], "lambdas":
+    [{arn, handler}]}``."""
+    runtime: Mapping[str, Any] = field(default_factory=dict)
+    """Local target only: ``{"model": {"provider": ..., ...}}`` (docs/local-runtime.md)."""
 
 
 @dataclass(frozen=True)
@@ -327,7 +330,7 @@ def _environment(name: str, raw: Mapping[str, Any], root: Path, ppos: PositionMa
                  problems: list[Problem]) -> Environment:
     target = raw["target"]
     if target != "local":
-        for key in ("state", "world"):
+        for key in ("state", "world", "runtime"):
             if key in raw:
                 problems.append(Problem(ppos.key(epath + (key,)), render_path(epath + (key,)),
                                         f"`{key}` applies only to the local target", "project.local-only",
@@ -338,9 +341,41 @@ def _environment(name: str, raw: Mapping[str, Any], root: Path, ppos: PositionMa
     state_path = None
     if target == "local":
         state_path = (root / (raw.get("state") or f".agentctl/{name}.db")).resolve()
+    runtime = {k: dict(v) if isinstance(v, Mapping) else v for k, v in (raw.get("runtime") or {}).items()}
+    if target == "local":
+        _check_runtime_files(root, world, runtime, ppos, epath, problems)
     return Environment(name=name, target=target, region=raw["region"], account=str(raw["account"]),
                        profile=raw.get("profile"), endpoint=raw.get("endpoint"), state_path=state_path,
-                       variables=dict(raw.get("variables") or {}), world=world)
+                       variables=dict(raw.get("variables") or {}), world=world, runtime=runtime)
+
+
+def _check_runtime_files(root: Path, world: Mapping[str, Any], runtime: Mapping[str, Any], ppos: PositionMap,
+                         epath: PathT, problems: list[Problem]) -> None:
+    """The local runtime's files must exist inside the project: the scripted model file and the
+    knowledge bases' documents (the runtime reads nothing outside the project directory)."""
+    model = runtime.get("model") or {}
+    if model.get("provider") == "scripted" and isinstance(model.get("file"), str):
+        path = epath + ("runtime", "model", "file")
+        f = (root / model["file"]).resolve()
+        if not f.is_relative_to(root):
+            problems.append(Problem(ppos.value(path), render_path(path), "the scripted model file is outside "
+                                    "the project directory", "project.outside", hint="keep it under agentctl.yaml's directory"))
+        elif not f.is_file():
+            problems.append(Problem(ppos.value(path), render_path(path), f"no such file: {model['file']}",
+                                    "project.no-such-file", hint="paths are relative to agentctl.yaml"))
+    for i, kb in enumerate(world.get("knowledgeBases") or []):
+        for j, pattern in enumerate(kb.get("documents") or []):
+            if not isinstance(pattern, str):
+                continue
+            path = epath + ("world", "knowledgeBases", i, "documents", j)
+            matches = [Path(m).resolve() for m in globmod.glob(str(root / pattern), recursive=True)]
+            if any(not m.is_relative_to(root) for m in matches):
+                problems.append(Problem(ppos.value(path), render_path(path), f"{pattern!r} matches files outside "
+                                        "the project directory", "project.outside",
+                                        hint="knowledge-base documents must live under agentctl.yaml's directory"))
+            elif not any(m.is_file() for m in matches):
+                problems.append(Problem(ppos.value(path), render_path(path), f"{pattern!r} matches no file",
+                                        "project.no-such-file", hint="paths and globs are relative to agentctl.yaml"))
 
 
 def _served_world_note(environment: Environment, ppos: PositionMap, epath: PathT) -> Problem:
