@@ -90,6 +90,7 @@ def apply_example(dest: Path) -> Path:
 def open_example(root: Path) -> Deployed:
     """The applied example's state through a fresh embedded local target (make_clients)."""
     from agentctl.aws.client import make_clients
+    from agentctl.aws.runtime import make_runtime_client
     from agentctl.spec.project import load_project
 
     project = load_project(root)
@@ -99,7 +100,8 @@ def open_example(root: Path) -> Deployed:
     summary = next(a for a in agent.list_agents()["agentSummaries"] if a["agentName"] == "support-bot")
     aliases = {a["agentAliasName"]: a["agentAliasId"]
                for a in agent.list_agent_aliases(agentId=summary["agentId"])["agentAliasSummaries"]}
-    return Deployed(root, clients.emulator, clients.runtime, agent, summary["agentId"], aliases)
+    runtime = make_runtime_client(project.environment, clients)
+    return Deployed(root, clients.emulator, runtime, agent, summary["agentId"], aliases)
 
 
 @pytest.fixture(scope="module")
