@@ -176,7 +176,8 @@ def serve_cmd(
             from agentctl.emulator.runtime.settings import RuntimeSettings
 
             emu.configure_runtime(RuntimeSettings.from_mapping(
-                target.runtime, target.root, where=f"environments.{target.environment}.runtime"))
+                target.runtime, target.root, where=f"environments.{target.environment}.runtime",
+                region=target.region))
     except BaseException:
         emu.close()
         raise

@@ -113,9 +113,14 @@ class Orchestrator:
 
     def _request(self, turn: Turn, ptype: str, prompt: str, **kw: Any) -> ModelRequest:
         cfg = turn.snapshot.prompt(ptype)
+        inference = dict(cfg.inference)
+        if cfg.creation_mode != "OVERRIDDEN":
+            # The default stop sequences (</invoke>, </answer>) belong to Bedrock's XML prompt
+            # format; models called with native tool use get only the ones an override chose.
+            inference.pop("stopSequences", None)
         return ModelRequest(prompt_type=ptype, prompt=prompt, system=prompts.system_of(prompt),
                             input_text=turn.input_text, foundation_model=turn.snapshot.foundation_model,
-                            inference=cfg.inference, history=turn.history, steps=tuple(turn.steps),
+                            inference=inference, history=turn.history, steps=tuple(turn.steps),
                             session_attributes=dict(turn.session_attributes),
                             prompt_session_attributes=dict(turn.prompt_session_attributes),
                             memory=turn.memory, now=turn.now, **kw)

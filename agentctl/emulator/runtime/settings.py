@@ -41,10 +41,14 @@ class RuntimeSettings:
     """The project directory: handlers, model files and knowledge-base documents live under it."""
     model: Mapping[str, Any] = field(default_factory=dict)
     """The ``runtime.model`` block (empty: no model configured)."""
+    region: str | None = None
+    """The environment's region: the default Bedrock Runtime region of the ``bedrock`` provider."""
+    bedrock_client: Any = field(default=None, compare=False, repr=False)
+    """A ready ``bedrock-runtime`` client for the ``bedrock`` provider (tests pass a stubbed one)."""
 
     @classmethod
     def from_mapping(cls, runtime: Mapping[str, Any] | None, root: Path | None,
-                     where: str = "runtime") -> "RuntimeSettings":
+                     where: str = "runtime", *, region: str | None = None) -> "RuntimeSettings":
         runtime = dict(runtime or {})
         model = dict(runtime.get("model") or {})
         if model:
@@ -59,7 +63,7 @@ class RuntimeSettings:
                 raise UsageError(f"{where}.model: the scripted provider needs `file:` (a model file in the project)")
             if provider == "openai-compatible" and not (model.get("baseUrl") and model.get("model")):
                 raise UsageError(f"{where}.model: the openai-compatible provider needs `baseUrl:` and `model:`")
-        return cls(root=root.resolve() if root is not None else None, model=model)
+        return cls(root=root.resolve() if root is not None else None, model=model, region=region)
 
     @property
     def provider(self) -> str | None:

@@ -141,13 +141,14 @@ def project(tmp_path: Path) -> Path:
 def build_agent(project: Path, model_yaml: str, *, groups: list[dict[str, Any]] = (),
                 kbs: list[dict[str, Any]] = (), handlers: dict[str, str] | None = None,
                 world_kbs: list[dict[str, Any]] = (), prepare: bool = True,
-                config: EmulatorConfig | None = None, **agent_fields: Any) -> Built:
+                config: EmulatorConfig | None = None, runtime: RuntimeSettings | None = None,
+                **agent_fields: Any) -> Built:
     (project / "model.yaml").write_text(model_yaml)
     for name, code in (handlers or {}).items():
         (project / "handlers" / f"{name}.py").write_text(code)
     emu = Emulator(state_path=project / "state.db", config=config or EmulatorConfig(time_scale=0),
-                   runtime=RuntimeSettings.from_mapping({"model": {"provider": "scripted", "file": "model.yaml"}},
-                                                        project))
+                   runtime=runtime or RuntimeSettings.from_mapping(
+                       {"model": {"provider": "scripted", "file": "model.yaml"}}, project))
     emu.seed_world(World(knowledge_bases=list(world_kbs),
                          lambdas=[{"arn": LAMBDA_ARN, "handler": f"handlers.{n}:handler"} for n in (handlers or {})][:1]))
     client = emu.client(config=NO_RETRIES)

@@ -28,7 +28,7 @@ class ModelCache:
         self._key: Any = None
         self._model: FoundationModel | None = None
 
-    def get(self, settings: RuntimeSettings, clients: Any = None) -> FoundationModel:
+    def get(self, settings: RuntimeSettings) -> FoundationModel:
         model = settings.model
         provider = model.get("provider")
         if not provider:
@@ -60,12 +60,13 @@ class ModelCache:
                 self._model, self._key = ScriptedModel(script), key
             assert self._model is not None
             return self._model
-        key = (provider, tuple(sorted((k, str(v)) for k, v in model.items())))
+        key = (provider, tuple(sorted((k, str(v)) for k, v in model.items())), settings.region,
+               id(settings.bedrock_client))
         if key != self._key:
             if provider == "bedrock":
                 from agentctl.emulator.runtime.models.bedrock import ConverseModel
 
-                self._model = ConverseModel(model, client=clients)
+                self._model = ConverseModel({"region": settings.region, **model}, client=settings.bedrock_client)
             else:
                 from agentctl.emulator.runtime.models.openai_compat import ChatCompletionsModel
 
