@@ -225,9 +225,9 @@ def make_clients(environment: Any, *, root: Path | None = None, emulator_config:
     # documents and the environment's foundation model.
     from agentctl.emulator.runtime.settings import RuntimeSettings
 
-    emu.configure_runtime(RuntimeSettings.from_mapping(getattr(environment, "runtime", None), root,
-                                                       where=f"environments.{environment.name}.runtime",
-                                                       region=environment.region))
+    emu.configure_runtime(RuntimeSettings.lenient(getattr(environment, "runtime", None), root,
+                                                  where=f"environments.{environment.name}.runtime",
+                                                  region=environment.region))
     return Clients(agent=client, target=target, timing=timing, emulator=emu)
 
 

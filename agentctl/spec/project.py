@@ -354,6 +354,13 @@ def _check_runtime_files(root: Path, world: Mapping[str, Any], runtime: Mapping[
     """The local runtime's files must exist inside the project: the scripted model file and the
     knowledge bases' documents (the runtime reads nothing outside the project directory)."""
     model = runtime.get("model") or {}
+    needs = {"scripted": ("file",), "openai-compatible": ("baseUrl", "model")}.get(model.get("provider"), ())
+    for key in needs:
+        if not model.get(key):
+            path = epath + ("runtime", "model")
+            problems.append(Problem(ppos.value(path), render_path(path),
+                                    f"provider {model.get('provider')} needs `{key}`", "project.runtime-model",
+                                    hint="see docs/local-runtime.md for each provider's settings"))
     if model.get("provider") == "scripted" and isinstance(model.get("file"), str):
         path = epath + ("runtime", "model", "file")
         f = (root / model["file"]).resolve()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import sys
+import threading
 import time
 import types
 import uuid
@@ -88,6 +89,7 @@ class LambdaExecutor:
         self.handlers = {_unqualified(a): h for a, h in handlers.items()}
         self._loaded: dict[str, Callable[..., Any]] = {}
         self._prefix = f"_agentctl_lambda_{next(_COUNTER)}"
+        self._lock = threading.Lock()   # one import per handler, also from server threads
 
     def handler_for(self, arn: str) -> Callable[..., Any]:
         spec = self.handlers.get(_unqualified(arn))
@@ -96,9 +98,10 @@ class LambdaExecutor:
                 f"Lambda function {arn} could not be invoked: the function does not exist on the local target.",
                 f"no local handler is mapped to Lambda {arn}; add it under the environment's "
                 "world.lambdas in agentctl.yaml with `handler: module:function`", arn)
-        if spec not in self._loaded:
-            self._loaded[spec] = self._import(spec, arn)
-        return self._loaded[spec]
+        with self._lock:
+            if spec not in self._loaded:
+                self._loaded[spec] = self._import(spec, arn)
+            return self._loaded[spec]
 
     def _import(self, spec: str, arn: str) -> Callable[..., Any]:
         if self.root is None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import glob as globmod
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -108,13 +109,15 @@ class Retriever:
         self.root = root
         self.documents = {k: list(v) for k, v in documents.items()}
         self._cache: dict[str, tuple[tuple, Index]] = {}
+        self._lock = threading.Lock()
 
     def index(self, kb_id: str) -> Index:
         if self.root is None or not self.documents.get(kb_id):
             return Index([])
         files = document_files(self.root, self.documents[kb_id])
         key = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)
-        cached = self._cache.get(kb_id)
+        with self._lock:
+            cached = self._cache.get(kb_id)
         if cached and cached[0] == key:
             return cached[1]
         chunks: list[Chunk] = []
@@ -125,7 +128,8 @@ class Retriever:
             except OSError:
                 continue
         idx = Index(chunks)
-        self._cache[kb_id] = (key, idx)
+        with self._lock:
+            self._cache[kb_id] = (key, idx)
         return idx
 
     def retrieve(self, kb_id: str, query: str, limit: int = DEFAULT_RESULTS) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import threading
 from typing import Any, Callable, Iterator, Mapping
 
 from agentctl.core import servicemodel
@@ -52,6 +53,8 @@ class RuntimeService:
         self._executor_key: Any = None
         self._retriever: Retriever | None = None
         self._retriever_key: Any = None
+        # The HTTP server answers on worker threads: building the caches is serialized.
+        self._lock = threading.RLock()
 
     # --- plumbing ---------------------------------------------------------------------------
 
@@ -73,21 +76,24 @@ class RuntimeService:
     def _lambdas(self) -> LambdaExecutor:
         handlers = {arn: doc.get("handler") for arn, doc in self._emu.lambdas().items() if doc.get("handler")}
         key = (self.settings.root, tuple(sorted(handlers.items())))
-        if self._executor is None or key != self._executor_key:
-            self._executor, self._executor_key = LambdaExecutor(self.settings.root, handlers), key
-        return self._executor
+        with self._lock:
+            if self._executor is None or key != self._executor_key:
+                self._executor, self._executor_key = LambdaExecutor(self.settings.root, handlers), key
+            return self._executor
 
     def _retrieval(self) -> Retriever:
         with self._tx() as tx:
             docs = {r.rid: list(r.doc.get("documents") or []) for r in tx.rows(KB_DOCUMENTS)}
         key = (self.settings.root, tuple(sorted((k, tuple(v)) for k, v in docs.items())))
-        if self._retriever is None or key != self._retriever_key:
-            self._retriever, self._retriever_key = Retriever(self.settings.root, docs), key
-        return self._retriever
+        with self._lock:
+            if self._retriever is None or key != self._retriever_key:
+                self._retriever, self._retriever_key = Retriever(self.settings.root, docs), key
+            return self._retriever
 
     def _model(self) -> Any:
         try:
-            return self._models.get(self.settings)
+            with self._lock:
+                return self._models.get(self.settings)
         except ModelUnavailable as exc:
             raise ServiceError("ModelNotReadyException", str(exc)) from None
 
@@ -139,7 +145,9 @@ class RuntimeService:
                                    input_text="", foundation_model=snap.foundation_model, inference=cfg.inference,
                                    history=e.history, memory=past, now=self._now())
             try:
-                summary = self._models.get(self.settings).summarize(request).answer
+                with self._lock:
+                    model = self._models.get(self.settings)
+                summary = model.summarize(request).answer
             except (ModelError, ModelUnavailable) as exc:
                 log.warning("memory summary of session %s: the model failed (%s); keeping a plain summary",
                             e.session_id, exc)

@@ -45,6 +45,18 @@ class RuntimeSettings:
     """The environment's region: the default Bedrock Runtime region of the ``bedrock`` provider."""
     bedrock_client: Any = field(default=None, compare=False, repr=False)
     """A ready ``bedrock-runtime`` client for the ``bedrock`` provider (tests pass a stubbed one)."""
+    problem: str | None = None
+    """Why the ``runtime`` block is unusable (``lenient``): InvokeAgent reports it."""
+
+    @classmethod
+    def lenient(cls, runtime: Mapping[str, Any] | None, root: Path | None, where: str = "runtime", *,
+                region: str | None = None) -> "RuntimeSettings":
+        """Like ``from_mapping``, but a bad block becomes ``problem`` instead of an error: plan and
+        apply must not fail because of how the local runtime would run agents."""
+        try:
+            return cls.from_mapping(runtime, root, where, region=region)
+        except UsageError as e:
+            return cls(root=root.resolve() if root is not None else None, region=region, problem=e.message())
 
     @classmethod
     def from_mapping(cls, runtime: Mapping[str, Any] | None, root: Path | None,

@@ -130,3 +130,26 @@ def test_runtime_routes_do_not_overlap_the_control_plane():
                              ("DeleteAgentMemory", "/agents/A1/agentAliases/B1/memories", "DELETE")):
         assert wire.match(method, path, {}, "bedrock-agent") is None
         assert wire.match(method, path, {}, "bedrock-agent-runtime")[0] == op
+
+
+def test_a_bad_runtime_block_fails_invoke_not_plan(tmp_path):
+    from agentctl.emulator.runtime.models import ModelCache, ModelUnavailable
+
+    settings = RuntimeSettings.lenient({"model": {"provider": "scripted"}}, tmp_path, "environments.local.runtime")
+    assert settings.problem and "needs `file:`" in settings.problem
+    with pytest.raises(ModelUnavailable, match="needs `file:`"):
+        ModelCache().get(settings)
+
+
+def test_validate_reports_provider_settings(tmp_path, capsys):
+    import shutil
+
+    from agentctl.cli import run
+
+    root = tmp_path / "sb"
+    shutil.copytree(REPO / "examples" / "support-bot", root, ignore=shutil.ignore_patterns(".agentctl"))
+    text = (root / "agentctl.yaml").read_text()
+    (root / "agentctl.yaml").write_text(text.replace("        file: models/support-bot.yaml\n", ""))
+    assert run(["-C", str(root), "validate"]) == 3
+    out = capsys.readouterr()
+    assert re.search(r"agentctl\.yaml:\d+:\d+: error: provider scripted needs `file`", out.out + out.err)

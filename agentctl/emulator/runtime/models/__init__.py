@@ -29,6 +29,8 @@ class ModelCache:
         self._model: FoundationModel | None = None
 
     def get(self, settings: RuntimeSettings) -> FoundationModel:
+        if settings.problem:
+            raise ModelUnavailable(settings.problem)
         model = settings.model
         provider = model.get("provider")
         if not provider:

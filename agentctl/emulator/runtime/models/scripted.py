@@ -520,7 +520,7 @@ class ScriptedModel:
                 uses.append(ToolUse(action_group=c.action_group, function=c.function, api_path=c.api_path,
                                     http_method=c.method if c.api_path else None, parameters=params,
                                     request_body=body))
-            raw = _raw(rationale, "".join(_invoke_xml(u.describe(), {**u.parameters, **(u.request_body or {})})
+            raw = _raw(rationale, "".join(_invoke_xml(_tool_label(u), {**u.parameters, **(u.request_body or {})})
                                           for u in uses), note)
             return self._reply(request, raw, rationale=rationale, tool_uses=tuple(uses))
         answer = _Context(request).expand(self.script.fallback)
@@ -558,6 +558,13 @@ class ScriptedModel:
     def _reply(request: ModelRequest, raw: str, **kw: Any) -> ModelReply:
         return ModelReply(raw=raw, input_tokens=estimate_tokens(request.prompt),
                           output_tokens=estimate_tokens(raw), **kw)
+
+
+def _tool_label(use: ToolUse) -> str:
+    """The tool name as the catalogue spells it (``Group__function``, ``Group__GET__/path``)."""
+    if use.function:
+        return f"{use.action_group}__{use.function}"
+    return f"{use.action_group}__{(use.http_method or 'GET').upper()}__{use.api_path}"
 
 
 def _raw(rationale: str | None, body: str, note: str) -> str:
