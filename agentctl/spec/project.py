@@ -360,16 +360,16 @@ def _check_runtime_files(root: Path, world: Mapping[str, Any], runtime: Mapping[
             path = epath + ("runtime", "model")
             problems.append(Problem(ppos.value(path), render_path(path),
                                     f"provider {model.get('provider')} needs `{key}`", "project.runtime-model",
-                                    hint="see docs/local-runtime.md for each provider's settings"))
+                                    hint=f"add `{key}:` under runtime.model (docs/local-runtime.md lists each provider's settings)"))
     if model.get("provider") == "scripted" and isinstance(model.get("file"), str):
         path = epath + ("runtime", "model", "file")
         f = (root / model["file"]).resolve()
         if not f.is_relative_to(root):
             problems.append(Problem(ppos.value(path), render_path(path), "the scripted model file is outside "
-                                    "the project directory", "project.outside", hint="keep it under agentctl.yaml's directory"))
+                                    "the project directory", "project.outside", hint="move it under agentctl.yaml's directory"))
         elif not f.is_file():
             problems.append(Problem(ppos.value(path), render_path(path), f"no such file: {model['file']}",
-                                    "project.no-such-file", hint="paths are relative to agentctl.yaml"))
+                                    "project.no-such-file", hint="fix the path: it is relative to agentctl.yaml"))
     for i, kb in enumerate(world.get("knowledgeBases") or []):
         for j, pattern in enumerate(kb.get("documents") or []):
             if not isinstance(pattern, str):
@@ -379,10 +379,10 @@ def _check_runtime_files(root: Path, world: Mapping[str, Any], runtime: Mapping[
             if any(not m.is_relative_to(root) for m in matches):
                 problems.append(Problem(ppos.value(path), render_path(path), f"{pattern!r} matches files outside "
                                         "the project directory", "project.outside",
-                                        hint="knowledge-base documents must live under agentctl.yaml's directory"))
+                                        hint="move the documents under agentctl.yaml's directory"))
             elif not any(m.is_file() for m in matches):
                 problems.append(Problem(ppos.value(path), render_path(path), f"{pattern!r} matches no file",
-                                        "project.no-such-file", hint="paths and globs are relative to agentctl.yaml"))
+                                        "project.no-such-file", hint="fix the path or glob: it is relative to agentctl.yaml"))
 
 
 def _served_world_note(environment: Environment, ppos: PositionMap, epath: PathT) -> Problem:

@@ -249,9 +249,14 @@ class RuntimeService:
             n = (rc.get("vectorSearchConfiguration") or rc.get("managedSearchConfiguration") or {}).get("numberOfResults")
             if n:
                 kb_results[kbc["knowledgeBaseId"]] = int(n)
+        history = tuple((r, t) for r, t in doc.get("history") or [])
+        given_history = (state.get("conversationHistory") or {}).get("messages")
+        if given_history:
+            # sessionState.conversationHistory: the caller supplies the earlier turns.
+            history = tuple((m["role"], "\n".join(c.get("text") or "" for c in m.get("content") or []))
+                            for m in given_history)
         turn = Turn(snapshot=snap, session_id=session_id, input_text=turn_input, session_attributes=session_attrs,
-                    prompt_session_attributes=prompt_attrs,
-                    history=tuple((r, t) for r, t in doc.get("history") or []), memory=memory,
+                    prompt_session_attributes=prompt_attrs, history=history, memory=memory,
                     enable_trace=bool(p.get("enableTrace")), now=now, kb_results=kb_results,
                     resume=resume, matched=matched)
         orchestrator = Orchestrator(model, self._lambdas(), self._retrieval(),

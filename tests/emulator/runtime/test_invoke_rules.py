@@ -418,3 +418,18 @@ turns:
         b.invoke(None, sessionState={"invocationId": roc["invocationId"], "returnControlInvocationResults": [
             {"functionResult": {"actionGroup": "Cal", "function": "lookup", "responseBody": {"TEXT": {"body": "x"}}}}]})
     assert _code(err) == "ValidationException"
+
+
+def test_conversation_history_from_the_session_and_from_session_state(project):
+    poc = {"promptConfigurations": [{"promptType": "ORCHESTRATION", "promptCreationMode": "OVERRIDDEN",
+                                     "basePromptTemplate": "History:\n$conversation_history$\nNow: $question$",
+                                     "parserMode": "DEFAULT", "promptState": "ENABLED"}]}
+    b = build_agent(project, "turns:\n  - answer: 'echo {input}'\n", promptOverrideConfiguration=poc)
+    b.invoke("first question", session="h-1")
+    text = traces(b.invoke("second", session="h-1"))[0]["orchestrationTrace"]["modelInvocationInput"]["text"]
+    assert text == "History:\nUser: first question\nAssistant: echo first question\nNow: second"
+    given = {"conversationHistory": {"messages": [{"role": "user", "content": [{"text": "hi"}]},
+                                                  {"role": "assistant", "content": [{"text": "hello"}]}]}}
+    text = traces(b.invoke("third", session="h-1", sessionState=given))[0]["orchestrationTrace"][
+        "modelInvocationInput"]["text"]
+    assert text == "History:\nUser: hi\nAssistant: hello\nNow: third"

@@ -48,6 +48,9 @@ class ModelCache:
                                            "emulator was started without a project directory.")
                 path = settings.root / path
             shown = model["file"]
+            if settings.root is not None and not path.resolve().is_relative_to(settings.root):
+                raise ModelUnavailable(f"{shown}: the scripted model file is outside the project directory "
+                                       f"{settings.root}; keep it inside the project.")
             try:
                 stat = path.stat()
             except OSError as e:
