@@ -37,7 +37,9 @@ ALLOWED: dict[str, set[str]] = {
     # render/trace.py formats the runtime's pure trace model (frozen dataclasses).
     "render": _BASE | {"core", "plan", "runtime.trace"},
     "console": _BASE | {"render"},
-    "emulator": _BASE | {"core"},
+    # The runtime's scripted model files are read with the one YAML-with-positions loader, so
+    # their errors are located exactly like spec errors (no second loader).
+    "emulator": _BASE | {"core", "spec.yamlload"},
     # aws/client.py routes a local target's requests to the in-process emulator.
     "aws": _BASE | {"core", "emulator"},
     "apply": _BASE | {"core", "spec", "plan", "aws"},

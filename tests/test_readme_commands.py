@@ -250,8 +250,5 @@ def test_every_command_readme_shows_runs_as_shown(sandbox, capsys, monkeypatch):
     assert set(NOT_RUN) - shell.not_run == set()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the local emulator does not answer InvokeAgent until the runtime-emu work is on main; "
-    "when it is, this XPASSes and fails: remove this mark"))
 def test_readme_running_an_agent_runs_as_shown(sandbox, capsys, monkeypatch):
     _run_blocks(_blocks(runtime=True), sandbox, capsys, monkeypatch)
