@@ -155,6 +155,12 @@ def resolve(tx: Tx, config: EmulatorConfig, agent_id: str, alias_id: str) -> Age
         # Text invented (UNCONFIRMED, §10.5): the alias is paused.
         raise refusal(config, f"Agent alias {alias_id} is not accepting invocations "
                               "(aliasInvocationState is REJECT_INVOCATIONS).")
+    status = alias.get("agentAliasStatus")
+    if status in ("CREATING", "FAILED"):
+        # An alias that is not PREPARED yet (its version is still being cut) or whose creation
+        # failed. Class and text UNCONFIRMED (§10.5); UPDATING keeps serving (the routing is set).
+        raise refusal(config, f"Agent alias {alias_id} is in {status.title()} state and cannot be invoked. "
+                              "Retry the request when the alias is PREPARED.")
     routing = alias.get("routingConfiguration") or []
     if not routing:
         raise refusal(config, f"Agent alias {alias_id} is not associated with an agent version.")

@@ -17,10 +17,10 @@ import json
 from typing import Any
 
 ORDERS: dict[str, dict[str, Any]] = {
-    "A-482": {"customer_id": "C-1001", "status": "PROCESSING", "placed": "2026-04-22",
-              "eta": "2026-04-29", "carrier": None, "tracking": None},
-    "A-483": {"customer_id": "C-1001", "status": "SHIPPED", "placed": "2026-04-18",
+    "A-482": {"customer_id": "C-1001", "status": "SHIPPED", "placed": "2026-04-18",
               "eta": "2026-04-27", "carrier": "UPS", "tracking": "1Z999AA10123456784"},
+    "A-483": {"customer_id": "C-1001", "status": "PROCESSING", "placed": "2026-04-22",
+              "eta": "2026-05-02", "carrier": None, "tracking": None},
     "A-510": {"customer_id": "C-2002", "status": "DELIVERED", "placed": "2026-03-30",
               "eta": "2026-04-04", "carrier": "FedEx", "tracking": "612999AA10123456"},
 }

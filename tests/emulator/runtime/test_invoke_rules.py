@@ -121,6 +121,21 @@ def test_draft_runs_the_last_prepared_snapshot(project):
     assert "Tools__lookup" not in traces(b.invoke("x"))[0]["orchestrationTrace"]["modelInvocationInput"]["text"]
 
 
+def test_alias_being_created_is_refused_until_prepared(project):
+    import time
+
+    from agentctl.emulator import Durations
+
+    cfg = EmulatorConfig(durations=Durations(create=0, update=0, prepare=0, version=0, alias=30, delete=0))
+    b = build_agent(project, LOOKUP, config=cfg)
+    alias = b.client.create_agent_alias(agentId=b.agent_id, agentAliasName="new")["agentAlias"]["agentAliasId"]
+    with pytest.raises(ClientError) as err:
+        b.invoke("hi", alias=alias)
+    assert _code(err) == "ValidationException" and "Creating state" in str(err.value)
+    b.emulator._clock = lambda: time.time() + 60   # the alias has settled
+    assert answer(b.invoke("hi", alias=alias)) == "plain answer"
+
+
 def test_numbered_alias_runs_its_version(project):
     b = build_agent(project, LOOKUP, groups=[function_group()], handlers={"tools": ECHO_HANDLER})
     alias = b.client.create_agent_alias(agentId=b.agent_id, agentAliasName="live")["agentAlias"]["agentAliasId"]

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.emulator.runtime.conftest import answer, return_control, steps, traces
 
-CANCEL = "Where is order A-482, and can you cancel it if it hasn't shipped?"
+CANCEL = "Where is order A-482, and can you cancel it if it hasn't shipped?"     # A-482 has shipped
+CANCEL_UNSHIPPED = "Where is order A-483, and can you cancel it if it hasn't shipped?"
 
 
 def _tool_calls(events):
@@ -35,9 +35,9 @@ def test_order_status_calls_the_lambda_and_answers(support_bot):
     assert calls[0]["parameters"] == [{"name": "order_id", "type": "string", "value": "A-482"}]
     obs = _observations(events)
     assert obs[0]["type"] == "ACTION_GROUP"
-    assert json.loads(obs[0]["actionGroupInvocationOutput"]["text"])["status"] == "PROCESSING"
+    assert json.loads(obs[0]["actionGroupInvocationOutput"]["text"])["status"] == "SHIPPED"
     assert obs[-1]["type"] == "FINISH"
-    assert answer(events) == "Order A-482 is PROCESSING; the estimated delivery date is 2026-04-29."
+    assert answer(events) == "Order A-482 is SHIPPED; the estimated delivery date is 2026-04-27."
     assert obs[-1]["finalResponse"]["text"] == answer(events)
     # One chunk, after every trace event (service-behaviour.md §10.2/§10.3).
     assert "chunk" in events[-1] and sum("chunk" in e for e in events) == 1
@@ -83,6 +83,13 @@ def test_model_input_shows_the_filled_override_template(support_bot):
         assert placeholder not in text
 
 
+def _confirm(deployed, session, roc, state="CONFIRM"):
+    return deployed.invoke(session=session, sessionState={
+        "invocationId": roc["invocationId"],
+        "returnControlInvocationResults": [{"functionResult": {
+            "actionGroup": "OrderTools", "function": "cancel_order", "confirmationState": state}}]})
+
+
 def test_cancel_needs_confirmation_then_runs_the_lambda(support_bot):
     session = "cancel-confirm"
     events = support_bot.invoke(CANCEL, session=session)
@@ -94,28 +101,30 @@ def test_cancel_needs_confirmation_then_runs_the_lambda(support_bot):
     assert (fn["actionGroup"], fn["function"], fn["actionInvocationType"]) == (
         "OrderTools", "cancel_order", "USER_CONFIRMATION")
     assert {p["name"]: p["value"] for p in fn["parameters"]}["order_id"] == "A-482"
-    events = support_bot.invoke(session=session, sessionState={
-        "invocationId": roc["invocationId"],
-        "returnControlInvocationResults": [{"functionResult": {
-            "actionGroup": "OrderTools", "function": "cancel_order", "confirmationState": "CONFIRM"}}]})
-    assert answer(events).startswith("Order A-482 is cancelled.")
-    # The confirmed call ran the Lambda: its result is the observation.
-    assert _observations(events)[0]["actionGroupInvocationOutput"]["text"] == "Order A-482 is cancelled."
+    events = _confirm(support_bot, session, roc)
+    # The confirmed call ran the Lambda: its result (A-482 has shipped) is the observation.
+    assert _observations(events)[0]["actionGroupInvocationOutput"]["text"] == (
+        "Order A-482 has already shipped and cannot be cancelled.")
+    assert answer(events) == ("Order A-482 has already shipped and cannot be cancelled. It is on its way: "
+                              "the estimated delivery date is 2026-04-27.")
 
 
-def test_cancel_denied_does_not_run_the_lambda(tmp_path_factory):
+def test_cancel_of_an_unshipped_order_and_a_denied_one(tmp_path_factory):
     from tests.emulator.runtime.conftest import apply_example, open_example
 
-    deployed = open_example(apply_example(tmp_path_factory.mktemp("deny")))
+    # A fresh deployment: the Lambda's order table is the example's, whatever other tests did.
+    deployed = open_example(apply_example(tmp_path_factory.mktemp("cancel")))
     try:
-        roc = return_control(deployed.invoke(CANCEL, session="deny"))
-        events = deployed.invoke(session="deny", sessionState={
-            "invocationId": roc["invocationId"],
-            "returnControlInvocationResults": [{"functionResult": {
-                "actionGroup": "OrderTools", "function": "cancel_order", "confirmationState": "DENY"}}]})
-        assert answer(events).startswith("All right, I did not cancel order A-482")
-        status = answer(deployed.invoke("Where is order A-482?"))
-        assert "PROCESSING" in status
+        roc = return_control(deployed.invoke(CANCEL_UNSHIPPED, session="deny"))
+        events = _confirm(deployed, "deny", roc, "DENY")
+        assert answer(events) == ("All right, I did not cancel order A-483; its status is PROCESSING "
+                                  "(estimated delivery 2026-05-02).")
+        assert "PROCESSING" in answer(deployed.invoke("Where is order A-483?"))
+        roc = return_control(deployed.invoke(CANCEL_UNSHIPPED, session="confirm"))
+        events = _confirm(deployed, "confirm", roc)
+        assert answer(events) == ("Order A-483 is cancelled. It had not shipped yet, so nothing will be "
+                                  "delivered or charged.")
+        assert "CANCELLED" in answer(deployed.invoke("Where is order A-483?"))
     finally:
         deployed.emulator.close()
 
@@ -186,9 +195,7 @@ def test_session_attributes_reach_the_lambda_and_persist(support_bot):
     assert (call["actionGroupName"], call["apiPath"], call["verb"]) == (
         "OrderApi", "/customers/{customer_id}/orders", "get")
     assert {p["name"]: p["value"] for p in call["parameters"]} == {"customer_id": "C-1001", "limit": "3"}
-    # (A-482 may have been cancelled by another test: the Lambda's container is warm.)
-    assert re.fullmatch(r"Your most recent order is A-482 \((PROCESSING|CANCELLED), placed 2026-04-22\)\.",
-                        answer(events))
+    assert answer(events) == "Your most recent order is A-483 (PROCESSING, placed 2026-04-22)."
     # Session attributes persist for the session: the next turn needs no sessionState.
     assert answer(support_bot.invoke("Show my orders", session=session)).startswith("Your most recent order is")
     # Another session has none.
