@@ -186,8 +186,9 @@ def test_unknown_alias_and_bad_session_id(cli):
 @needs_runtime
 def test_cancel_asks_for_confirmation_deny_then_confirm(cli):
     # Last in the module: a confirmed cancel changes the example's (in-memory) order table.
-    assert A482["status"] == "PROCESSING", "the example's A-482 must be cancellable"
-    text = "Where is order A-482, and can you cancel it if it hasn't shipped?"
+    # A-482 has shipped (the Lambda refuses to cancel it); A-483 is still being processed.
+    assert _orders()["A-483"]["status"] == "PROCESSING", "the example's A-483 must be cancellable"
+    text = "Where is order A-483, and can you cancel it if it hasn't shipped?"
     r = cli("invoke", text, *STAGING, "--output", "json")  # no terminal, no decision
     assert r.code == ExitCode.HANDLER_FAILED
     assert "requires the user's confirmation" in json.loads(r.out)["error"]["message"]
@@ -197,7 +198,7 @@ def test_cancel_asks_for_confirmation_deny_then_confirm(cli):
     assert [c["function"] for c in doc["tool_calls"]] == ["get_order_status", "cancel_order"]
     sent = doc["return_control"][0]["results"][0]["functionResult"]
     assert sent["confirmationState"] == "DENY"
-    assert "did not cancel order A-482" in doc["answer"]
+    assert "did not cancel order A-483" in doc["answer"]
     r = cli("invoke", text, *STAGING, "--confirm", "--trace")
     assert r.code == 0, r.err
     assert "It had not shipped yet" in r.out
