@@ -3,8 +3,9 @@
 
 The skeletons below give structure, titles and descriptions (what an editor shows). Every
 constraint that botocore's bedrock-agent model has (name patterns, lengths, enums, ranges) is
-*not* typed here: a property carries ``"x-bedrock": "Operation:member.path"`` and the generator
-fills ``pattern`` / ``minLength`` / ``maxLength`` / ``enum`` / ``minimum`` / ``maximum`` /
+*not* typed here: a property carries ``"x-bedrock": "Operation:member.path"`` (for agent specs,
+put there from the field table, ``agentctl.spec.fields.schema_annotations``, so the schema and
+the request mapping cannot disagree about which member a key is) and the generator fills ``pattern`` / ``minLength`` / ``maxLength`` / ``enum`` / ``minimum`` / ``maximum`` /
 ``minItems`` / ``maxItems`` from the model. A botocore upgrade therefore moves the schema with it
 (``tests/spec/test_schema_generated.py`` fails until ``python -m agentctl.spec.gen_schema`` is
 re-run). The only deliberate departures from the model are named constants from ``rules``
@@ -25,7 +26,7 @@ from typing import Any
 from agentctl.core.servicemodel import ListShape, MapShape, Shape
 
 from agentctl.core import servicemodel
-from agentctl.spec import eval_schema
+from agentctl.spec import eval_schema, fields
 from agentctl.spec import rules_constants as rc
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -56,80 +57,65 @@ def _obj(title: str, description: str, properties: dict[str, Any], required: lis
     return out
 
 
-def _text_or_file(title: str, description: str, member: str | None = None, **extra: Any) -> dict[str, Any]:
+def _text_or_file(title: str, description: str, **extra: Any) -> dict[str, Any]:
     string = _p(title, description + " Inline text.", "string", **extra)
-    if member:
-        string["x-bedrock"] = member
     return _p(title, description, oneOf=[
         string,
         {"$ref": "#/$defs/fileInclude"},
     ])
 
 
-def _tags(title: str, member: str) -> dict[str, Any]:
+def _tags(title: str) -> dict[str, Any]:
     return _p(title, "Tag key -> value (agentctl adds its own ownership tags).", "object",
-              **{"x-bedrock": member + "#map"},
-              additionalProperties=_p("Tag value", "Tag value.", "string", **{"x-bedrock": member + "#value"}))
+              additionalProperties=_p("Tag value", "Tag value.", "string"))
 
 
 def agent_skeleton() -> dict[str, Any]:
-    ca = "CreateAgent:"
-    poc = ca + "promptOverrideConfiguration.promptConfigurations."
-    ag = "CreateAgentActionGroup:"
-    fn = ag + "functionSchema.functions."
-    prompt_types = {"x-bedrock": poc + "promptType", "x-extra-enum": list(rc.EXTRA_PROMPT_TYPES)}
+    prompt_types = {"x-extra-enum": list(rc.EXTRA_PROMPT_TYPES)}
     override = _obj(
         "Prompt override",
         "Overrides one step's prompt (promptCreationMode OVERRIDDEN). Only `state: DISABLED` needs "
         "no template.",
         {
-            "state": _p("State", "promptState: whether this step runs.", "string", **{"x-bedrock": poc + "promptState"}),
-            "template": _text_or_file("Template", "basePromptTemplate for this step.", poc + "basePromptTemplate"),
+            "state": _p("State", "promptState: whether this step runs.", "string"),
+            "template": _text_or_file("Template", "basePromptTemplate for this step."),
             "inference": _obj("Inference configuration", "inferenceConfiguration for this step.", {
-                "temperature": _p("Temperature", "Randomness of the response.", "number",
-                                  **{"x-bedrock": poc + "inferenceConfiguration.temperature"}),
-                "topP": _p("Top P", "Nucleus sampling cut-off.", "number",
-                           **{"x-bedrock": poc + "inferenceConfiguration.topP"}),
-                "topK": _p("Top K", "Number of most-likely candidates considered.", "integer",
-                           **{"x-bedrock": poc + "inferenceConfiguration.topK"}),
-                "maximumLength": _p("Maximum length", "Maximum number of tokens in the response.", "integer",
-                                    **{"x-bedrock": poc + "inferenceConfiguration.maximumLength"}),
+                "temperature": _p("Temperature", "Randomness of the response.", "number"),
+                "topP": _p("Top P", "Nucleus sampling cut-off.", "number"),
+                "topK": _p("Top K", "Number of most-likely candidates considered.", "integer"),
+                "maximumLength": _p("Maximum length", "Maximum number of tokens in the response.", "integer"),
                 "stopSequences": _p("Stop sequences", "Sequences that stop generation.", "array",
-                                    items=_p("Stop sequence", "One stop sequence.", "string"),
-                                    **{"x-bedrock": poc + "inferenceConfiguration.stopSequences"}),
+                                    items=_p("Stop sequence", "One stop sequence.", "string")),
             }),
             "parser": _p("Parser mode", "parserMode: OVERRIDDEN hands this step's output to prompts.parserLambda.",
-                         "string", **{"x-bedrock": poc + "parserMode"}),
-            "model": _p("Model", "Per-step foundationModel (optional).", "string", **{"x-bedrock": poc + "foundationModel"}),
+                         "string"),
+            "model": _p("Model", "Per-step foundationModel (optional).", "string"),
             "additionalModelRequestFields": _p(
                 "Additional model request fields", "Free-form JSON passed to the model (e.g. reasoning config).",
                 "object"),
         },
     )
     function = _obj("Function", "One tool of a function-schema action group.", {
-        "name": _p("Name", "Function name the model calls.", "string", **{"x-bedrock": fn + "name"}),
+        "name": _p("Name", "Function name the model calls.", "string"),
         "description": _p("Description", "What the function does and when to use it: the model chooses tools "
-                          "by this text.", "string", **{"x-bedrock": fn + "description"}),
+                          "by this text.", "string"),
         "requireConfirmation": _p("Require confirmation", "Ask the user to confirm before calling "
                                   "(requireConfirmation ENABLED).", "boolean"),
         "parameters": _p("Parameters", "Parameter name -> details.", "object",
-                         **{"x-bedrock": fn + "parameters#map"},
                          additionalProperties=_obj("Parameter", "One function parameter.", {
-                             "type": _p("Type", "Parameter type.", "string",
-                                        **{"x-bedrock": fn + "parameters.type"}),
+                             "type": _p("Type", "Parameter type.", "string"),
                              "description": _p("Description", "What the parameter means, with an example value.",
-                                               "string", **{"x-bedrock": fn + "parameters.description"}),
+                                               "string"),
                              "required": _p("Required", "Whether the model must supply it (default false).", "boolean"),
                          }, required=["type"])),
     }, required=["name"])
     action_group = _obj("Action group", "A group of tools: functions or an OpenAPI schema, run by a Lambda or "
                         "returned to the caller; or a built-in group (`builtin`).", {
-        "name": _p("Name", "actionGroupName, unique within the agent.", "string", **{"x-bedrock": ag + "actionGroupName"}),
-        "description": _p("Description", "What this group is for.", "string", **{"x-bedrock": ag + "description"}),
-        "state": _p("State", "actionGroupState (default ENABLED).", "string", **{"x-bedrock": ag + "actionGroupState"}),
+        "name": _p("Name", "actionGroupName, unique within the agent.", "string"),
+        "description": _p("Description", "What this group is for.", "string"),
+        "state": _p("State", "actionGroupState (default ENABLED).", "string"),
         "executor": _obj("Executor", "Who runs the tools: a Lambda function, or the caller (return of control).", {
-            "lambda": _p("Lambda", "Lambda function ARN (optional :qualifier).", "string",
-                         **{"x-bedrock": ag + "actionGroupExecutor.lambda"}),
+            "lambda": _p("Lambda", "Lambda function ARN (optional :qualifier).", "string"),
             "returnControl": _p("Return control", "true: return tool calls to the caller (customControl "
                                 "RETURN_CONTROL).", "boolean"),
             "handler": _p("Local handler", "module:function run by agentctl's local target for returned calls "
@@ -140,47 +126,40 @@ def agent_skeleton() -> dict[str, Any]:
             "file": _p("File", "Path of an OpenAPI 3.0 YAML/JSON file, relative to this spec.", "string", minLength=1),
             "inline": _p("Inline", "The OpenAPI 3.0 document itself.", "object"),
             "s3": _obj("S3 object", "An OpenAPI document in S3 (not checked offline).", {
-                "bucket": _p("Bucket", "s3BucketName.", "string", **{"x-bedrock": ag + "apiSchema.s3.s3BucketName"}),
-                "key": _p("Key", "s3ObjectKey.", "string", **{"x-bedrock": ag + "apiSchema.s3.s3ObjectKey"}),
+                "bucket": _p("Bucket", "s3BucketName.", "string"),
+                "key": _p("Key", "s3ObjectKey.", "string"),
             }, required=["bucket", "key"]),
         }, minProperties=1, maxProperties=1),
         "builtin": _p("Built-in signature", "parentActionGroupSignature: a built-in group; no executor, schema "
-                      "or description.", "string", **{"x-bedrock": ag + "parentActionGroupSignature"}),
+                      "or description.", "string"),
         "builtinParams": _p("Built-in parameters", "parentActionGroupSignatureParams, e.g. {type: computer_20241022}.",
-                            "object", additionalProperties=_p("Value", "Parameter value.", "string",
-                                                               **{"x-bedrock": ag + "parentActionGroupSignatureParams#value"}),
-                            **{"x-bedrock": ag + "parentActionGroupSignatureParams#map"}),
+                            "object", additionalProperties=_p("Value", "Parameter value.", "string")),
     }, required=["name"])
     kb = _obj("Knowledge base", "An existing knowledge base associated with the agent.", {
-        "id": _p("Id", "knowledgeBaseId.", "string", **{"x-bedrock": "AssociateAgentKnowledgeBase:knowledgeBaseId"}),
+        "id": _p("Id", "knowledgeBaseId.", "string"),
         "description": _p("Description", "When the agent should search it: the model decides by this text.",
-                          "string", **{"x-bedrock": "AssociateAgentKnowledgeBase:description"}),
-        "state": _p("State", "knowledgeBaseState (default ENABLED).", "string",
-                    **{"x-bedrock": "AssociateAgentKnowledgeBase:knowledgeBaseState"}),
+                          "string"),
+        "state": _p("State", "knowledgeBaseState (default ENABLED).", "string"),
     }, required=["id", "description"])
-    co = "AssociateAgentCollaborator:"
     collaborator = _obj("Collaborator", "Another agent this supervisor can delegate to: `agent` + `alias` of this "
                         "project, or an `aliasArn`.", {
-        "name": _p("Name", "collaboratorName.", "string", **{"x-bedrock": co + "collaboratorName"}),
-        "agent": _p("Agent", "Name of another agent of this project.", "string",
-                    **{"x-bedrock": "CreateAgent:agentName"}),
-        "alias": _p("Alias", "Alias of that agent (resolved to its alias ARN).", "string",
-                    **{"x-bedrock": "CreateAgentAlias:agentAliasName"}),
-        "aliasArn": _p("Alias ARN", "Alias ARN of an agent outside the project.", "string",
-                       **{"x-bedrock": co + "agentDescriptor.aliasArn"}),
+        "name": _p("Name", "collaboratorName.", "string"),
+        "agent": _p("Agent", "Name of another agent of this project.", "string"),
+        "alias": _p("Alias", "Alias of that agent (resolved to its alias ARN).", "string"),
+        "aliasArn": _p("Alias ARN", "Alias ARN of an agent outside the project.", "string"),
         "instruction": _p("Instruction", "collaborationInstruction: when to hand over to this collaborator.",
-                          "string", **{"x-bedrock": co + "collaborationInstruction"}),
+                          "string"),
         "relayConversationHistory": _p("Relay conversation history", "true: send the conversation history "
                                        "(TO_COLLABORATOR).", "boolean"),
     }, required=["name", "instruction"])
     alias = _obj("Alias", "A named pointer at a version; applications invoke aliases.", {
-        "name": _p("Name", "agentAliasName.", "string", **{"x-bedrock": "CreateAgentAlias:agentAliasName"}),
-        "description": _p("Description", "Alias description.", "string", **{"x-bedrock": "CreateAgentAlias:description"}),
+        "name": _p("Name", "agentAliasName.", "string"),
+        "description": _p("Description", "Alias description.", "string"),
         "track": _p("Track", "latest: apply moves it to each new version; pinned (default): only promote/rollback.",
                     "string", enum=list(rc.TRACKS)),
-        "tags": _tags("Tags", "CreateAgentAlias:tags"),
+        "tags": _tags("Tags"),
         "invocationState": _p("Invocation state", "aliasInvocationState: REJECT_INVOCATIONS pauses the alias.",
-                              "string", **{"x-bedrock": "UpdateAgentAlias:aliasInvocationState"}),
+                              "string"),
     }, required=["name"])
     return {
         "$schema": DRAFT,
@@ -196,52 +175,41 @@ def agent_skeleton() -> dict[str, Any]:
             }, required=["file"]),
         },
         "properties": {
-            "name": _p("Name", "agentName: unique per account and region.", "string", **{"x-bedrock": ca + "agentName"}),
-            "description": _p("Description", "Agent description.", "string", **{"x-bedrock": ca + "description"}),
-            "model": _p("Model", "foundationModel: model id, model ARN or inference profile.", "string",
-                        **{"x-bedrock": ca + "foundationModel"}),
+            "name": _p("Name", "agentName: unique per account and region.", "string"),
+            "description": _p("Description", "Agent description.", "string"),
+            "model": _p("Model", "foundationModel: model id, model ARN or inference profile.", "string"),
             "instruction": _text_or_file("Instruction", "What the agent does and how (system prompt).",
-                                         ca + "instruction", maxLength=rc.INSTRUCTION_MAX_CHARS),
-            "role": _p("Role", "agentResourceRoleArn: the IAM role the agent runs as.", "string",
-                       **{"x-bedrock": ca + "agentResourceRoleArn"}),
-            "idleSessionTtl": _p("Idle session TTL", "idleSessionTTLInSeconds (default 1800).", "integer",
-                                 **{"x-bedrock": ca + "idleSessionTTLInSeconds"}),
-            "encryptionKey": _p("Encryption key", "customerEncryptionKeyArn (KMS key ARN).", "string",
-                                **{"x-bedrock": ca + "customerEncryptionKeyArn"}),
-            "tags": _tags("Tags", ca + "tags"),
+                                         maxLength=rc.INSTRUCTION_MAX_CHARS),
+            "role": _p("Role", "agentResourceRoleArn: the IAM role the agent runs as.", "string"),
+            "idleSessionTtl": _p("Idle session TTL", "idleSessionTTLInSeconds (default 1800).", "integer"),
+            "encryptionKey": _p("Encryption key", "customerEncryptionKeyArn (KMS key ARN).", "string"),
+            "tags": _tags("Tags"),
             "guardrail": _obj("Guardrail", "guardrailConfiguration.", {
-                "id": _p("Id", "guardrailIdentifier (id or ARN).", "string",
-                         **{"x-bedrock": ca + "guardrailConfiguration.guardrailIdentifier"}),
-                "version": _p("Version", "guardrailVersion: DRAFT or a number, quoted.", "string",
-                              **{"x-bedrock": ca + "guardrailConfiguration.guardrailVersion"}),
+                "id": _p("Id", "guardrailIdentifier (id or ARN).", "string"),
+                "version": _p("Version", "guardrailVersion: DRAFT or a number, quoted.", "string"),
             }, required=["id", "version"]),
             "memory": _obj("Memory", "memoryConfiguration; absent = memory disabled.", {
-                "type": _p("Type", "The memory type.", "string",
-                           **{"x-bedrock": ca + "memoryConfiguration.enabledMemoryTypes#item"}),
-                "storageDays": _p("Storage days", "Days summaries are kept.", "integer",
-                                  **{"x-bedrock": ca + "memoryConfiguration.storageDays"}),
-                "maxRecentSessions": _p("Max recent sessions", "Sessions summarised into memory.", "integer",
-                                        **{"x-bedrock": ca + "memoryConfiguration.sessionSummaryConfiguration.maxRecentSessions"}),
+                "type": _p("Type", "The memory type.", "string"),
+                "storageDays": _p("Storage days", "Days summaries are kept.", "integer"),
+                "maxRecentSessions": _p("Max recent sessions", "Sessions summarised into memory.", "integer"),
             }, required=["type"]),
             "orchestration": _obj("Orchestration", "orchestrationType / customOrchestration; absent = DEFAULT.", {
-                "type": _p("Type", "orchestrationType.", "string", **{"x-bedrock": ca + "orchestrationType"}),
-                "lambda": _p("Lambda", "customOrchestration.executor.lambda.", "string",
-                             **{"x-bedrock": ca + "customOrchestration.executor.lambda"}),
+                "type": _p("Type", "orchestrationType.", "string"),
+                "lambda": _p("Lambda", "customOrchestration.executor.lambda.", "string"),
             }, required=["type"]),
             "prompts": _obj("Prompts", "promptOverrideConfiguration.", {
                 "parserLambda": _p("Parser Lambda", "overrideLambda: parses steps with `parser: OVERRIDDEN`.",
-                                   "string", **{"x-bedrock": ca + "promptOverrideConfiguration.overrideLambda"}),
+                                   "string"),
                 "overrides": _p("Overrides", "promptType -> override.", "object",
                                 propertyNames=_p("Prompt type", "promptType.", "string", **prompt_types),
-                                additionalProperties=override,
-                                **{"x-bedrock": ca + "promptOverrideConfiguration.promptConfigurations#list-as-map"}),
+                                additionalProperties=override),
             }),
             "actionGroups": _p("Action groups", "Tools the agent can call.", "array", items=action_group),
             "knowledgeBases": _p("Knowledge bases", "Knowledge bases the agent can search.", "array", items=kb),
             "collaboration": _obj("Collaboration", "Multi-agent collaboration; absent = DISABLED.", {
                 "mode": _p("Mode", "agentCollaboration: SUPERVISOR (plans with its collaborators) or "
                        "SUPERVISOR_ROUTER (routes each request to one); omit `collaboration` to disable.",
-                       "string", **{"x-bedrock": ca + "agentCollaboration"},
+                       "string",
                            **{"x-exclude-enum": ["DISABLED"]}),
                 "collaborators": _p("Collaborators", "Agents this supervisor delegates to.", "array",
                                     items=collaborator),
@@ -419,8 +387,33 @@ def _set(prop: dict[str, Any], key: str, value: Any) -> None:
         prop[key] = value
 
 
+def annotate(skeleton: dict[str, Any]) -> dict[str, Any]:
+    """Put the field table's ``x-bedrock`` annotations (``fields.schema_annotations``) on the
+    agent skeleton. A location the skeleton lacks is a bug in one of the two: fail loudly."""
+    for location, ref in fields.schema_annotations():
+        node: Any = skeleton
+        for step in location:
+            if "oneOf" in node and step != "oneOf":
+                node = next(b for b in node["oneOf"] if b.get("type") == "string")
+            if not isinstance(node, dict) or step not in node:
+                raise KeyError(f"field table location {'/'.join(location)} is not in the schema skeleton")
+            node = node[step]
+        if "oneOf" in node:  # text or file include: the inline string carries the member
+            node = next(b for b in node["oneOf"] if b.get("type") == "string")
+        _insert_after_type(node, "x-bedrock", ref)
+    return skeleton
+
+
+def _insert_after_type(node: dict[str, Any], key: str, value: Any) -> None:
+    # Kept right after title/description/type so a generated property reads in that order.
+    items = list(node.items())
+    at = next((i + 1 for i, (k, _) in enumerate(items) if k == "type"), len(items))
+    node.clear()
+    node.update(items[:at] + [(key, value)] + items[at:])
+
+
 def generate(name: str) -> dict[str, Any]:
-    skeleton = {"agent": agent_skeleton, "project": project_skeleton}[name]()
+    skeleton = {"agent": lambda: annotate(agent_skeleton()), "project": project_skeleton}[name]()
     return _fill(copy.deepcopy(skeleton))
 
 

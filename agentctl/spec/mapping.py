@@ -1,5 +1,7 @@
 """Map a resolved agent spec onto ``agentctl.core.model.AgentConfig`` (the table in
-docs/spec-format.md), and onto the API requests used to validate it against botocore's model.
+docs/spec-format.md), onto the API requests used to validate it against botocore's model, and
+back: ``spec_document`` turns a canonical config (a live agent read back) into a spec document.
+Every spec key <-> member correspondence comes from the field table, ``agentctl.spec.fields``.
 
 The mapping is a *mapping only*: spec keys become API member names, values the spec omits are
 omitted, no service default is filled in and nothing is sorted. Canonicalisation is
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from agentctl.core.model import AgentConfig, AliasConfig, Ref, TRACK_PINNED
+from agentctl.spec import fields
 from agentctl.spec.resolve import OpenApiDoc
 from agentctl.spec.yamlload import PathT
 
@@ -29,130 +32,29 @@ PLACEHOLDER_ID = "AAAAAAAAAA"
 PLACEHOLDER_ALIAS_ARN = "arn:aws:bedrock:us-east-1:123456789012:agent-alias/AAAAAAAAAA/BBBBBBBBBB"
 
 
-def _bool_enum(value: Any, yes: str, no: str) -> str | None:
-    if value is None:
-        return None
-    return yes if value else no
-
-
-def _put(target: dict[str, Any], key: str, value: Any) -> None:
-    if value is not None:
-        target[key] = value
-
-
 def agent_members(doc: Mapping[str, Any]) -> dict[str, Any]:
     """The agent's own members (UpdateAgent names, minus agentId)."""
-    out: dict[str, Any] = {}
-    _put(out, "agentName", doc.get("name"))
-    _put(out, "foundationModel", doc.get("model"))
-    _put(out, "instruction", doc.get("instruction"))
-    _put(out, "description", doc.get("description"))
-    _put(out, "agentResourceRoleArn", doc.get("role"))
-    _put(out, "idleSessionTTLInSeconds", doc.get("idleSessionTtl"))
-    _put(out, "customerEncryptionKeyArn", doc.get("encryptionKey"))
-    guardrail = doc.get("guardrail")
-    if isinstance(guardrail, dict):
-        g: dict[str, Any] = {}
-        _put(g, "guardrailIdentifier", guardrail.get("id"))
-        _put(g, "guardrailVersion", guardrail.get("version"))
-        out["guardrailConfiguration"] = g
-    memory = doc.get("memory")
-    if isinstance(memory, dict):
-        m: dict[str, Any] = {}
-        if memory.get("type") is not None:
-            m["enabledMemoryTypes"] = [memory["type"]]
-        _put(m, "storageDays", memory.get("storageDays"))
-        if memory.get("maxRecentSessions") is not None:
-            m["sessionSummaryConfiguration"] = {"maxRecentSessions": memory["maxRecentSessions"]}
-        out["memoryConfiguration"] = m
-    orch = doc.get("orchestration")
-    if isinstance(orch, dict):
-        _put(out, "orchestrationType", orch.get("type"))
-        if orch.get("lambda") is not None:
-            out["customOrchestration"] = {"executor": {"lambda": orch["lambda"]}}
-    prompts = doc.get("prompts")
-    if isinstance(prompts, dict):
-        configs = []
-        for ptype, ov in (prompts.get("overrides") or {}).items():
-            configs.append(prompt_configuration(ptype, ov if isinstance(ov, dict) else {}))
-        poc: dict[str, Any] = {"promptConfigurations": configs}
-        _put(poc, "overrideLambda", prompts.get("parserLambda"))
-        out["promptOverrideConfiguration"] = poc
-    collab = doc.get("collaboration")
-    if isinstance(collab, dict):
-        _put(out, "agentCollaboration", collab.get("mode"))
+    out = fields.to_members(fields.AGENT, doc)
+    out.pop("tags", None)  # not an UpdateAgent member: AgentConfig.tags (§1.2)
     return out
-
-
-def prompt_configuration(ptype: str, ov: Mapping[str, Any]) -> dict[str, Any]:
-    # Every spec override is OVERRIDDEN (a state-only override is how a step is disabled, §6.2).
-    c: dict[str, Any] = {"promptType": ptype, "promptCreationMode": "OVERRIDDEN"}
-    _put(c, "promptState", ov.get("state"))
-    _put(c, "basePromptTemplate", ov.get("template"))
-    inf = ov.get("inference")
-    if isinstance(inf, dict):
-        c["inferenceConfiguration"] = {k: inf[k] for k in
-                                       ("temperature", "topP", "topK", "maximumLength", "stopSequences")
-                                       if inf.get(k) is not None}
-    _put(c, "parserMode", ov.get("parser"))
-    _put(c, "foundationModel", ov.get("model"))
-    _put(c, "additionalModelRequestFields", ov.get("additionalModelRequestFields"))
-    return c
 
 
 def action_group_members(group: Mapping[str, Any], payload: Any | None) -> dict[str, Any]:
     """CreateAgentActionGroup members minus agentId/agentVersion/clientToken/actionGroupName.
     ``payload`` is the parsed OpenAPI document for ``openapi.file`` / ``openapi.inline``."""
-    out: dict[str, Any] = {}
-    _put(out, "description", group.get("description"))
-    _put(out, "actionGroupState", group.get("state"))
-    executor = group.get("executor")
-    if isinstance(executor, dict):
-        if executor.get("lambda") is not None:
-            out["actionGroupExecutor"] = {"lambda": executor["lambda"]}
-        elif executor.get("returnControl"):
-            out["actionGroupExecutor"] = {"customControl": "RETURN_CONTROL"}
-    functions = group.get("functions")
-    if isinstance(functions, list):
-        out["functionSchema"] = {"functions": [function_member(f) for f in functions if isinstance(f, dict)]}
-    openapi = group.get("openapi")
-    if isinstance(openapi, dict):
-        if isinstance(openapi.get("s3"), dict):
-            s3 = openapi["s3"]
-            out["apiSchema"] = {"s3": {k2: s3[k1] for k1, k2 in (("bucket", "s3BucketName"), ("key", "s3ObjectKey"))
-                                       if s3.get(k1) is not None}}
-        elif payload is not None:
-            out["apiSchema"] = {"payload": payload}
-    _put(out, "parentActionGroupSignature", group.get("builtin"))
-    _put(out, "parentActionGroupSignatureParams", group.get("builtinParams"))
-    return out
-
-
-def function_member(f: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    _put(out, "name", f.get("name"))
-    _put(out, "description", f.get("description"))
-    params = f.get("parameters")
-    if isinstance(params, dict):
-        out["parameters"] = {
-            name: {k: p[k] for k in ("type", "description", "required") if p.get(k) is not None}
-            for name, p in params.items() if isinstance(p, dict)
-        }
-    _put(out, "requireConfirmation", _bool_enum(f.get("requireConfirmation"), "ENABLED", "DISABLED"))
-    return out
+    return fields.to_members(fields.ACTION_GROUP, group, payload=payload)
 
 
 def collaborator_member(c: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if c.get("aliasArn") is not None:
-        out["agentDescriptor"] = {"aliasArn": c["aliasArn"]}
-    elif c.get("agent") is not None and c.get("alias") is not None:
-        # The alias ARN of another project agent is known only after apply (agentctl.core.model.Ref).
-        out["agentDescriptor"] = {"aliasArn": Ref(f"agent.{c['agent']}.alias.{c['alias']}", "agentAliasArn")}
-    _put(out, "collaborationInstruction", c.get("instruction"))
-    _put(out, "relayConversationHistory",
-         _bool_enum(c.get("relayConversationHistory"), "TO_COLLABORATOR", "DISABLED"))
-    return out
+    return fields.to_members(fields.COLLABORATOR, c)
+
+
+def alias_config(a: Mapping[str, Any]) -> AliasConfig:
+    m = fields.to_members(fields.ALIAS, a)
+    return AliasConfig(
+        name=a["name"], description=m.get("description"),
+        track=fields.get(a, fields.ALIAS.field("track").spec) or TRACK_PINNED,
+        tags=dict(m.get("tags") or {}), invocation_state=m.get("aliasInvocationState"))
 
 
 def to_config(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc]) -> AgentConfig:
@@ -160,22 +62,60 @@ def to_config(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc]) -> Agen
     for i, g in enumerate(doc.get("actionGroups") or []):
         payload = openapi[i].value if i in openapi else None
         groups[g["name"]] = action_group_members(g, payload)
-    kbs: dict[str, dict[str, Any]] = {}
-    for kb in doc.get("knowledgeBases") or []:
-        entry: dict[str, Any] = {}
-        _put(entry, "description", kb.get("description"))
-        _put(entry, "knowledgeBaseState", kb.get("state"))
-        kbs[kb["id"]] = entry
+    kbs = {kb["id"]: fields.to_members(fields.KNOWLEDGE_BASE, kb)
+           for kb in doc.get("knowledgeBases") or []}
     collabs = {c["name"]: collaborator_member(c)
                for c in ((doc.get("collaboration") or {}).get("collaborators") or [])}
-    aliases = {}
-    for a in doc.get("aliases") or []:
-        aliases[a["name"]] = AliasConfig(
-            name=a["name"], description=a.get("description"), track=a.get("track") or TRACK_PINNED,
-            tags=dict(a.get("tags") or {}), invocation_state=a.get("invocationState"))
+    aliases = {a["name"]: alias_config(a) for a in doc.get("aliases") or []}
     return AgentConfig(
         name=doc["name"], agent=agent_members(doc), tags=dict(doc.get("tags") or {}),
         action_groups=groups, knowledge_bases=kbs, collaborators=collabs, aliases=aliases)
+
+
+# --- live -> spec (the inverse, for import) ----------------------------------------------------------
+
+def spec_document(config: AgentConfig, *,
+                  alias_names: Mapping[str, tuple[str, str]] | None = None) -> dict[str, Any]:
+    """The spec document of a canonical config (``agentctl.core.normalize``), e.g. a live agent
+    read back by ``agentctl.aws.live``: every key the field table maps, with every value inline
+    (instruction and templates as text, OpenAPI documents as ``openapi.inline``). Defaults are
+    absent, as they are in the canonical config. ``alias_names`` (alias ARN -> (agent, alias))
+    turns collaborators on project agents into ``agent`` + ``alias``; other ARNs stay
+    ``aliasArn``. What AWS does not store is not produced: an alias's ``track`` (agentctl's
+    own notion) only when it is not the default ``pinned``, local handlers never.
+    ``to_config`` of the result canonicalizes back to ``config``."""
+    names = alias_names or {}
+    doc = fields.from_members(fields.AGENT, {**config.agent, "tags": dict(config.tags)},
+                              alias_names=names)
+    doc.setdefault("name", config.name)
+    children = {
+        "actionGroups": [{"name": n, **fields.from_members(fields.ACTION_GROUP, m, alias_names=names)}
+                         for n, m in config.action_groups.items()],
+        "knowledgeBases": [{"id": k, **fields.from_members(fields.KNOWLEDGE_BASE, m, alias_names=names)}
+                           for k, m in config.knowledge_bases.items()],
+        "collaboration.collaborators": [
+            {"name": n, **fields.from_members(fields.COLLABORATOR, m, alias_names=names)}
+            for n, m in config.collaborators.items()],
+        "aliases": [_alias_spec(a) for a in config.aliases.values()],
+    }
+    for child in fields.CHILDREN:
+        if children[child.spec]:
+            fields.put(doc, child.spec, children[child.spec])
+    return doc
+
+
+def _alias_spec(a: AliasConfig) -> dict[str, Any]:
+    members: dict[str, Any] = {"agentAliasName": a.name}
+    if a.description:
+        members["description"] = a.description
+    if a.tags:
+        members["tags"] = dict(a.tags)
+    if a.invocation_state:
+        members["aliasInvocationState"] = a.invocation_state
+    out = {"name": a.name, **fields.from_members(fields.ALIAS, members)}
+    if a.track != TRACK_PINNED:
+        out["track"] = a.track
+    return out
 
 
 # --- requests for botocore validation ------------------------------------------------------------
@@ -202,138 +142,40 @@ class Request:
 
 def requests(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc]) -> list[Request]:
     out: list[Request] = []
-    agent = agent_members(doc)
-    params = {**agent, "tags": doc["tags"]} if isinstance(doc.get("tags"), dict) else dict(agent)
-    r = Request("CreateAgent", params)
-    for member, spec in (("agentName", "name"), ("foundationModel", "model"), ("instruction", "instruction"),
-                         ("description", "description"), ("agentResourceRoleArn", "role"),
-                         ("idleSessionTTLInSeconds", "idleSessionTtl"), ("customerEncryptionKeyArn", "encryptionKey"),
-                         ("tags", "tags"), ("guardrailConfiguration", "guardrail"),
-                         ("memoryConfiguration", "memory"), ("orchestrationType", "orchestration"),
-                         ("customOrchestration", "orchestration"), ("promptOverrideConfiguration", "prompts"),
-                         ("agentCollaboration", "collaboration")):
-        r.origin[member] = (spec,)
-    r.origin["guardrailConfiguration.guardrailIdentifier"] = ("guardrail", "id")
-    r.origin["guardrailConfiguration.guardrailVersion"] = ("guardrail", "version")
-    r.origin["memoryConfiguration.enabledMemoryTypes"] = ("memory", "type")
-    r.origin["memoryConfiguration.storageDays"] = ("memory", "storageDays")
-    r.origin["memoryConfiguration.sessionSummaryConfiguration"] = ("memory", "maxRecentSessions")
-    r.origin["orchestrationType"] = ("orchestration", "type")
-    r.origin["customOrchestration"] = ("orchestration", "lambda")
-    r.origin["promptOverrideConfiguration.overrideLambda"] = ("prompts", "parserLambda")
-    r.origin["promptOverrideConfiguration.promptConfigurations"] = ("prompts", "overrides")
-    r.origin["agentCollaboration"] = ("collaboration", "mode")
-    if isinstance(doc.get("tags"), dict):
-        for i, k in enumerate(doc["tags"], start=1):
-            r.origin[f"tags.{i}.key"] = ("tags", k)
-            r.origin[f"tags.{i}.value"] = ("tags", k)
-    overrides = (doc.get("prompts") or {}).get("overrides") if isinstance(doc.get("prompts"), dict) else None
-    if isinstance(overrides, dict):
-        for i, ptype in enumerate(overrides, start=1):
-            base = f"promptOverrideConfiguration.promptConfigurations.{i}.member"
-            sp = ("prompts", "overrides", ptype)
-            r.origin[base] = sp
-            r.origin[base + ".promptType"] = sp
-            for member, key in (("promptState", "state"), ("basePromptTemplate", "template"),
-                                ("inferenceConfiguration", "inference"), ("parserMode", "parser"),
-                                ("foundationModel", "model"),
-                                ("additionalModelRequestFields", "additionalModelRequestFields")):
-                r.origin[f"{base}.{member}"] = sp + (key,)
-            for k in ("temperature", "topP", "topK", "maximumLength", "stopSequences"):
-                r.origin[f"{base}.inferenceConfiguration.{k}"] = sp + ("inference", k)
+    r = Request("CreateAgent", fields.to_members(fields.AGENT, doc, operation="CreateAgent"))
+    r.origin.update(fields.origins(fields.AGENT, doc))
     out.append(r)
+    for child in fields.CHILDREN:
+        items = fields.get(doc, child.spec)
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict):
+                out.extend(_child_requests(child, i, item, openapi))
+    return out
 
-    for i, g in enumerate(doc.get("actionGroups") or []):
-        if not isinstance(g, dict):
-            continue
-        gp: PathT = ("actionGroups", i)
-        payload = openapi[i].value if i in openapi else None
-        members = action_group_members(g, payload)
-        if "apiSchema" in members and "payload" in members["apiSchema"]:
-            # The API takes the document as a string (§4.3); length/pattern rules apply to that.
-            members["apiSchema"] = {"payload": json.dumps(members["apiSchema"]["payload"])}
-        params = {"agentId": PLACEHOLDER_ID, "agentVersion": "DRAFT", **members}
-        if g.get("name") is not None:
-            params["actionGroupName"] = g["name"]
-        r = Request("CreateAgentActionGroup", params, base=gp)
-        r.origin.update({
-            "actionGroupName": gp + ("name",), "description": gp + ("description",),
-            "actionGroupState": gp + ("state",), "actionGroupExecutor": gp + ("executor",),
-            "actionGroupExecutor.lambda": gp + ("executor", "lambda"),
-            "functionSchema": gp + ("functions",), "apiSchema": gp + ("openapi",),
-            "apiSchema.s3.s3BucketName": gp + ("openapi", "s3", "bucket"),
-            "apiSchema.s3.s3ObjectKey": gp + ("openapi", "s3", "key"),
-            "parentActionGroupSignature": gp + ("builtin",),
-            "parentActionGroupSignatureParams": gp + ("builtinParams",),
-        })
-        if isinstance(g.get("builtinParams"), dict):
-            for k_i, k in enumerate(g["builtinParams"], start=1):
-                r.origin[f"parentActionGroupSignatureParams.{k_i}.key"] = gp + ("builtinParams", k)
-                r.origin[f"parentActionGroupSignatureParams.{k_i}.value"] = gp + ("builtinParams", k)
-        for j, f in enumerate(g.get("functions") or [] if isinstance(g.get("functions"), list) else []):
-            fp = gp + ("functions", j)
-            fb = f"functionSchema.functions.{j + 1}.member"
-            r.origin[fb] = fp
-            for member in ("name", "description", "requireConfirmation", "parameters"):
-                r.origin[f"{fb}.{member}"] = fp + (member,)
-            params_map = f.get("parameters") if isinstance(f, dict) else None
-            if isinstance(params_map, dict):
-                for k_i, pname in enumerate(params_map, start=1):
-                    r.origin[f"{fb}.parameters.{k_i}.key"] = fp + ("parameters", pname)
-                    r.origin[f"{fb}.parameters.{k_i}.value"] = fp + ("parameters", pname)
-                    for member in ("type", "description", "required"):
-                        r.origin[f"{fb}.parameters.{k_i}.value.{member}"] = fp + ("parameters", pname, member)
-        out.append(r)
 
-    for i, kb in enumerate(doc.get("knowledgeBases") or []):
-        if not isinstance(kb, dict):
-            continue
-        kp: PathT = ("knowledgeBases", i)
-        params = {"agentId": PLACEHOLDER_ID, "agentVersion": "DRAFT"}
-        _put(params, "knowledgeBaseId", kb.get("id"))
-        _put(params, "description", kb.get("description"))
-        _put(params, "knowledgeBaseState", kb.get("state"))
-        r = Request("AssociateAgentKnowledgeBase", params, base=kp)
-        r.origin.update({"knowledgeBaseId": kp + ("id",), "description": kp + ("description",),
-                         "knowledgeBaseState": kp + ("state",)})
-        out.append(r)
-
-    collab = doc.get("collaboration")
-    for i, c in enumerate((collab.get("collaborators") or []) if isinstance(collab, dict) else []):
-        if not isinstance(c, dict):
-            continue
-        cp: PathT = ("collaboration", "collaborators", i)
-        members = collaborator_member(c)
-        if isinstance((members.get("agentDescriptor") or {}).get("aliasArn"), Ref):
-            members["agentDescriptor"] = {"aliasArn": PLACEHOLDER_ALIAS_ARN}
-        params = {"agentId": PLACEHOLDER_ID, "agentVersion": "DRAFT", **members}
-        _put(params, "collaboratorName", c.get("name"))
-        r = Request("AssociateAgentCollaborator", params, base=cp)
-        r.origin.update({"collaboratorName": cp + ("name",), "agentDescriptor": cp + ("aliasArn",),
-                         "collaborationInstruction": cp + ("instruction",),
-                         "relayConversationHistory": cp + ("relayConversationHistory",)})
-        out.append(r)
-
-    for i, a in enumerate(doc.get("aliases") or []):
-        if not isinstance(a, dict):
-            continue
-        ap: PathT = ("aliases", i)
-        params = {"agentId": PLACEHOLDER_ID}
-        _put(params, "agentAliasName", a.get("name"))
-        _put(params, "description", a.get("description"))
-        _put(params, "tags", a.get("tags"))
-        r = Request("CreateAgentAlias", params, base=ap)
-        r.origin.update({"agentAliasName": ap + ("name",), "description": ap + ("description",),
-                         "tags": ap + ("tags",)})
-        if isinstance(a.get("tags"), dict):
-            for k_i, k in enumerate(a["tags"], start=1):
-                r.origin[f"tags.{k_i}.key"] = ap + ("tags", k)
-                r.origin[f"tags.{k_i}.value"] = ap + ("tags", k)
-        out.append(r)
-        if a.get("invocationState") is not None:
-            u = Request("UpdateAgentAlias", {"agentId": PLACEHOLDER_ID, "agentAliasId": "BBBBBBBBBB",
-                                             "agentAliasName": a.get("name") or "x",
-                                             "aliasInvocationState": a["invocationState"]}, base=ap)
-            u.origin["aliasInvocationState"] = ap + ("invocationState",)
+def _child_requests(child: fields.Child, i: int, item: Mapping[str, Any],
+                    openapi: Mapping[int, OpenApiDoc]) -> list[Request]:
+    res = child.resource
+    base: PathT = tuple(child.spec.split(".")) + (i,)
+    payload = openapi[i].value if res is fields.ACTION_GROUP and i in openapi else None
+    members = fields.to_members(res, item, payload=payload, keys=True, operation=res.operation)
+    if isinstance((members.get("apiSchema") or {}).get("payload"), (dict, list)):
+        # The API takes the document as a string (§4.3); length/pattern rules apply to that.
+        members["apiSchema"] = {"payload": json.dumps(members["apiSchema"]["payload"])}
+    if isinstance((members.get("agentDescriptor") or {}).get("aliasArn"), Ref):
+        members["agentDescriptor"] = {"aliasArn": PLACEHOLDER_ALIAS_ARN}
+    ids = {"agentId": PLACEHOLDER_ID}
+    if res.operation != "CreateAgentAlias":
+        ids["agentVersion"] = "DRAFT"
+    r = Request(res.operation, {**ids, **members}, base=base)
+    r.origin.update(fields.origins(res, item, base, operation=res.operation))
+    out = [r]
+    # Members set with another operation (an alias's invocation state: UpdateAgentAlias).
+    for op in sorted({f.operation for f in res.fields if f.operation}):
+        extra = fields.to_members(res, item, operation=op)
+        if extra:
+            u = Request(op, {"agentId": PLACEHOLDER_ID, "agentAliasId": "BBBBBBBBBB",
+                             "agentAliasName": item.get("name") or "x", **extra}, base=base)
+            u.origin.update(fields.origins(res, item, base, operation=op))
             out.append(u)
     return out
