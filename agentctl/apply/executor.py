@@ -57,7 +57,7 @@ from agentctl.aws import client as aws
 from agentctl.core import servicemodel
 from agentctl.errors import AgentctlError, EndpointError, NotOwned, PartialApply
 from agentctl.exitcodes import ExitCode
-from agentctl.core.model import Ref, canonical_json
+from agentctl.core.model import Ref, canonical_json, is_ref
 from agentctl.plan import graph
 from agentctl.plan.model import (
     VERSION_CUTTING_OPS,
@@ -97,15 +97,8 @@ def agent_of(address: str) -> str:
     return parts[1]
 
 
-def is_ref(value: Any) -> bool:
-    return isinstance(value, Ref) or (isinstance(value, dict) and "$ref" in value
-                                      and set(value) <= {"$ref", "key"})
-
-
-def ref_parts(value: Any) -> tuple[str, str]:
-    if isinstance(value, Ref):
-        return value.address, value.key
-    return str(value["$ref"]), str(value.get("key", ""))
+def ref_parts(value: Ref) -> tuple[str, str]:
+    return value.address, value.key
 
 
 def iter_refs(value: Any):

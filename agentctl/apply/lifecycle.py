@@ -285,6 +285,8 @@ def draft_matches(agent: LiveAgent) -> bool | None:
 
 
 def status(ctx: Context, only_agents: Sequence[str] | None = None) -> list[AgentStatus]:
+    from agentctl.core.normalize import explicit_invocation_state
+
     live = read_project_live(ctx)
     names = sorted(set(ctx.project.desired) | set(live.agents) | set(live.unowned))
     if only_agents:
@@ -302,7 +304,7 @@ def status(ctx: Context, only_agents: Sequence[str] | None = None) -> list[Agent
                 newest_version=a.newest_version.version if a.newest_version else None,
                 draft_matches_newest=draft_matches(a),
                 aliases=tuple(AliasStatus(al.name, al.routed_version, al.status,
-                                          al.invocation_state or "ACCEPT_INVOCATIONS")
+                                          explicit_invocation_state(al.invocation_state))
                               for al in sorted(a.aliases.values(), key=lambda x: x.name)),
                 versions=tuple(v.version for v in a.versions),
                 failure_reasons=a.failure_reasons,

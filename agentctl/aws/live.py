@@ -201,14 +201,14 @@ def read_agent(clients: aws.Clients, agent: Mapping[str, Any], tags: Mapping[str
     }
     version_raw = {v: f.result() for v, f in version_futures.items()}
 
-    user_tags = {k: v for k, v in tags.items() if not k.startswith("agentctl:")}
-    owner = {k: v for k, v in tags.items() if k.startswith("agentctl:")}
+    user_tags = normalize.user_tags(tags)
+    owner = normalize.owner_tags(tags)
     alias_configs = {
         a["agentAliasName"]: AliasConfig(
             name=a["agentAliasName"],
             description=a.get("description"),
             tags=dict(atags),
-            invocation_state=_invocation_state(a),
+            invocation_state=normalize.canonical_invocation_state(a.get("aliasInvocationState")),
         )
         for a, atags in aliases_raw
     }
@@ -287,12 +287,6 @@ def _routed_version(alias: Mapping[str, Any]) -> str | None:
         if v:
             return str(v)
     return None
-
-
-def _invocation_state(alias: Mapping[str, Any]) -> str | None:
-    # ACCEPT_INVOCATIONS is the service default (§3.4): canonical form leaves defaults absent.
-    state = alias.get("aliasInvocationState")
-    return None if state in (None, "ACCEPT_INVOCATIONS") else str(state)
 
 
 # DRAFT and numbered-version children are read the same way (§1.1: Get/List accept DRAFT or N):

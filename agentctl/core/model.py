@@ -92,8 +92,27 @@ def ref_to_json(obj: Any) -> Any:
 
 
 def is_ref(value: Any) -> bool:
-    """Whether ``value`` is a ``Ref`` in its JSON form, the ``{"$ref", "key"}`` placeholder."""
-    return isinstance(value, Mapping) and set(value) == {"$ref", "key"}
+    """Whether ``value`` is a value known only after apply. THE predicate: in memory a ``Ref`` has
+    exactly one form, the ``Ref`` object; its JSON form (``{"$ref", "key"}``) exists only in
+    text (saved plans, ``--output json``) and is turned back into ``Ref`` by ``refs_from_json``
+    when such text is read. (An OpenAPI document's own ``{"$ref": "#/..."}`` is never a Ref.)"""
+    return isinstance(value, Ref)
+
+
+def refs_from_json(value: Any) -> Any:
+    """JSON placeholders (``{"$ref": address, "key": key}`` dicts, exactly those two keys, the
+    address an ``agent.`` address as every Ref's is) back to ``Ref`` objects, recursively: the
+    inverse of ``plain(..., refs_as_json=True)``, for text read back (saved plans, fixtures).
+    User data that merely contains ``$ref`` (OpenAPI's ``#/...`` references, free-form model
+    fields) is left alone."""
+    if isinstance(value, dict):
+        if set(value) == {"$ref", "key"} and isinstance(value["key"], str) \
+                and isinstance(value["$ref"], str) and value["$ref"].startswith("agent."):
+            return Ref(value["$ref"], value["key"])
+        return {k: refs_from_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [refs_from_json(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)

@@ -44,12 +44,11 @@ from agentctl.core.model import (
     COLLABORATOR,
     KNOWLEDGE_BASE,
     plain,
-    OWNER_TAG,
-    PROJECT_TAG,
     AgentConfig,
     AliasConfig,
     Ref,
     ref_to_json,
+    refs_from_json,
 )
 from agentctl.core.servicemodel import model
 
@@ -155,9 +154,13 @@ _NOT_IN_VERSION = ("orchestrationType", "customOrchestration")
 # Members whose values are prose a reviewer reads line by line.
 TEXT_MEMBERS = frozenset({"instruction", "basePromptTemplate", "collaborationInstruction"})
 
-# Tag keys that are not user tags: agentctl's ownership tags, and AWS-reserved ``aws:`` tags
-# (the tag API refuses to let users set or remove those).
-_RESERVED_TAG_PREFIXES = ("aws:",)
+# Tag keys that are not user tags: agentctl's own ``agentctl:`` tags (ownership: OWNER_TAG,
+# PROJECT_TAG, and any other key in that namespace), and AWS-reserved ``aws:`` tags (the tag API
+# refuses to let users set or remove those).
+OWNER_TAG_PREFIX = "agentctl:"
+RESERVED_TAG_PREFIXES = (OWNER_TAG_PREFIX, "aws:")
+
+ACCEPT_INVOCATIONS = service_default(ALIAS, "aliasInvocationState")
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,14 +216,42 @@ def _drop_default(mapping: dict[str, Any], key: str, default: Any) -> None:
 
 
 def user_tags(tags: Mapping[str, str] | None) -> dict[str, str]:
-    """Only the tags a user owns: ownership tags (``OWNER_TAG``/``PROJECT_TAG``) and AWS-reserved
-    ``aws:`` tags are dropped; sorted by key."""
+    """Only the tags a user owns, sorted by key: THE user-tag rule, for specs and live reads
+    alike. Keys in agentctl's ``agentctl:`` namespace (ownership) and AWS-reserved ``aws:`` keys
+    are not the user's (``RESERVED_TAG_PREFIXES``)."""
     out = {}
     for k in sorted(tags or {}):
-        if k in (OWNER_TAG, PROJECT_TAG) or k.startswith(_RESERVED_TAG_PREFIXES):
+        if k.startswith(RESERVED_TAG_PREFIXES):
             continue
         out[k] = str(tags[k])  # type: ignore[index]
     return out
+
+
+def owner_tags(tags: Mapping[str, str] | None) -> dict[str, str]:
+    """agentctl's own tags of a resource (``OWNER_TAG``, ``PROJECT_TAG``, ...), sorted by key."""
+    return {k: str(tags[k]) for k in sorted(tags or {}) if k.startswith(OWNER_TAG_PREFIX)}  # type: ignore[index]
+
+
+# --------------------------------------------------------------------------------------------
+# Alias quirks
+
+
+def canonical_invocation_state(state: str | None) -> str | None:
+    """§3.4: an alias accepts invocations unless paused. ACCEPT_INVOCATIONS is the default (and
+    what Get/ListAgentAliases return for an alias never paused), so it is the canonical absent
+    (None); REJECT_INVOCATIONS (paused) is kept."""
+    return None if state in (None, ACCEPT_INVOCATIONS) else str(state)
+
+
+def explicit_invocation_state(state: str | None) -> str:
+    """§3.4: what UpdateAgentAlias sends. It is a full replacement, so the state is always sent;
+    the canonical absent means ACCEPT_INVOCATIONS."""
+    return canonical_invocation_state(state) or ACCEPT_INVOCATIONS
+
+
+def is_paused(state: str | None) -> bool:
+    """§3.4: an alias is paused exactly when its state is not the default ACCEPT_INVOCATIONS."""
+    return canonical_invocation_state(state) is not None
 
 
 # --------------------------------------------------------------------------------------------
@@ -463,17 +494,13 @@ def canonical_collaborator(collab: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def canonical_alias(alias: AliasConfig) -> AliasConfig:
-    # §3.4: aliasInvocationState ACCEPT_INVOCATIONS is the default; descriptions have min
-    # length 1, so "" is "no description".
-    state = alias.invocation_state
-    if state == service_default(ALIAS, "aliasInvocationState"):
-        state = None
+    # §1.2: descriptions have min length 1, so "" is "no description".
     return AliasConfig(
         name=alias.name,
         description=alias.description or None,
         track=alias.track,
         tags=user_tags(alias.tags),
-        invocation_state=state,
+        invocation_state=canonical_invocation_state(alias.invocation_state),
     )
 
 
@@ -600,15 +627,7 @@ def config_document(config: AgentConfig) -> dict[str, Any]:
     return json.loads(json.dumps(doc, default=ref_to_json))
 
 
-def ref_from_json(value: Any) -> Any:
-    """Ref placeholders (``{"$ref", "key"}`` dicts) back to ``Ref`` objects, recursively."""
-    if isinstance(value, dict):
-        if set(value) == {"$ref", "key"}:
-            return Ref(str(value["$ref"]), str(value["key"]))
-        return {k: ref_from_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [ref_from_json(v) for v in value]
-    return value
+ref_from_json = refs_from_json
 
 
 def config_from_document(doc: Mapping[str, Any]) -> AgentConfig:

@@ -16,7 +16,7 @@ import json
 from typing import Any, Mapping
 
 from agentctl.errors import AgentctlError, StalePlan
-from agentctl.core.model import digest, plain
+from agentctl.core.model import digest, plain, refs_from_json
 from agentctl.plan.model import (
     FORMAT_VERSION,
     Action,
@@ -122,6 +122,11 @@ def loads(text: str, *, source: str | None = None) -> Plan:
 # --------------------------------------------------------------------------------------------
 
 
+def _json(value: Any) -> Any:
+    # Values known after apply are ``Ref`` objects in memory, ``{"$ref", "key"}`` in the file.
+    return plain(value, refs_as_json=True)
+
+
 def _str(v: Any) -> str:
     if not isinstance(v, str):
         raise TypeError(f"expected a string, got {type(v).__name__}")
@@ -176,9 +181,9 @@ def _change_to_dict(c: ResourceChange) -> dict[str, Any]:
         "address": c.address,
         "kind": c.kind,
         "action": c.action.value,
-        "before": plain(c.before),
-        "after": plain(c.after),
-        "fields": [{"path": f.path, "before": plain(f.before), "after": plain(f.after),
+        "before": _json(c.before),
+        "after": _json(c.after),
+        "fields": [{"path": f.path, "before": _json(f.before), "after": _json(f.after),
                     "sensitive": f.sensitive, "text_diff": f.text_diff} for f in c.fields],
         "reason": c.reason,
     }
@@ -190,10 +195,11 @@ def _change_from_dict(d: Any) -> ResourceChange:
         address=_address(d["address"]),
         kind=_str(d["kind"]),
         action=Action(d["action"]),
-        before=_opt_dict(d["before"]),
-        after=_opt_dict(d["after"]),
+        before=refs_from_json(_opt_dict(d["before"])),
+        after=refs_from_json(_opt_dict(d["after"])),
         fields=tuple(
-            FieldChange(path=_str(f["path"]), before=f["before"], after=f["after"],
+            FieldChange(path=_str(f["path"]), before=refs_from_json(f["before"]),
+                        after=refs_from_json(f["after"]),
                         sensitive=_bool(f["sensitive"]), text_diff=_bool(f["text_diff"]))
             for f in map(_dict, _list(d["fields"]))
         ),
@@ -240,7 +246,7 @@ def _lifecycle_from_dict(d: Any) -> AgentLifecycle:
 def _step_to_dict(s: Step) -> dict[str, Any]:
     return {
         "operation": s.operation,
-        "params": plain(s.params),
+        "params": _json(s.params),
         "address": s.address,
         "description": s.description,
         "wait_for": s.wait_for,
@@ -254,7 +260,7 @@ def _step_from_dict(d: Any) -> Step:
     d = _dict(d)
     return Step(
         operation=_operation(d["operation"]),
-        params=_dict(d["params"]),
+        params=refs_from_json(_dict(d["params"])),
         address=_address(d["address"]),
         description=_str(d["description"]),
         wait_for=_opt_str(d["wait_for"]),

@@ -65,8 +65,9 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_\-$]+$")
 
 
 def jsonable(value: Any) -> Any:
-    """Mappings to dicts, tuples to lists, ``Ref`` to its ``{"$ref", "key"}`` placeholder."""
-    return plain(value, refs_as_json=True)
+    """Mappings to dicts, tuples to lists (``Ref`` objects kept: the one in-memory form; the
+    codec writes them as ``{"$ref", "key"}``)."""
+    return plain(value)
 
 
 def agent_address(name: str) -> str:

@@ -87,10 +87,12 @@ from agentctl.core.model import (
 from agentctl.core.normalize import (
     DRAFT,
     align_content,
+    canonical_invocation_state,
     canonicalize,
     comparable_content,
     config_document,
     explicit_agent_defaults,
+    explicit_invocation_state,
     user_tags,
 )
 from agentctl.plan.differ import (
@@ -126,8 +128,8 @@ _ALIAS_OUT = {
 }
 
 
-def ref(address: str, key: str) -> dict[str, str]:
-    return {"$ref": address, "key": key}
+def ref(address: str, key: str) -> Ref:
+    return Ref(address, key)
 
 
 # --------------------------------------------------------------------------------------------
@@ -553,11 +555,7 @@ def _soft_order(names: Sequence[str], deps: Mapping[str, set[str]],
 
 
 def _as_ref(value: Any) -> Ref | None:
-    if isinstance(value, Ref):
-        return value
-    if is_ref(value):
-        return Ref(str(value["$ref"]), str(value["key"]))
-    return None
+    return value if is_ref(value) else None
 
 
 def _topological(names: list[str], deps: Mapping[str, set[str]]) -> list[str]:
@@ -858,8 +856,7 @@ def _plan_aliases(
         routing = None if a == minter else [{"agentVersion": target}]
         attrs_changed = la is not None and (
             (la.description or None) != cfg.description
-            or (None if la.invocation_state in (None, "ACCEPT_INVOCATIONS") else la.invocation_state)
-            != cfg.invocation_state)
+            or canonical_invocation_state(la.invocation_state) != cfg.invocation_state)
         # §2.2: cutting a version also puts the agent in VERSIONING until it is PREPARED again;
         # the executor recognises a version-cutting step (an alias call without routing) and
         # waits for both the alias and the agent (``agentctl.apply.executor.is_version_cut``).
@@ -920,7 +917,7 @@ def _alias_update(ctx: _Ctx, alias_id: Any, name: str, cfg: Any,
         params["description"] = cfg.description
     if routing is not None:
         params["routingConfiguration"] = routing
-    params["aliasInvocationState"] = cfg.invocation_state or "ACCEPT_INVOCATIONS"
+    params["aliasInvocationState"] = explicit_invocation_state(cfg.invocation_state)
     return params
 
 

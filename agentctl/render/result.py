@@ -210,6 +210,9 @@ def _status_cell(status: str | None) -> Text:
 def status_table(statuses: Sequence[Any]) -> Any:
     """Two tables (agents; their aliases) and the notes that need a sentence: an agent not
     created yet, not owned, whose spec left the project, or whose prepare failed."""
+    # normalize pulls in botocore's model: imported only when a status is drawn.
+    from agentctl.core.normalize import is_paused
+
     if not statuses:
         return Text("No agents in this project.")
     agents = table("AGENT", "ID", "STATUS", "VERSIONS", "DRAFT")
@@ -242,7 +245,7 @@ def status_table(statuses: Sequence[Any]) -> Any:
             notes.append(Text(f"{s.name}: failure: " + "; ".join(s.failure_reasons),
                               style="failed"))
         for a in s.aliases:
-            paused = a.invocation_state not in (None, "ACCEPT_INVOCATIONS")
+            paused = is_paused(a.invocation_state)
             aliases.add_row(s.name, a.name, a.version or "-", _status_cell(a.status),
                             Text("paused (REJECT_INVOCATIONS)", style="warning") if paused
                             else "accepted")

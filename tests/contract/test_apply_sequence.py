@@ -11,11 +11,12 @@ import re
 import pytest
 
 from agentctl.apply import executor as apply
+from agentctl.core.model import Ref
 from agentctl.plan.model import Plan, Step
 
 from .stubs import ACCOUNT, AGENT_ID, MODEL, REGION, ROLE, T0, agent_obj, alias_obj
 
-REF_AGENT = {"$ref": "agent.support-bot", "key": "agentId"}
+REF_AGENT = Ref("agent.support-bot", "agentId")
 OWNER_TAGS = {"agentctl:managed-by": "agentctl", "agentctl:project": "support"}
 
 
@@ -42,8 +43,8 @@ def representative_plan() -> Plan:
              wait_for="alias:PREPARED"),
         Step("CreateAgentAlias", {
             "agentId": REF_AGENT, "agentAliasName": "PROD",
-            "routingConfiguration": [{"agentVersion": {"$ref": "agent.support-bot.alias.STAGING",
-                                                       "key": "version"}}]},
+            "routingConfiguration": [{"agentVersion": Ref("agent.support-bot.alias.STAGING",
+                                                          "version")}]},
              "agent.support-bot.alias.PROD", "create PROD on the new version",
              wait_for="alias:PREPARED"),
     )
@@ -172,7 +173,7 @@ def test_conflict_on_delete_agent_is_a_failed_step_not_an_exception(stub, client
 
 
 @pytest.mark.parametrize("bad", [
-    {"$ref": "agent.support-bot.alias.NOPE", "key": "version"},
+    Ref("agent.support-bot.alias.NOPE", "version"),
 ])
 def test_unresolvable_ref_leaves_the_step_not_run(stub, clients, bad):
     plan = representative_plan()

@@ -13,7 +13,7 @@ import pytest
 from agentctl.apply import executor as apply
 from agentctl.aws.client import Clients, Timing
 from agentctl.errors import AgentctlError
-from agentctl.core.model import Target
+from agentctl.core.model import Ref, Target
 from agentctl.plan.model import Plan, Step
 
 ARN = "arn:aws:bedrock:us-east-1:123456789012"
@@ -88,8 +88,8 @@ def clients_for(fake: FakeBedrock) -> Clients:
                                  jitter=False))
 
 
-def ref(address: str, key: str) -> dict[str, str]:
-    return {"$ref": address, "key": key}
+def ref(address: str, key: str) -> Ref:
+    return Ref(address, key)
 
 
 def plan_of(*steps: Step) -> Plan:

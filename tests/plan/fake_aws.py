@@ -22,7 +22,7 @@ import copy
 import itertools
 from typing import Any, Mapping
 
-from agentctl.core.model import AliasConfig, LiveAgent, LiveAlias, LiveState, LiveVersion, digest
+from agentctl.core.model import AliasConfig, LiveAgent, LiveAlias, LiveState, LiveVersion, Ref, digest
 from agentctl.core.normalize import config_from_live, content_from_version
 from agentctl.plan.model import Plan
 
@@ -303,9 +303,9 @@ def _group_shape(agent_id: str, version: str, name: str, g: Mapping[str, Any]) -
 
 
 def _resolve(value: Any, outputs: Mapping[str, Mapping[str, Any]]) -> Any:
+    if isinstance(value, Ref):
+        return outputs[value.address][value.key]
     if isinstance(value, dict):
-        if set(value) == {"$ref", "key"}:
-            return outputs[value["$ref"]][value["key"]]
         return {k: _resolve(v, outputs) for k, v in value.items()}
     if isinstance(value, list):
         return [_resolve(v, outputs) for v in value]

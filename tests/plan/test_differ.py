@@ -142,13 +142,13 @@ def test_alias_track_is_not_compared():
     assert {c.action for c in diff_config(desired, live)} == {Action.NOOP}
 
 
-def test_refs_become_placeholders():
+def test_refs_stay_refs_in_changes():
     desired = canonicalize(B.config(collaborators={"billing": {
         "agentDescriptor": {"aliasArn": Ref("agent.billing.alias.PROD", "agentAliasArn")},
         "collaborationInstruction": "Billing."}}))
     change = by_address(diff_config(desired, None))["agent.support-bot.collaborator.billing"]
-    assert change.after["agentDescriptor"]["aliasArn"] == {"$ref": "agent.billing.alias.PROD",
-                                                           "key": "agentAliasArn"}
+    # One in-memory form: the change holds the Ref itself (the codec writes its JSON form).
+    assert change.after["agentDescriptor"]["aliasArn"] == Ref("agent.billing.alias.PROD", "agentAliasArn")
 
 
 def test_multiline_strings_are_text_diffs_and_lists_whole():

@@ -234,3 +234,55 @@ def test_agent_config_unchanged_by_canonicalize():
     canonicalize(cfg)
     assert config_document(cfg) == before
     assert isinstance(cfg, AgentConfig)
+
+
+# --- quirks that used to live outside normalize (issue 7 item 4) -----------------------------------
+
+def test_one_user_tag_rule_for_specs_and_live_reads():
+    """The live reader dropped every ``agentctl:`` key while ``user_tags`` dropped only the two
+    ownership keys, so a spec tag ``agentctl:note`` was a diff no apply could close. One rule
+    now, used by both: the ``agentctl:`` and ``aws:`` namespaces are not the user's."""
+    from agentctl.core.normalize import owner_tags, user_tags
+
+    tags = {OWNER_TAG: "agentctl", PROJECT_TAG: "support", "agentctl:note": "x",
+            "aws:cloudformation:stack-name": "s", "team": "support"}
+    assert user_tags(tags) == {"team": "support"}
+    assert owner_tags(tags) == {"agentctl:managed-by": "agentctl", "agentctl:note": "x",
+                                "agentctl:project": "support"}
+    live = config_from_live({"agentName": "a"}, [], [], [], tags, {})
+    spec = canonicalize(AgentConfig(name="a", agent={"agentName": "a"}, tags=tags))
+    assert live.tags == spec.tags == {"team": "support"}
+
+
+@pytest.mark.parametrize("state, canonical, sent, paused", [
+    (None, None, "ACCEPT_INVOCATIONS", False),
+    ("ACCEPT_INVOCATIONS", None, "ACCEPT_INVOCATIONS", False),
+    ("REJECT_INVOCATIONS", "REJECT_INVOCATIONS", "REJECT_INVOCATIONS", True),
+])
+def test_alias_invocation_state_default(state, canonical, sent, paused):
+    """§3.4: ACCEPT_INVOCATIONS is the default: absent in canonical form, always sent by
+    UpdateAgentAlias (a full replacement), not "paused"."""
+    from agentctl.core.normalize import canonical_invocation_state, explicit_invocation_state, is_paused
+
+    assert canonical_invocation_state(state) == canonical
+    assert explicit_invocation_state(state) == sent
+    assert is_paused(state) is paused
+    assert canonicalize(AgentConfig(name="a", agent={}, aliases={"P": AliasConfig(
+        "P", invocation_state=state)})).aliases["P"].invocation_state == canonical
+
+
+def test_no_module_but_normalize_spells_the_quirk_values():
+    """The alias default and the tag namespaces are named once, in normalize."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "agentctl"
+    offenders = []
+    for path in root.rglob("*.py"):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith("emulator/") or rel in ("core/normalize.py",):
+            continue  # the emulator plays the service; it has to know the service's defaults
+        text = path.read_text(encoding="utf-8")
+        for m in re.finditer(r'"ACCEPT_INVOCATIONS"|startswith\(\s*"(agentctl|aws):"', text):
+            offenders.append(f"{rel}: {m.group(0)}")
+    assert offenders == []

@@ -22,7 +22,7 @@ from agentctl.core.servicemodel import validate
 from . import builders as B
 from .test_invariants import rich_config
 
-AGENT_REF = {"$ref": "agent.support-bot", "key": "agentId"}
+AGENT_REF = Ref("agent.support-bot", "agentId")
 
 
 def plan_for(desired, live, **kw):
@@ -76,8 +76,8 @@ def test_create_from_scratch_steps_in_order():
     assert staging.outputs["version"] == "agentAlias.routingConfiguration.0.agentVersion"
     assert staging.wait_for == "alias:PREPARED"
     assert prod.params == {"agentId": AGENT_REF, "agentAliasName": "PROD", "tags": {"stage": "prod"},
-                           "routingConfiguration": [{"agentVersion": {
-                               "$ref": "agent.support-bot.alias.STAGING", "key": "version"}}]}
+                           "routingConfiguration": [{"agentVersion": Ref(
+                               "agent.support-bot.alias.STAGING", "version")}]}
     (lc,) = plan.lifecycle
     assert (lc.prepare, lc.new_version, lc.next_version_hint) == (True, True, "1")
     assert plan.counts() == {"add": 5, "change": 0, "destroy": 0}
@@ -100,11 +100,11 @@ def test_every_step_matches_the_botocore_model():
 
 
 def _fill_refs(value):
+    if isinstance(value, Ref):
+        return {"agentId": "AGENT00001", "version": "1", "aliasId": "ALIAS00001",
+                "agentAliasArn": "arn:aws:bedrock:us-east-1:123456789012:agent-alias/AAAAAAAAAA/BBBBBBBBBB",
+                }.get(value.key, "X")
     if isinstance(value, dict):
-        if set(value) == {"$ref", "key"}:
-            return {"agentId": "AGENT00001", "version": "1", "aliasId": "ALIAS00001",
-                    "agentAliasArn": "arn:aws:bedrock:us-east-1:123456789012:agent-alias/AAAAAAAAAA/BBBBBBBBBB",
-                    }.get(value["key"], "X")
         return {k: _fill_refs(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_fill_refs(v) for v in value]
@@ -319,7 +319,7 @@ def test_new_alias_with_invocation_state_is_updated_with_routing():
     plan = plan_for(desired, B.state(B.live_agent()))
     assert ops(plan) == ["CreateAgentAlias", "UpdateAgentAlias"]
     assert plan.steps[1].params == {
-        "agentId": "AGENT00001", "agentAliasId": {"$ref": "agent.support-bot.alias.PAUSED", "key": "aliasId"},
+        "agentId": "AGENT00001", "agentAliasId": Ref("agent.support-bot.alias.PAUSED", "aliasId"),
         "agentAliasName": "PAUSED", "routingConfiguration": [{"agentVersion": "3"}],
         "aliasInvocationState": "REJECT_INVOCATIONS"}
 
@@ -329,8 +329,8 @@ def test_only_pinned_aliases_and_no_version_first_pinned_mints():
     plan = plan_for(desired, B.state(B.live_agent(aliases={}, versions=())))
     prod, qa = plan.steps[-2:]
     assert (prod.operation, "routingConfiguration" in prod.params) == ("CreateAgentAlias", False)
-    assert qa.params["routingConfiguration"] == [{"agentVersion": {
-        "$ref": "agent.support-bot.alias.PROD", "key": "version"}}]
+    assert qa.params["routingConfiguration"] == [{"agentVersion": Ref(
+        "agent.support-bot.alias.PROD", "version")}]
 
 
 def test_no_aliases_no_version():

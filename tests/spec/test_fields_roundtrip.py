@@ -412,7 +412,13 @@ FULL = {
 SMALL = {"name": "gen-agent", "model": "anthropic.claude-3-haiku-20240307-v1:0",
          "instruction": "You are a careful assistant who answers in one short sentence only.",
          "role": f"arn:aws:iam::{ACCOUNT}:role/GenRole"}
-FIXED = {"full": FULL, "small": SMALL}
+# User data that looks like a Ref placeholder is data: sent verbatim, read back verbatim (the
+# executor's old second predicate took any ``{"$ref": ...}`` dict for a Ref and refused the plan).
+DOLLAR_REF = {**SMALL, "prompts": {"overrides": {"ORCHESTRATION": {
+    "template": "Human: $question$ Assistant:",
+    "additionalModelRequestFields": {"schema": {"$ref": "#/defs/answer"},
+                                     "pair": {"$ref": "agent.gen-helper", "key": "agentId"}}}}}}
+FIXED = {"full": FULL, "small": SMALL, "dollar-ref": DOLLAR_REF}
 
 
 @pytest.mark.parametrize("name", list(FIXED))
