@@ -4,7 +4,7 @@ What it does (ARCHITECTURE.md §1; chalice's deployer/executor split — the pla
 executor only carries out):
 - walks the steps **in plan order per agent**: writes to one agent are serialized, and after each
   step the executor waits for the step's ``wait_for`` stable status before the next one
-  (bedrock-semantics.md §9.3 item 6: concurrent writers to one agent race with PREPARING /
+  (service-behaviour.md §9.3 item 6: concurrent writers to one agent race with PREPARING /
   VERSIONING);
 - runs **different agents concurrently** (a thread per agent); an agent whose step references
   another agent's output (``{"$ref": "agent.billing.alias.PROD", "key": "agentAliasArn"}``) waits

@@ -51,7 +51,7 @@ from agentctl.core.model import Target
 
 ENDPOINT_ENV = "AWS_ENDPOINT_URL_BEDROCK_AGENT"
 
-# Statuses an agent / alias can rest in (bedrock-semantics.md §2.1, §3.4). Anything else is a
+# Statuses an agent / alias can rest in (service-behaviour.md §2.1, §3.4). Anything else is a
 # transition that settles by itself.
 AGENT_STABLE = frozenset({"NOT_PREPARED", "PREPARED", "FAILED"})
 ALIAS_STABLE = frozenset({"PREPARED", "FAILED", "DISSOCIATED"})
@@ -373,7 +373,7 @@ _HINTS = {
                                  "`agentctl plan` to see the current state",
     "ConflictException": "the resource is in use or being changed by someone else; run "
                          "`agentctl plan` and try again",
-    "ServiceQuotaExceededException": "a Bedrock quota was reached (bedrock-semantics §7); delete "
+    "ServiceQuotaExceededException": "a Bedrock quota was reached (docs/service-behaviour.md §7); delete "
                                      "unused resources or request a quota increase",
     "ValidationException": "the request was rejected by the service; `agentctl validate` catches "
                            "most of these offline",

@@ -6,7 +6,7 @@ differ compares like with like. Field names and value shapes are the bedrock-age
 AssociateAgentCollaborator / CreateAgentAlias), which keeps the planner's steps a direct
 projection of a diff and keeps the mapping to botocore obvious.
 
-Canonical means (see bedrock-semantics.md §9 and ``normalize``):
+Canonical means (see service-behaviour.md §9 and ``normalize``):
 - only settings a user can own are present; server-owned fields (ids, status, timestamps,
   clientToken, failureReasons, preparedAt, ...) never appear;
 - a service default is represented as *absent* (agentCollaboration DISABLED, orchestrationType
@@ -51,7 +51,7 @@ are reserved in specs (docs/lifecycle.md "Releases")."""
 RELEASE_ALIAS_DESCRIPTION = ("agentctl: tracks the latest version of an agent whose aliases are all "
                              "pinned; promote from it")
 
-# Tags agentctl writes on agents it creates (ownership, bedrock-semantics.md: tags only on create
+# Tags agentctl writes on agents it creates (ownership, service-behaviour.md §1.2: tags only on create
 # or via TagResource). Never used for anything but ownership checks and adoption.
 OWNER_TAG = "agentctl:managed-by"
 OWNER_TAG_VALUE = "agentctl"

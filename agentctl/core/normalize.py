@@ -4,7 +4,7 @@ like with like.
 Both sides go through here: the desired side (``canonicalize`` of what the spec loader built)
 and the live side (``config_from_live`` of what GetAgent / GetAgentActionGroup / ... returned;
 ``content_from_version`` of a numbered version snapshot). Each AWS quirk is one small named
-function with a comment naming the behaviour and its section of bedrock-semantics.md (§9 is the
+function with a comment naming the behaviour and its section of service-behaviour.md (§9 is the
 catalogue). Which request members exist is read from botocore's service model
 (``agentctl.core.servicemodel``), never retyped: a canonical value keeps exactly the members a user
 can set through the create/update operation, so every server-owned field (ids, status,

@@ -1,7 +1,7 @@
 """Constraints of the bedrock-agent API, read from botocore's own service model.
 
 botocore's client validates only required members, types and minimums; length maxima, patterns
-and enums are enforced by the service alone ([BC-validate] in bedrock-semantics.md). Two parts of
+and enums are enforced by the service alone ([BC-validate] in service-behaviour.md §0). Two parts of
 agentctl need those server-side rules: ``validate`` (to catch offline what AWS would reject) and
 the local emulator (to reject what AWS rejects). Both derive them from here, so nothing is
 retyped and a botocore upgrade moves the rules with it.

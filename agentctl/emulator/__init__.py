@@ -3,7 +3,7 @@
 Reached through boto3 itself: ``Emulator.client()`` returns a real bedrock-agent client whose
 requests are answered in-process (botocore's own validation, serialization, parsing and retries
 run unchanged), and ``server.py`` serves the same ``handle_http`` over loopback HTTP. Behaviour
-follows the behavioural reference bedrock-semantics.md (kept beside the repository); UNCONFIRMED behaviour is a switch in ``EmulatorConfig``.
+follows the behavioural reference docs/service-behaviour.md; UNCONFIRMED behaviour is a switch in ``EmulatorConfig``.
 
 Modules: ``core`` (Emulator, World, CallRecord), ``config``, ``backend`` (semantics), ``defaults``
 (values filled in on read), ``store`` (SQLite), ``wire`` (REST-JSON), ``inprocess`` (botocore

@@ -2,7 +2,7 @@
 
 ``Backend.dispatch(tx, operation, params)`` runs one operation inside one store transaction and
 returns the output as a plain dict (timestamps as epoch floats; ``wire.py`` serializes them per the
-output shape). Errors are ``ServiceError``s with AWS's wording where bedrock-semantics.md quotes it;
+output shape). Errors are ``ServiceError``s with AWS's wording where service-behaviour.md quotes it;
 texts it does not quote are marked "invented" next to where they are raised.
 
 Asynchronous statuses are lazy: a call that starts a transition stores the transitional status

@@ -1,6 +1,6 @@
 """Configuration of the local Bedrock Agents emulator: delays, quotas, faults and behaviour switches.
 
-Every behaviour that bedrock-semantics.md marks **UNCONFIRMED** (§12) is a named switch here, with
+Every behaviour that service-behaviour.md marks **UNCONFIRMED** (§12) is a named switch here, with
 its default and the reason for the default next to it, so a test (or a user who has seen the real
 service do otherwise) can flip it without touching the emulator's code.
 
@@ -50,7 +50,7 @@ class Durations:
     """Seconds each asynchronous transition takes before ``time_scale`` is applied.
 
     Short but not zero by default, so clients that forget to poll see CREATING / PREPARING /
-    VERSIONING in tests instead of an instantly settled resource (bedrock-semantics §2.2, §11.1).
+    VERSIONING in tests instead of an instantly settled resource (service-behaviour.md §2.2, §11.1).
     """
 
     create: float = 0.3
@@ -69,7 +69,7 @@ class Durations:
 
 @dataclass(frozen=True)
 class Quotas:
-    """Count quotas (bedrock-semantics §7, defaults per account and Region, mid-2025).
+    """Count quotas (service-behaviour.md §7, defaults per account and Region, mid-2025).
 
     Exceeding one answers ServiceQuotaExceededException (HTTP 402 in the control-plane model),
     except the instruction length, which AWS reports as a ValidationException (§6.3).
@@ -146,7 +146,7 @@ class EmulatorConfig:
     busy_timeout_seconds: float = 30.0
     """SQLite busy timeout when another process holds the state file's write lock."""
 
-    # --- Switches for UNCONFIRMED behaviour (bedrock-semantics §12) -------------------------
+    # --- Switches for UNCONFIRMED behaviour (service-behaviour.md §12) -------------------------
     update_settles_to: str = "NOT_PREPARED"
     """§12.2: status after UpdateAgent settles. NOT_PREPARED is the safe assumption (§2.2):
     it forces clients to prepare after every update. Alternative: PREPARED."""

@@ -2,7 +2,7 @@
 
 GetAgent returns ``promptOverrideConfiguration`` even when it was never set, with a DEFAULT-mode
 entry (default template, inference configuration, parser mode, state) for every prompt type not
-overridden (bedrock-semantics §9.1, Terraform's ``removeDefaultPrompts``). The templates below are
+overridden (service-behaviour.md §9.1, Terraform's ``removeDefaultPrompts``). The templates below are
 *plausible* stand-ins for the real (long, model-specific) AWS templates: they keep the real
 placeholders (``$instruction$``, ``$tools$``, ``$question$``...) so a prompt-aware client sees the
 same structure, but they are not AWS's text.

@@ -5,7 +5,7 @@ header, ``{"message": ...}`` body, HTTP status from the model's error shape), wh
 parses into ``ClientError`` exactly as it does for AWS. They never reach an agentctl user as
 Python exceptions, so they are deliberately not ``AgentctlError`` subclasses.
 
-Message texts that bedrock-semantics.md quotes verbatim are reproduced verbatim where they are
+Message texts that service-behaviour.md quotes verbatim are reproduced verbatim where they are
 raised (backend.py); this module only carries code + message.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-# The text AWS returns for an unknown agent/alias/action group/... (bedrock-semantics §8).
+# The text AWS returns for an unknown agent/alias/action group/... (service-behaviour.md §8).
 NOT_FOUND_TEXT = ("Failed to retrieve resource because it doesn't exist. "
                   "Retry the request with a different resource identifier.")
 

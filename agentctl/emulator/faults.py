@@ -4,7 +4,7 @@ process kills for crash tests.
 All faults are off by default (``FaultConfig()``); they come from the emulator config file or
 ``AGENTCTL_EMULATOR_FAULTS`` (JSON). Random decisions use one ``random.Random(seed)`` per emulator,
 so a given seed and call sequence always produce the same faults. Throttling in ``tps`` mode is
-a token bucket per operation at the real control-plane TPS quotas (bedrock-semantics §7), on the
+a token bucket per operation at the real control-plane TPS quotas (docs/service-behaviour.md §7), on the
 injected clock, so the SDK's retry/backoff path is exercised deterministically.
 
 Token buckets live in memory: each emulator instance (process) throttles its own callers.

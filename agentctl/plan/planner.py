@@ -5,7 +5,7 @@ diff onto ``Step``s whose ``operation`` is the botocore operation name and whose
 the complete request. Per agent the order is:
 
 1. CreateAgent (with user + ownership tags) or UpdateAgent. UpdateAgent always carries the whole
-   desired agent because it is a full replacement (bedrock-semantics §2.4).
+   desired agent because it is a full replacement (service-behaviour.md §2.4).
 2. Action groups: removed ENABLED groups are disabled, then deleted (§4.2: an ENABLED group cannot
    be deleted without the skip flag); then updates (complete objects, §4.2), then creates.
 3. Knowledge bases: disassociate, update (complete, §5), associate.
@@ -485,7 +485,7 @@ def _release_dependencies(steps: Sequence[Step], live: LiveState) -> dict[str, s
     A live supervisor's collaborator holds another agent's alias ARN until the supervisor is
     prepared without it: Terraform's ``prepareSupervisorToReleaseCollaborator`` prepares the
     supervisor after a disassociation precisely because that "releases the reference to the
-    collaborator's alias" (bedrock-semantics §2.2 "SUPERVISOR agents"). So when this plan
+    collaborator's alias" (service-behaviour.md §2.2 "SUPERVISOR agents"). So when this plan
     deletes that alias (DeleteAgentAlias) or its agent (DeleteAgent, ``--prune``) and the
     supervisor drops or re-points the collaborator, the deletion runs after the supervisor's
     collaborator step and its PrepareAgent (steps at ``agent.SUP``); when the supervisor itself

@@ -9,7 +9,7 @@ the request mapping cannot disagree about which member a key is) and the generat
 ``minItems`` / ``maxItems`` from the model. A botocore upgrade therefore moves the schema with it
 (``tests/spec/test_schema_generated.py`` fails until ``python -m agentctl.spec.gen_schema`` is
 re-run). The only deliberate departures from the model are named constants from ``rules``
-(bedrock-semantics.md §6.2/§6.3): the instruction quota (20,000, not the model's stale 4000) and
+(service-behaviour.md §6.2/§6.3): the instruction quota (20,000, not the model's stale 4000) and
 ROUTING_CLASSIFIER (accepted by CloudFormation, absent from the control-plane enum).
 
 Must not: validate anything itself, or import anything that does I/O at import time.

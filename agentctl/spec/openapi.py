@@ -1,5 +1,5 @@
 """Validate an action group's OpenAPI document: OpenAPI 3.0 itself (``openapi-spec-validator``)
-plus the extra rules Bedrock imposes (bedrock-semantics.md §4.1, agents-api-schema.html):
+plus the extra rules Bedrock imposes (service-behaviour.md §4.1, agents-api-schema.html):
 
 - ``openapi`` is a 3.0.x version (reported alongside every other problem of the document,
   never instead of them: "all problems at once");

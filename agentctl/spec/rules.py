@@ -8,7 +8,7 @@ Layers (every problem located at file:line:col with its spec path):
    violation's member path is mapped back to the spec. This re-checks values the schema could not
    see (included instruction and template files, interpolated values) and any constraint the
    schema generator does not carry.
-2. Quotas and service rules (bedrock-semantics.md §3.4, §4.1, §6, §7): instruction length,
+2. Quotas and service rules (service-behaviour.md §3.4, §4.1, §6, §7): instruction length,
    APIs per agent, parameters per function, action groups, KBs, aliases, collaborators,
    reserved alias names, unique names.
 3. Cross-references and consistency: collaborators resolve to a project agent and its alias,

@@ -1,7 +1,7 @@
 """Named limits and agentctl-own constants used by the schema generator and the validators.
 
 Only values that botocore's service model does *not* carry live here: service quotas
-(bedrock-semantics.md §7 [QUOTA]), documented service rules (§4.1) and agentctl's own formats.
+(service-behaviour.md §7 [QUOTA]), documented service rules (§4.1) and agentctl's own formats.
 Everything the model has (patterns, lengths, enums, ranges) is read from it via
 ``agentctl.core.servicemodel``; never copy a model value into this file.
 
@@ -10,7 +10,7 @@ Pure constants; no imports of other agentctl modules.
 
 from __future__ import annotations
 
-# --- service quotas (bedrock-semantics.md §7, defaults around June 2025) --------------------------
+# --- service quotas (service-behaviour.md §7, defaults around June 2025) --------------------------
 INSTRUCTION_MAX_CHARS = 20_000
 """Quota "Characters in Agent instructions" (L-6E3CDA2D, not adjustable). The botocore model
 still says 4000, which is stale (§6.3): 1200 -> 4000 -> 8000 -> 20000 (May 2025)."""

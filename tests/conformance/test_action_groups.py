@@ -1,5 +1,5 @@
 """Action groups: DRAFT-only edits, read-back quirks, full replacement, deletion rules, quotas
-(bedrock-semantics.md §1.1, §4, §7)."""
+(service-behaviour.md §1.1, §4, §7)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Agent lifecycle: asynchronous statuses, refusals in transitional states, prepare outcomes,
-deletion rules (bedrock-semantics.md §2, §8)."""
+deletion rules (service-behaviour.md §2, §8)."""
 
 from __future__ import annotations
 

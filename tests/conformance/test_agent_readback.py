@@ -1,5 +1,5 @@
 """Agent read-back: service-filled defaults, full replacement on UpdateAgent, ARNs and tags
-(bedrock-semantics.md §2.4, §6, §9.1)."""
+(service-behaviour.md §2.4, §6, §9.1)."""
 
 from __future__ import annotations
 

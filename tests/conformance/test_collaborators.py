@@ -1,5 +1,5 @@
 """Multi-agent collaboration: collaborator association, full replacement, supervisors
-(bedrock-semantics.md §2.2, §6.4)."""
+(service-behaviour.md §2.2, §6.4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Knowledge-base associations (bedrock-semantics.md §5, §7, §8)."""
+"""Knowledge-base associations (service-behaviour.md §5, §7, §8)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Server-side validation the SDK does not do, instruction quota, pagination and clientToken
-idempotency (bedrock-semantics.md [BC-validate], §1, §6.3, §8, §11.10, §11.12)."""
+idempotency (service-behaviour.md [BC-validate], §1, §6.3, §8, §11.10, §11.12)."""
 
 from __future__ import annotations
 

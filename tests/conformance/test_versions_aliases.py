@@ -1,5 +1,5 @@
 """Versions and aliases: versions minted only by alias create/update without routing, snapshot
-contents, the built-in test alias, routing rules, history, deletion (bedrock-semantics.md §3)."""
+contents, the built-in test alias, routing rules, history, deletion (service-behaviour.md §3)."""
 
 from __future__ import annotations
 

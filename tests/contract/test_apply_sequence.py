@@ -1,6 +1,6 @@
 """Contract test of the exact call sequence the executor makes for a representative plan:
 create agent + action group + KB + prepare + a version-cutting alias + a pinned alias routed to
-the new version (bedrock-semantics.md §2.2, §3.1), pinned with botocore's Stubber."""
+the new version (service-behaviour.md §2.2, §3.1), pinned with botocore's Stubber."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Contract tests of ``agentctl.aws``: error translation, retries, state-refusal retry,
-pagination and polling, pinned with botocore's Stubber (bedrock-semantics.md §2.3, §8)."""
+pagination and polling, pinned with botocore's Stubber (service-behaviour.md §2.3, §8)."""
 
 from __future__ import annotations
 

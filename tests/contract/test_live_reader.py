@@ -1,6 +1,6 @@
 """Contract test of ``agentctl.aws.live.read_live``: the exact reads for one owned agent (DRAFT
 sub-resources, aliases without TSTALIASID, version content read with agentVersion=N), ownership
-and absence, and what the fingerprint does and does not depend on (bedrock-semantics.md §1.1,
+and absence, and what the fingerprint does and does not depend on (service-behaviour.md §1.1,
 §3.2, §3.4, §9)."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 examples/multi-agent through the CLI and the embedded emulator.
 
 Preparing the supervisor after the disassociation is what releases its reference to the
-collaborator's alias (bedrock-semantics §2.2; Terraform's ``prepareSupervisorToReleaseCollaborator``),
+collaborator's alias (service-behaviour.md §2.2; Terraform's ``prepareSupervisorToReleaseCollaborator``),
 so the supervisor's DisassociateAgentCollaborator and PrepareAgent must come before the
 collaborator's DeleteAgentAlias / DeleteAgent, even though the executor runs different agents
 concurrently. The order is read from the emulator's call log (sequence numbers)."""

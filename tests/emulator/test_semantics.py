@@ -1,5 +1,5 @@
 """Control-plane rules: full replacement, defaults on read, versions and aliases, delete rules,
-validation, quotas, pagination, idempotency, tags (bedrock-semantics §1-§9, §11)."""
+validation, quotas, pagination, idempotency, tags (service-behaviour.md §1-§9, §11)."""
 
 from __future__ import annotations
 

@@ -250,7 +250,7 @@ def collaborator_added():
 def collaboration_disabled():
     """A supervisor becomes a plain agent: its collaborators are disassociated first (AWS:
     disassociate all before disabling collaboration), then UpdateAgent sends DISABLED, then one
-    PrepareAgent (never on a SUPERVISOR without collaborators, bedrock-semantics §2.2)."""
+    PrepareAgent (never on a SUPERVISOR without collaborators, service-behaviour.md §2.2)."""
     arn = "arn:aws:bedrock:us-east-1:123456789012:agent-alias/BILLING001/PROD000000"
     sup = dataclasses.replace(edited(agentCollaboration="SUPERVISOR"), collaborators={
         "billing": {"agentDescriptor": {"aliasArn": arn},

@@ -11,7 +11,7 @@ and default templates filled into state-only overrides (§9.1), ``parentActionSi
 tested against those quirks. Not an emulator: no statuses, no timing, no validation, except
 the multi-agent ordering rules, in their strictest reading (a broken rule fails the test with an
 ``AssertionError``): PrepareAgent of a SUPERVISOR / SUPERVISOR_ROUTER agent without
-collaborators fails (bedrock-semantics §2.2); collaborators are associated only with a supervisor
+collaborators fails (service-behaviour.md §2.2); collaborators are associated only with a supervisor
 and must all be disassociated before collaboration is disabled (AWS's multi-agent and
 disable-collaboration pages; the service's enforcement of the latter two is UNCONFIRMED).
 """

@@ -1,4 +1,4 @@
-"""Multi-agent collaboration in the planner (bedrock-semantics §2.2 "SUPERVISOR agents").
+"""Multi-agent collaboration in the planner (service-behaviour.md §2.2 "SUPERVISOR agents").
 
 PrepareAgent of a SUPERVISOR / SUPERVISOR_ROUTER agent with no collaborators fails; AWS's
 disable-collaboration page says to disassociate every collaborator before disabling

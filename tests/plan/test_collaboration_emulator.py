@@ -1,6 +1,6 @@
 """Disabling a supervisor's collaboration, end to end through ``agentctl.apply.lifecycle``, the executor
 and the embedded emulator (the only non-pure test under tests/plan: it checks that the step order
-the planner chooses is accepted step by step by the emulator's bedrock-semantics §2.2 rules).
+the planner chooses is accepted step by step by the emulator's service-behaviour.md §2.2 rules).
 
 The emulator refuses PrepareAgent of a SUPERVISOR agent without collaborators; it accepts
 disassociating the last collaborator while the agent is still SUPERVISOR (as Terraform's

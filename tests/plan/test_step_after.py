@@ -1,7 +1,7 @@
 """``Step.after``: the planner's explicit cross-agent ordering, and its place in saved plans.
 
 A live supervisor's collaborator holds another agent's alias ARN until the supervisor is prepared
-without it (bedrock-semantics §2.2; Terraform's ``prepareSupervisorToReleaseCollaborator``). When
+without it (service-behaviour.md §2.2; Terraform's ``prepareSupervisorToReleaseCollaborator``). When
 the same plan deletes that alias, or prunes its agent, those deletions must run after the
 supervisor's collaborator step and its PrepareAgent; the executor runs different agents
 concurrently, so the planner states it in ``Step.after``.
