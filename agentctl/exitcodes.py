@@ -34,6 +34,7 @@ from __future__ import annotations
 import enum
 
 
+@enum.unique  # a second name for a number would be an alias, invisible to iteration
 class ExitCode(enum.IntEnum):
     OK = 0
     """Success; for ``plan --detailed-exitcode``: no changes."""

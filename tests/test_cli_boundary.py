@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 import pytest
 
 from agentctl import __version__
@@ -12,10 +14,19 @@ from agentctl.exitcodes import ExitCode
 
 
 def test_exit_codes_are_unique_and_two_is_only_changes():
-    values = [int(c) for c in ExitCode]
-    assert len(values) == len(set(values))
+    # Iterating an enum skips aliases (a second name for a value), so a duplicated code would
+    # never be seen that way; enum.unique looks at every name.
+    assert enum.unique(ExitCode) is ExitCode
+    assert len(ExitCode.__members__) == len({int(c) for c in ExitCode.__members__.values()})
     assert ExitCode(2) is ExitCode.CHANGES
-    assert ExitCode.USAGE != 2
+    assert [n for n, c in ExitCode.__members__.items() if c == 2] == ["CHANGES"]
+
+
+def test_the_uniqueness_check_sees_a_duplicate():
+    dup = enum.IntEnum("Dup", [("OK", 0), ("ERROR", 1), ("ALSO_ERROR", 1)])
+    assert len([int(c) for c in dup]) == len({int(c) for c in dup})  # what iteration sees
+    with pytest.raises(ValueError, match="ALSO_ERROR"):
+        enum.unique(dup)
 
 
 def test_version_exits_zero(capsys):

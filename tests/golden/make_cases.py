@@ -1,8 +1,10 @@
-"""Writes the inputs of the golden cases (``desired.json``, ``live.json``, ``options.json``).
+"""Writes the inputs of the golden cases (``desired/`` project, ``live.json`` service responses,
+``options.json``; see ``service.py``).
 
 Run from ``tests/``: ``python -m golden.make_cases``, then ``pytest tests/golden
 --update-golden`` to regenerate the expected outputs, and review the diff. Each case is one
-function below; its docstring says what it shows.
+function below; its docstring says what it shows. The cases are built with the planner tests'
+builders and turned into spec files and service responses by ``service.write_inputs``.
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ from typing import Any, Callable
 from agentctl.core.model import TRACK_LATEST, AgentConfig, LiveState, Ref
 from agentctl.core.normalize import canonicalize
 
-from golden.test_golden import write_case
-from plan import builders as B
+try:
+    from golden.service import write_inputs
+    from plan import builders as B
+except ImportError:  # imported by the test as tests.golden.make_cases
+    from .service import write_inputs
+    from ..plan import builders as B
 
 HERE = Path(__file__).parent
 CASES: dict[str, Callable[[], tuple[dict[str, AgentConfig], LiveState, dict[str, Any]]]] = {}
@@ -311,7 +317,7 @@ def removed_agent_pruned():
 def main() -> None:
     for name, fn in CASES.items():
         desired, live_state, options = fn()
-        write_case(HERE / name, desired, live_state, options)
+        write_inputs(HERE / name, desired, live_state, options)
         print(name)
 
 
