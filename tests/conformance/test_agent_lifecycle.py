@@ -119,6 +119,8 @@ def test_create_alias_on_not_prepared_agent_is_refused(bedrock, target):
     with expect_error("ValidationException",
                       r"Create operation can't be performed on AgentAlias when Agent is in Not Prepared state"):
         bedrock.create_agent_alias(agentId=agent["agentId"], agentAliasName=target.name("alias"))
+    versions = bedrock.list_agent_versions(agentId=agent["agentId"])["agentVersionSummaries"]
+    assert [v["agentVersion"] for v in versions] == ["DRAFT"]  # the refused call cut no version
 
 
 def test_prepare_right_after_alias_creation_is_refused_while_versioning(bedrock, target, wide_windows):
