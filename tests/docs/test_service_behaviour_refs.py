@@ -89,6 +89,8 @@ def test_every_section_reference_exists_in_the_doc():
     sections, items = doc_sections()
     missing = []
     for path, text in tracked_files():
+        if path == Path(__file__).resolve():
+            continue  # its own self-test cites made-up sections on purpose
         for lineno, num, item in references(text):
             rel = f"{path.relative_to(REPO)}:{lineno}"
             if num not in sections:
