@@ -24,6 +24,7 @@ from typing import Any, Mapping
 
 from agentctl.core.model import AgentConfig, AliasConfig, Ref, TRACK_PINNED
 from agentctl.spec import fields
+from agentctl.spec.rules_constants import AGENTCTL_ALIAS_PREFIX
 from agentctl.spec.resolve import OpenApiDoc
 from agentctl.spec.yamlload import PathT
 
@@ -82,7 +83,8 @@ def spec_document(config: AgentConfig, *,
     absent, as they are in the canonical config. ``alias_names`` (alias ARN -> (agent, alias))
     turns collaborators on project agents into ``agent`` + ``alias``; other ARNs stay
     ``aliasArn``. What AWS does not store is not produced: an alias's ``track`` (agentctl's
-    own notion) only when it is not the default ``pinned``, local handlers never.
+    own notion) only when it is not the default ``pinned``, local handlers never, agentctl's own
+    ``agentctl-`` aliases never.
     ``to_config`` of the result canonicalizes back to ``config``."""
     names = alias_names or {}
     doc = fields.from_members(fields.AGENT, {**config.agent, "tags": dict(config.tags)},
@@ -96,7 +98,10 @@ def spec_document(config: AgentConfig, *,
         "collaboration.collaborators": [
             {"name": n, **fields.from_members(fields.COLLABORATOR, m, alias_names=names)}
             for n, m in config.collaborators.items()],
-        "aliases": [_alias_spec(a) for a in config.aliases.values()],
+        # agentctl's own aliases (``agentctl-release``, ...) are not the user's, and a spec may
+        # not name them (rules: alias.reserved).
+        "aliases": [_alias_spec(a) for a in config.aliases.values()
+                    if not a.name.startswith(AGENTCTL_ALIAS_PREFIX)],
     }
     for child in fields.CHILDREN:
         if children[child.spec]:
