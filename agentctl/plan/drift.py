@@ -29,6 +29,7 @@ from agentctl.core.model import (
     LiveState,
     is_ref,
     plain,
+    refs_from_json,
 )
 from agentctl.core.normalize import align_live_to_desired, config_from_document, with_defaults
 from agentctl.plan.differ import agent_value, alias_value
@@ -82,12 +83,12 @@ def comparable(config: AgentConfig, *, align_to: AgentConfig | None = None) -> d
 
 
 def _resolve_refs(value: Any, live: LiveState) -> Any:
-    """``{"$ref": "agent.X.alias.A", "key": "aliasArn"}`` -> the live alias's ARN, when it
-    exists (else the placeholder stays, and differs from whatever live holds)."""
+    """A ``Ref`` to another agent's alias ARN (``agent.X.alias.A``) -> the live alias's ARN, when
+    it exists (else the Ref stays, and differs from whatever live holds)."""
     if is_ref(value):
-        parts = str(value["$ref"]).split(".")
+        parts = value.address.split(".")
         if len(parts) == 4 and parts[0] == "agent" and parts[2] == "alias" \
-                and value.get("key") == "aliasArn":
+                and value.key in ("aliasArn", "agentAliasArn"):
             agent = live.agents.get(parts[1])
             alias = agent.aliases.get(parts[3]) if agent is not None else None
             if alias is not None:
@@ -117,7 +118,9 @@ def compute_drift(records: Mapping[str, Mapping[str, Any]], live: LiveState, *,
         if name not in live.agents:
             out.append(AgentDrift(name, DELETED, applied_at=at, plan_id=pid))
             continue
-        applied = config_from_document(_resolve_refs(rec["configuration"], live))
+        # The record is JSON text: its placeholders become Ref objects (the one in-memory form)
+        # before they are resolved.
+        applied = config_from_document(_resolve_refs(refs_from_json(rec["configuration"]), live))
         live_cfg = live.agents[name].config
         changes = field_changes(comparable(applied), comparable(live_cfg, align_to=applied))
         out.append(AgentDrift(name, DRIFTED if changes else IN_SYNC, changes,

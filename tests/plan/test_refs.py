@@ -48,3 +48,31 @@ def test_saved_plan_keeps_refs_and_user_data_apart():
     create = next(s for s in again.steps if s.operation == "CreateAgent")
     poc = create.params["promptOverrideConfiguration"]["promptConfigurations"][0]
     assert poc["additionalModelRequestFields"] == {"schema": {"$ref": "#/defs/answer"}}
+
+
+def test_drift_resolves_a_recorded_collaborator_ref_to_the_live_alias_arn():
+    """A last-applied record is JSON text; its collaborator placeholder is read back as a Ref and
+    resolved to the live alias ARN, so an unchanged supervisor is in sync (with the predicate that
+    only knew the dict form, and the key it expected, the placeholder stayed and read as drift)."""
+    import dataclasses
+
+    from agentctl.core.normalize import canonicalize, config_document
+    from agentctl.plan.drift import IN_SYNC, compute_drift
+
+    billing = B.live_agent(B.config("billing-agent"), agent_id="BILLING001")
+    arn = billing.aliases["PROD"].arn
+    sup = dataclasses.replace(B.config(), agent={**B.config().agent, "agentCollaboration": "SUPERVISOR"})
+    desired = canonicalize(dataclasses.replace(sup, collaborators={"billing": {
+        "agentDescriptor": {"aliasArn": Ref("agent.billing-agent.alias.PROD", "agentAliasArn")},
+        "collaborationInstruction": "Billing questions."}}))
+    live_sup = B.live_agent(dataclasses.replace(desired, collaborators={"billing": {
+        "agentDescriptor": {"aliasArn": arn}, "collaborationInstruction": "Billing questions."}}))
+    record = {"configuration": json.loads(json.dumps(config_document(desired))),
+              "applied_at": "2026-01-01T00:00:00Z", "plan_id": "p"}
+    report = compute_drift({"support-bot": record}, B.state(live_sup, billing),
+                           project="support", environment="local", names=["support-bot"])
+    (drift,) = report.agents
+    # (The builders' live aliases carry the raw ACCEPT_INVOCATIONS the real reader canonicalizes;
+    # only the collaborator matters here.)
+    assert [c for c in drift.changes if "collaborator" in str(c)] == []
+    assert drift.status == IN_SYNC or all("aliasInvocationState" in str(c) for c in drift.changes)
