@@ -14,6 +14,9 @@ What it does:
   the state refusals of service-behaviour.md §2.3 (wait for the agent to reach a stable status,
   then retry) and the UpdateAgent OptLock refusal, with capped exponential backoff and full
   jitter.
+- every client gets the per-operation rate limiter of ``agentctl.aws.ratelimit`` (§7 TPS
+  quotas; ``AGENTCTL_RATE_LIMIT=off`` disables it; the embedded emulator is limited at the quotas
+  it enforces, i.e. only with its ``throttle: tps`` fault);
 - ``paginate`` follows ``nextToken`` on every List* (pages may hold only 10 items, §1).
 - ``wait_for`` polls an agent or alias until it reaches one of the statuses named by a plan
   step's ``wait_for`` string (``agent:PREPARED``, ``agent:NOT_PREPARED|PREPARED``,
@@ -46,6 +49,7 @@ from botocore.config import Config
 from botocore.parsers import ResponseParserError
 
 from agentctl.core import servicemodel
+from agentctl.core.quotas import TPS_QUOTAS
 from agentctl.errors import AgentctlError, AwsError, EndpointError, ProjectError, UsageError
 from agentctl.core.model import Target
 
@@ -136,6 +140,8 @@ class Clients:
     timing: Timing = field(default_factory=Timing)
     emulator: Any = None
     """The embedded ``agentctl.emulator.Emulator`` when the local target runs in-process."""
+    limiter: Any = None
+    """The ``agentctl.aws.ratelimit.RateLimiter`` every thread's calls go through (None: off)."""
 
     def close(self) -> None:
         if self.emulator is not None:
@@ -186,7 +192,8 @@ def make_clients(environment: Any, *, root: Path | None = None, emulator_config:
         timing = timing or env_timing(Timing())
         # botocore's standard mode and its 5 attempts, plus the throttling budget.
         use_backoff(client, timing, max_attempts=5)
-        return Clients(agent=client, target=target, timing=timing)
+        return Clients(agent=client, target=target, timing=timing,
+                       limiter=_rate_limit(client, TPS_QUOTAS))
 
     # local target
     endpoint = target.endpoint if not target.endpoint.startswith("embedded:") else None
@@ -200,7 +207,10 @@ def make_clients(environment: Any, *, root: Path | None = None, emulator_config:
             "bedrock-agent", region_name=environment.region, endpoint_url=endpoint,
             aws_access_key_id="agentctl", aws_secret_access_key="agentctl", config=config))
         use_backoff(client, timing)
-        return Clients(agent=client, target=target, timing=timing)
+        # A remote local endpoint (`agentctl emulator serve`, or another emulator): whether it
+        # throttles is unknown here, so it is treated as AWS is.
+        return Clients(agent=client, target=target, timing=timing,
+                       limiter=_rate_limit(client, TPS_QUOTAS))
 
     from agentctl.emulator import Emulator, EmulatorConfig, World  # the embedded local target
 
@@ -228,7 +238,29 @@ def make_clients(environment: Any, *, root: Path | None = None, emulator_config:
     emu.configure_runtime(RuntimeSettings.lenient(getattr(environment, "runtime", None), root,
                                                   where=f"environments.{environment.name}.runtime",
                                                   region=environment.region))
-    return Clients(agent=client, target=target, timing=timing, emulator=emu)
+    faults = emulator_config.faults
+    # The embedded emulator's quotas are known: limit at the ones it enforces (its `tps`
+    # overrides included), and not at all when it does not throttle (tests stay fast).
+    quotas = {**TPS_QUOTAS, **dict(faults.tps)} if faults.throttle == "tps" else {}
+    return Clients(agent=client, target=target, timing=timing, emulator=emu,
+                   limiter=_rate_limit(client, quotas))
+
+
+RATE_LIMIT_ENV = "AGENTCTL_RATE_LIMIT"
+
+
+def _rate_limit(client: Any, quotas: Mapping[str, float]) -> Any:
+    """Install the client-side rate limiter (service-behaviour.md §7) on ``client``, unless
+    ``AGENTCTL_RATE_LIMIT=off`` (benchmarks compare with and without) or nothing is limited."""
+    from agentctl.aws import ratelimit
+
+    raw = (os.environ.get(RATE_LIMIT_ENV) or "on").strip().lower()
+    if raw not in ("on", "off"):
+        raise UsageError(f"{RATE_LIMIT_ENV}={os.environ.get(RATE_LIMIT_ENV)!r} is not on or off",
+                         hint=f"set {RATE_LIMIT_ENV} to on (the default) or off, or unset it")
+    if raw == "off" or not quotas:
+        return None
+    return ratelimit.install(client, ratelimit.RateLimiter(quotas))
 
 
 class FullJitter:

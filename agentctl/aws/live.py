@@ -29,6 +29,7 @@ from typing import Any, Mapping, Sequence
 
 from agentctl.aws import client as aws
 from agentctl.core import normalize
+from agentctl.core.quotas import TPS_QUOTAS
 from agentctl.errors import AgentctlError, AwsError
 from agentctl.core.model import (
     OWNER_TAG,
@@ -45,7 +46,16 @@ from agentctl.core.model import (
 
 DRAFT = "DRAFT"
 TEST_ALIAS_ID = "TSTALIASID"  # §3.4: built-in test alias, never managed
-MAX_WORKERS = 8
+# Concurrency sized so the TPS quotas (§7), not the thread pools, bound a read: every reader
+# operation running at its quota at once is ~120 calls/s, and with ~250 ms per call (AWS from
+# far away; the emulator's latency fault) that is ~30 calls in flight. Each agent being read
+# has at most ~6 independent calls in flight, so half as many agents are read at once. The
+# client-side rate limiter (agentctl.aws.ratelimit) keeps the calls under the quotas.
+_READ_OPS = ("GetAgent", "GetAgentActionGroup", "GetAgentKnowledgeBase", "GetAgentAlias",
+             "GetAgentVersion", "ListAgentActionGroups", "ListAgentKnowledgeBases",
+             "ListAgentAliases", "ListAgentVersions")
+MAX_WORKERS = max(8, round(sum(TPS_QUOTAS[op] for op in _READ_OPS) * 0.25))
+AGENTS_AT_ONCE = max(4, MAX_WORKERS // 2)
 
 # Keys removed (at any depth) before fingerprinting; see the module docstring.
 VOLATILE_KEYS = frozenset({
@@ -135,7 +145,8 @@ def read_live(clients: aws.Clients, names: Sequence[str], *, project: str,
     agents: dict[str, LiveAgent] = {}
     unowned: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=max(1, max_workers)) as inner, \
-            ThreadPoolExecutor(max_workers=max(1, min(4, max_workers, len(present)))) as outer:
+            ThreadPoolExecutor(max_workers=max(1, min(AGENTS_AT_ONCE, max_workers,
+                                                      len(present)))) as outer:
         futures = {ref.name: outer.submit(_read_one, clients, ref, project, inner,
                                           (tags or {}).get(ref.name))
                    for ref in present}

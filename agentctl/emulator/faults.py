@@ -27,21 +27,13 @@ import signal
 import threading
 from typing import Any, Callable, Mapping
 
+# §7 control-plane request-rate quotas: one table, shared with the client-side rate limiter
+# (agentctl.aws.ratelimit). Operations not in it are not throttled in ``tps`` mode unless
+# ``FaultConfig.tps`` names them.
+from agentctl.core.quotas import TPS_QUOTAS
 from agentctl.emulator.backend import PrepareOutcome
 from agentctl.emulator.config import FaultConfig
 from agentctl.emulator.errors import ServiceError, internal, throttling
-
-# §7 control-plane request-rate quotas (requests per second, not adjustable). Operations not in
-# the published table are not throttled in ``tps`` mode unless ``FaultConfig.tps`` names them.
-TPS_QUOTAS: dict[str, float] = {
-    "CreateAgent": 6, "UpdateAgent": 4, "DeleteAgent": 2, "PrepareAgent": 2,
-    "CreateAgentActionGroup": 12, "UpdateAgentActionGroup": 6, "DeleteAgentActionGroup": 2,
-    "CreateAgentAlias": 2, "UpdateAgentAlias": 2, "DeleteAgentAlias": 2,
-    "GetAgent": 15, "GetAgentActionGroup": 20, "GetAgentAlias": 10, "GetAgentKnowledgeBase": 15,
-    "GetAgentVersion": 10, "ListAgents": 10, "ListAgentActionGroups": 10, "ListAgentAliases": 10,
-    "ListAgentKnowledgeBases": 10, "ListAgentVersions": 10, "AssociateAgentKnowledgeBase": 6,
-    "UpdateAgentKnowledgeBase": 4, "DisassociateAgentKnowledgeBase": 4, "DeleteAgentVersion": 2,
-}
 
 
 class CrashCounters:
