@@ -54,6 +54,10 @@ from agentctl.errors import AgentctlError, AwsError, EndpointError, ProjectError
 from agentctl.core.model import Target
 
 ENDPOINT_ENV = "AWS_ENDPOINT_URL_BEDROCK_AGENT"
+POOL_CONNECTIONS = 64
+"""HTTP connections one client keeps: botocore's default of 10 is below the reader's and the
+executor's concurrency (``agentctl.aws.live.MAX_WORKERS``, a thread per agent), and each call
+beyond it would open and then discard a connection of its own."""
 
 # Statuses an agent / alias can rest in (service-behaviour.md §2.1, §3.4). Anything else is a
 # transition that settles by itself.
@@ -185,7 +189,7 @@ def make_clients(environment: Any, *, root: Path | None = None, emulator_config:
             raise ProjectError(str(e), where=f"environment {environment.name}",
                                hint="check `profile:` in agentctl.yaml and ~/.aws/config") from None
         config = Config(retries={"mode": "standard", "max_attempts": 5},
-                        user_agent_extra="agentctl")
+                        user_agent_extra="agentctl", max_pool_connections=POOL_CONNECTIONS)
         client = _make_client(environment, lambda: session.client(
             "bedrock-agent", endpoint_url=environment.endpoint or None, config=config))
         _check_account(session, environment)
@@ -201,7 +205,8 @@ def make_clients(environment: Any, *, root: Path | None = None, emulator_config:
     # Local target: botocore's standard retry mode too (one retry mechanism everywhere), with
     # its backoff scaled to the emulator, which answers in milliseconds (botocore's own backoff
     # is tuned for AWS: up to 1 s, 2 s, 4 s ... per throttled try).
-    config = Config(retries={"mode": "standard", "total_max_attempts": timing.retries + 1})
+    config = Config(retries={"mode": "standard", "total_max_attempts": timing.retries + 1},
+                    max_pool_connections=POOL_CONNECTIONS)
     if endpoint:
         client = _make_client(environment, lambda: boto3.client(
             "bedrock-agent", region_name=environment.region, endpoint_url=endpoint,
@@ -238,10 +243,11 @@ def make_clients(environment: Any, *, root: Path | None = None, emulator_config:
     emu.configure_runtime(RuntimeSettings.lenient(getattr(environment, "runtime", None), root,
                                                   where=f"environments.{environment.name}.runtime",
                                                   region=environment.region))
-    faults = emulator_config.faults
-    # The embedded emulator's quotas are known: limit at the ones it enforces (its `tps`
-    # overrides included), and not at all when it does not throttle (tests stay fast).
-    quotas = {**TPS_QUOTAS, **dict(faults.tps)} if faults.throttle == "tps" else {}
+    # The embedded emulator: limited at the published quotas when it enforces quotas, not at all
+    # when it does not throttle (tests stay fast). Its `tps` overrides are not looked at: they
+    # stand for a service whose real limits differ from the published ones (another client
+    # spending part of the account's quota), which the adaptive limiter must cope with.
+    quotas = TPS_QUOTAS if emulator_config.faults.throttle == "tps" else {}
     return Clients(agent=client, target=target, timing=timing, emulator=emu,
                    limiter=_rate_limit(client, quotas))
 
