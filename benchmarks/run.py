@@ -72,6 +72,8 @@ def _base_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("AGENTCTL_") and k != "AWS_ENDPOINT_URL_BEDROCK_AGENT"}
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    # Users' Pythons cache bytecode; without it every process recompiles agentctl (~2 s here).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["NO_COLOR"] = "1"
     env["CI"] = "1"  # plain progress lines
     return env

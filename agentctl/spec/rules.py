@@ -23,7 +23,10 @@ Must not: read files or mutate the document.
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import functools
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
@@ -450,15 +453,50 @@ def _descriptions(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], out
         if "description" in kb and _thin(kb.get("description")):
             out.warn(("knowledgeBases", i, "description"), f"knowledge base {kb.get('id')!r} has a too short description",
                      "description.thin", hint="say what it contains and which questions it answers")
-    for b in range(1, len(tools)):
-        # Each tool is reported once, against the first earlier tool it is too close to.
-        for a in range(b):
-            ratio = difflib.SequenceMatcher(None, tools[a][2].lower(), tools[b][2].lower()).ratio()
-            if ratio >= rc.NEAR_DUPLICATE_RATIO:
-                out.warn(tools[b][0], f"{tools[b][1]} and {tools[a][1]} have near-identical descriptions "
-                         f"({ratio:.0%} alike)", "description.near-duplicate",
-                         hint="say how they differ, so the model can choose between them")
+    for b, a, ratio in near_duplicates([t[2] for t in tools]):
+        out.warn(tools[b][0], f"{tools[b][1]} and {tools[a][1]} have near-identical descriptions "
+                 f"({ratio:.0%} alike)", "description.near-duplicate",
+                 hint="say how they differ, so the model can choose between them")
+
+
+def near_duplicates(texts: list[str], threshold: float = rc.NEAR_DUPLICATE_RATIO
+                    ) -> list[tuple[int, int, float]]:
+    """(b, a, ratio) for each text ``b`` whose difflib ratio (case-insensitive) with an earlier
+    text is >= ``threshold``, ``a`` the first such earlier text: each text is reported once.
+
+    Not every pair is compared: ``ratio = 2 * matches / (len_a + len_b)`` cannot reach the
+    threshold when the lengths differ too much, so only texts of a compatible length (found by
+    bisection in the length order) are candidates, and of those only the ones that pass
+    difflib's cheap upper bounds (``real_quick_ratio``, ``quick_ratio``) get the full ``ratio``,
+    which is cached per pair of texts (a fleet of agents shares its tool descriptions)."""
+    lowered = [t.lower() for t in texts]
+    order = sorted(range(len(lowered)), key=lambda i: len(lowered[i]))
+    lengths = [len(lowered[i]) for i in order]
+    r = threshold
+    out = []
+    for b in range(1, len(lowered)):
+        size = len(lowered[b])
+        # Widened by one character on each side: the bound is exact, the float is not.
+        lo = bisect.bisect_left(lengths, math.floor(size * r / (2 - r)) - 1)
+        hi = bisect.bisect_right(lengths, math.ceil(size * (2 - r) / r) + 1)
+        for a in sorted(i for i in order[lo:hi] if i < b):
+            ratio = _ratio(lowered[a], lowered[b], r)
+            if ratio >= r:
+                out.append((b, a, ratio))
                 break
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _ratio(a: str, b: str, threshold: float) -> float:
+    """difflib's ratio of (a, b), or an upper bound below ``threshold`` when one shows it
+    cannot reach it."""
+    m = difflib.SequenceMatcher(None, a, b)
+    for bound in (m.real_quick_ratio, m.quick_ratio):
+        value = bound()
+        if value < threshold:
+            return value
+    return m.ratio()
 
 
 _IDENT = re.compile(r"`([A-Za-z][A-Za-z0-9_-]*)`|\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+)\b")
