@@ -50,7 +50,7 @@ EDITS = {
                                         "temperature: 0.2"),
 }
 
-RUNTIME = re.compile(r"^agentctl( -C \S+)? (invoke|chat|eval)\b")
+RUNTIME = re.compile(r"^agentctl( -C \S+)? (invoke|chat)\b")
 
 
 @dataclass
