@@ -22,6 +22,11 @@ from agentctl.exitcodes import ExitCode
 
 from .conftest import Project
 
+# The transition a test interrupts lasts long enough that a starved test process (CI shares two
+# cores) still sends its signal while it runs: at 3 s, a loaded machine saw PREPARING late, after
+# PrepareAgent had finished, and the alias step completed before the signal arrived.
+SLOW = 6.0
+
 FAST = {"create": 0.05, "update": 0.05, "prepare": 0.05, "version": 0.05, "alias": 0.05,
         "delete": 0.05}
 
@@ -90,7 +95,7 @@ def test_sigint_while_preparing_waits_for_the_step_and_reports_the_truth(applied
     p = applied
     run = Running(p.root, "apply", "--auto-approve", "-o", "json",
                   env={**durations_env(), "AGENTCTL_EMULATOR_FAULTS":
-                       json.dumps({"slow_prepare_seconds": 3})})
+                       json.dumps({"slow_prepare_seconds": SLOW})})
     run.wait_for_line("PrepareAgent ... PREPARING")
     run.proc.send_signal(signal.SIGINT)
     code, out, err = run.finish()
@@ -113,7 +118,7 @@ def test_sigint_while_versioning_lists_the_retention_deletion_as_not_run(applied
     p.edit("agentctl.yaml", "versionRetention: 5", "versionRetention: 0")
     assert p.cli("apply", "--auto-approve").code == ExitCode.OK  # version 2 (PROD stays on 1)
     change_instruction(p, 2)
-    run = Running(p.root, "apply", "--auto-approve", env=durations_env(version=3.0))
+    run = Running(p.root, "apply", "--auto-approve", env=durations_env(version=SLOW))
     run.wait_for_line("VERSIONING")
     run.proc.send_signal(signal.SIGINT)
     code, out, err = run.finish()
@@ -161,7 +166,7 @@ def test_interrupted_saved_plan_is_refused_as_stale_not_already_applied(applied)
     assert p.cli("plan", "--out", saved).code == ExitCode.OK
     run = Running(p.root, "apply", saved,
                   env={**durations_env(), "AGENTCTL_EMULATOR_FAULTS":
-                       json.dumps({"slow_prepare_seconds": 3})})
+                       json.dumps({"slow_prepare_seconds": SLOW})})
     run.wait_for_line("PrepareAgent ... PREPARING")
     run.proc.send_signal(signal.SIGINT)
     code, out, err = run.finish()
