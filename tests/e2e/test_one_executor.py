@@ -137,6 +137,7 @@ AGENT = "support-bot"
 def test_promote_rollback_adopt_destroy_mutate_only_through_executor_steps(support_bot,
                                                                            recorded):
     p = support_bot
+    p.ungate()  # promote itself is under test here, not the example's eval gate on PROD
     assert p.cli("apply", "--auto-approve").code == ExitCode.OK
     p.edit("agents/support-bot.yaml", "description: Customer support for orders",
            "description: Support for orders")

@@ -24,6 +24,7 @@ def test_apply_progress_names_the_version_once_known(support_bot):
 
 def test_promote_progress_has_no_repeated_lines(support_bot):
     p = support_bot
+    p.ungate()  # promote's progress is under test here, not the example's eval gate on PROD
     assert p.cli("apply", "--auto-approve").code == ExitCode.OK
     p.edit("agents/support-bot.yaml", "temperature: 0.0", "temperature: 0.2")
     assert p.cli("apply", "--auto-approve").code == ExitCode.OK

@@ -81,6 +81,14 @@ def leaky_env(tmp_path) -> dict[str, str]:
 
 def test_no_credential_in_outputs_debug_logs_plans_or_state(tmp_path, leaky_env):
     root = _copy("support-bot", tmp_path)
+    # The example gates PROD on its eval suite; this test is about what promote prints, so the
+    # gate is dropped (tests/eval covers gating).
+    cfg = root / "agentctl.yaml"
+    gated = cfg.read_text()
+    assert "  gates:\n" in gated
+    cfg.write_text("\n".join(ln for ln in gated.splitlines()
+                             if ln.strip() != "gates:" and not ln.strip().startswith("PROD: { suites"))
+                   + "\n")
     runs = [
         ("--debug", "plan", "--out", str(root / "change.plan")),
         ("--debug", "apply", str(root / "change.plan"), "-o", "json"),
