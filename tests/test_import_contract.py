@@ -42,11 +42,11 @@ ALLOWED: dict[str, set[str]] = {
     "emulator": _BASE | {"core", "spec.yamlload"},
     # aws/client.py routes a local target's requests to the in-process emulator.
     "aws": _BASE | {"core", "emulator"},
-    "apply": _BASE | {"core", "spec", "plan", "aws"},
+    "apply": _BASE | {"core", "spec", "plan", "aws", "locks"},
     "locks": _BASE | {"core"},
-    "runtime": _BASE | {"core", "spec", "plan", "aws", "apply"},
+    "runtime": _BASE | {"core", "spec", "plan", "aws", "apply", "locks"},
     # eval/judge.py asks judge models through the local runtime's model interface.
-    "eval": _BASE | {"core", "spec", "plan", "aws", "apply", "runtime", "render",
+    "eval": _BASE | {"core", "spec", "plan", "aws", "apply", "locks", "runtime", "render",
                      "emulator.runtime"},
     "cli": None,  # the top: may import every part
     "__main__": {"cli"},
@@ -174,4 +174,8 @@ def test_validate_imports_no_aws_sdk(tmp_path):
                     ignore=shutil.ignore_patterns(".agentctl", "__pycache__"))
     tops = _imported(project, "validate")
     assert "jsonschema" in tops  # validate does need it
-    assert tops & {"boto3", "botocore", "s3transfer", "urllib3"} == set()
+    # openapi-spec-validator's jsonschema_path imports `requests` (and with it urllib3) whenever
+    # requests is installed (moto[server], in the test extra, installs it): that urllib3 is not
+    # the AWS SDK's; it counts only when requests did not bring it.
+    sdk = {"boto3", "botocore", "s3transfer"} | ({"urllib3"} if "requests" not in tops else set())
+    assert tops & sdk == set()

@@ -34,6 +34,13 @@ class Context:
     def target(self) -> Target:
         return self.clients.target
 
+    @property
+    def state(self) -> Any:
+        """The environment's state backend (``agentctl.locks.Backend``): lock and records."""
+        from agentctl.apply.state import backend_of
+
+        return backend_of(self.project)
+
     def close(self) -> None:
         self.clients.close()
 

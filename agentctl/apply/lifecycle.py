@@ -172,10 +172,10 @@ def check_saved_plan(ctx: Context, plan: Plan) -> None:
         raise StalePlan(f"the plan was made for a different target ({diffs})",
                         hint="create a new plan for this target with `agentctl plan --out`")
     # The record is keyed on plan id + creation time (ms), so it names exactly this plan file.
-    if was_applied(ctx.root, plan):
+    if was_applied(ctx, plan):
         raise StalePlan(f"plan {plan.plan_id[:12]} was already applied",
                         hint="run `agentctl plan` to see whether anything is left to do")
-    stopped = partial_run(ctx.root, plan)
+    stopped = partial_run(ctx, plan)
     if stopped is not None:
         # Never "already applied": its remaining steps did not run. They were planned against
         # a live state that has moved since (the completed steps changed it), so they are not
@@ -228,7 +228,7 @@ def apply_plan(ctx: Context, plan: Plan, *, progress: Progress | None = None,
                      interrupt=interrupt)
     _record_last_applied(ctx, plan, result, progress)
     if record:
-        record_outcome(ctx.root, plan, result, progress)
+        record_outcome(ctx, plan, result, progress)
     return result
 
 

@@ -16,7 +16,7 @@ import typer
 
 from agentctl import console
 from agentctl.cli.app import app, in_project_dir, project_dir
-from agentctl.cli.options import output_option
+from agentctl.cli.options import lock_timeout_option, output_option
 from agentctl.errors import AgentctlError, StalePlan, UsageError
 from agentctl.exitcodes import ExitCode
 
@@ -186,6 +186,7 @@ def apply_cmd(
     output: str = output_option("human", "json"),
     prune: bool = typer.Option(False, "--prune", help="Also delete agents of this project whose "
                                                       "spec was removed."),
+    lock_timeout: Optional[float] = lock_timeout_option(),
 ) -> int:
     """Make the live agents match the specs (or apply a saved plan exactly)."""
     if planfile is not None and (agent or prune):
@@ -200,7 +201,8 @@ def apply_cmd(
                         hint="drop -e to apply it to its own environment, or create a new plan "
                              f"with `agentctl plan -e {env} --out FILE`")
     with lifecycle.opened(project_dir(), env or (saved.environment if saved else None)) as ctx:
-        with lifecycle.project_lock(ctx.root, progress=console.err, command="agentctl apply"):
+        with lifecycle.project_lock(ctx, lock_timeout, progress=console.err,
+                                    command="agentctl apply"):
             if saved is not None:
                 # Applied exactly as reviewed, without reprinting it (Terraform's `apply
                 # PLANFILE`): the result says what was done.
@@ -277,11 +279,11 @@ def _load_planfile(path: Path) -> Any:
 # --------------------------------------------------------------------- promote / rollback
 
 def _move(fn: Callable[..., Any], command: str, env: Optional[str], output: str,
-          **kw: Any) -> int:
+          lock_timeout: float | None = None, **kw: Any) -> int:
     from agentctl.render.result import move_document, render_move
 
     with lifecycle.opened(project_dir(), env) as ctx:
-        with lifecycle.project_lock(ctx.root, progress=console.err,
+        with lifecycle.project_lock(ctx, lock_timeout, progress=console.err,
                                     command=f"agentctl {command}"):
             with console.progress() as progress:
                 move = fn(ctx, progress=progress, **kw)
@@ -306,6 +308,7 @@ def promote_cmd(
                                    "a passing eval run (needs --reason; recorded)."),
     reason: Optional[str] = typer.Option(None, "--reason", metavar="TEXT",
                                          help="Why the eval gate is skipped (with --skip-eval)."),
+    lock_timeout: Optional[float] = lock_timeout_option(),
 ) -> int:
     """Point an alias at a version (prints e.g. `PROD: 7 -> 8`); a gated alias needs a passing
     `agentctl eval` run of that version."""
@@ -319,7 +322,7 @@ def promote_cmd(
 
     # promote with the eval gate (settings.gates): refused, exit GATE_REFUSED, before anything
     # moves when a gated alias's version has no passing eval run; --skip-eval is recorded.
-    return _move(gate.promote, "promote", env, output, agent_name=agent, alias=alias,
+    return _move(gate.promote, "promote", env, output, lock_timeout, agent_name=agent, alias=alias,
                  version=version, from_alias=from_alias,
                  skip_eval_reason=reason if skip_eval else None)
 
@@ -331,9 +334,11 @@ def rollback_cmd(
         help="The agent whose alias moves."),
     env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP),
     output: str = output_option("human", "json"),
+    lock_timeout: Optional[float] = lock_timeout_option(),
 ) -> int:
     """Move an alias back to the previous version in its history."""
-    return _move(lifecycle.rollback, "rollback", env, output, agent_name=agent, alias=alias)
+    return _move(lifecycle.rollback, "rollback", env, output, lock_timeout, agent_name=agent,
+                 alias=alias)
 
 
 @app.command("history")
@@ -391,12 +396,14 @@ def destroy_cmd(
         help="Only this agent (repeatable)."),
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for confirmation."),
     output: str = output_option("human", "json"),
+    lock_timeout: Optional[float] = lock_timeout_option(),
 ) -> int:
     """Delete the project's agents (aliases, action groups, then the agent)."""
     from agentctl.render.result import render_destroy_preview
 
     with lifecycle.opened(project_dir(), env) as ctx:
-        with lifecycle.project_lock(ctx.root, progress=console.err, command="agentctl destroy"):
+        with lifecycle.project_lock(ctx, lock_timeout, progress=console.err,
+                                    command="agentctl destroy"):
             plan = lifecycle.plan_destroy(ctx, _agents(agent))
             preview = render_destroy_preview(plan)
             if output == "json":
@@ -442,11 +449,13 @@ def adopt_cmd(
     env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP),
     auto_approve: bool = typer.Option(False, "--yes", "--auto-approve", help="Do not ask."),
     output: str = output_option("human", "json"),
+    lock_timeout: Optional[float] = lock_timeout_option(),
 ) -> int:
     """Tag an existing agent as managed by this project (nothing else changes). Adopting an
     agent this project already manages changes nothing and succeeds."""
     with lifecycle.opened(project_dir(), env) as ctx:
-        with lifecycle.project_lock(ctx.root, progress=console.err, command="agentctl adopt"):
+        with lifecycle.project_lock(ctx, lock_timeout, progress=console.err,
+                                    command="agentctl adopt"):
             cand = lifecycle.adopt_candidate(ctx, name)
             project = ctx.project.name
             if not cand.managed:
@@ -469,5 +478,37 @@ def adopt_cmd(
     return int(ExitCode.OK)
 
 
-__all__ = ["plan_cmd", "apply_cmd", "promote_cmd", "rollback_cmd", "history_cmd", "status_cmd",
+# ------------------------------------------------------------------------- force-unlock
+
+@app.command("force-unlock")
+def force_unlock_cmd(
+    lock_id: str = typer.Argument(..., metavar="LOCK_ID", help="The lock id a waiting command "
+                                  "printed (only that lock is released)."),
+    env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP),
+    yes: bool = typer.Option(False, "--yes", "--force", help="Do not ask."),
+    output: str = output_option("human", "json"),
+) -> int:
+    """Release a lock of the shared state backend (`backend: s3`) left by a run that died."""
+    from agentctl.apply.state import backend_of
+    from agentctl.spec import load_project
+
+    project = load_project(project_dir(), env)
+    state = backend_of(project)
+    if state.kind != "local":
+        held = state.holder()
+        if held is not None and held.id == lock_id:
+            console.err(f"The lock {lock_id} is held by {held.describe()}; releasing it lets "
+                        "another run change the same agents while that one may still be "
+                        "running.")
+        _confirm(f"Release lock {lock_id}?", auto_approve=yes, what="force-unlock", flag="--yes")
+    released = state.force_unlock(lock_id)
+    if output == "json":
+        _json({"format_version": 1, "kind": "force_unlock", "lock_id": released.id,
+               "operation": released.operation, "who": released.who, "when": released.when})
+    else:
+        _out(f"Released lock {released.id} held by {released.describe()}.")
+    return int(ExitCode.OK)
+
+
+__all__ = ["force_unlock_cmd", "plan_cmd", "apply_cmd", "promote_cmd", "rollback_cmd", "history_cmd", "status_cmd",
            "destroy_cmd", "adopt_cmd"]

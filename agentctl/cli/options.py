@@ -47,3 +47,20 @@ def output_option(*formats: str, default: str = "human") -> Any:
 
     return typer.Option(default, "--output", "-o", metavar="|".join(allowed),
                         callback=_callback, help=f"Output format: {', '.join(allowed)}.")
+
+
+def _parse_lock_timeout(value: str | None) -> float | None:
+    if value is None:
+        return None
+    from agentctl.locks import parse_timeout
+
+    return parse_timeout(value, "--lock-timeout")
+
+
+def lock_timeout_option() -> Any:
+    """``--lock-timeout DURATION`` of every command that takes the project lock: how long to
+    wait for another run holding it (``30``, ``30s``, ``5m``; default AGENTCTL_LOCK_TIMEOUT, else
+    10 s)."""
+    return typer.Option(None, "--lock-timeout", metavar="DURATION", callback=_parse_lock_timeout,
+                        help="How long to wait for the project lock held by another run "
+                             "(e.g. 60s, 5m; default AGENTCTL_LOCK_TIMEOUT, else 10s).")

@@ -90,7 +90,7 @@ def evaluate(project: Any, agent: str, alias: str, version: str, content_digest:
         return GateDecision(agent, alias, version, content_digest, False, "ungated")
     suites = gate_suites(project, agent, gate)
     if runs is None:
-        runs = records.read_runs(Path(project.root))
+        runs = records.read_runs(project)
     verdicts = []
     for s in suites:
         mine = [r for r in runs if r.get("agent") == agent
@@ -207,7 +207,7 @@ def record_promotion(project: Any, decision: GateDecision, *, from_version: str 
     """Append the gated promotion to ``promotions.jsonl`` (ungated moves are not recorded)."""
     if not decision.gated:
         return
-    records.append_promotion(Path(project.root), {
+    records.append_promotion(project, {
         "format_version": 1, "kind": "promotion", "time": records.now(),
         "environment": env_name, "agent": decision.agent, "alias": decision.alias,
         "from_version": from_version, "version": decision.version, "changed": changed,
@@ -246,9 +246,8 @@ def history_notes(project: Any, agent: str, alias: str, env_name: str,
                   warn: Callable[[str], None] | None = None) -> dict[str, VersionNote]:
     """Per version of the history (``digests``: version -> content digest, None when the
     version can no longer be read) the note to show."""
-    root = Path(project.root)
-    runs = records.read_runs(root, warn=warn)
-    promos = [p for p in records.read_promotions(root, warn=warn)
+    runs = records.read_runs(project, warn=warn)
+    promos = [p for p in records.read_promotions(project, warn=warn)
               if p.get("agent") == agent and p.get("alias") == alias
               and p.get("environment") in (None, env_name)]
     gated = gate_for(project, alias) is not None

@@ -13,6 +13,11 @@ DRAFT with the newest version to decide whether to cut one (``normalize.comparab
 ``AgentConfig.content()``, planner ``_plan_aliases``): two versions with that same content are
 the same agent to the gate, and any change that makes apply cut a version changes the digest.
 
+Both files live in the environment's state backend (``agentctl.locks``: ``.agentctl/`` locally,
+the shared S3 prefix with ``backend: s3``, so a CI runner's gate sees the eval runs of another);
+every function takes ``where``: a project directory, a backend, or a loaded project / opened
+context (its environment's backend).
+
 Must not: decide anything (``gate`` does) or touch AWS. A damaged line is skipped with a warning
 (one bad line must not hide every other run), never a traceback.
 """
@@ -29,17 +34,35 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from agentctl.core.model import digest, plain
 from agentctl.errors import AgentctlError
+from agentctl.locks import as_backend
 
 RUNS_FILE = "eval-runs.jsonl"
 PROMOTIONS_FILE = "promotions.jsonl"
 
 
-def runs_path(root: Path) -> Path:
-    return Path(root) / ".agentctl" / RUNS_FILE
+def backend(where: Any) -> Any:
+    """The state backend of ``where`` (see the module docstring)."""
+    if hasattr(where, "clients") and hasattr(where, "project"):
+        return where.state
+    if hasattr(where, "environment") and hasattr(where, "root"):
+        from agentctl.apply.state import backend_of
+
+        return backend_of(where)
+    return as_backend(where)
 
 
-def promotions_path(root: Path) -> Path:
-    return Path(root) / ".agentctl" / PROMOTIONS_FILE
+def _where(root: Any, name: str) -> Any:
+    b = backend(root)
+    # A local record is a file (a Path, as callers and tests use it); a remote one an s3:// URL.
+    return Path(b.where(name)) if b.kind == "local" else b.where(name)
+
+
+def runs_path(root: Any) -> Any:
+    return _where(root, RUNS_FILE)
+
+
+def promotions_path(root: Any) -> Any:
+    return _where(root, PROMOTIONS_FILE)
 
 
 def content_digest(content: Mapping[str, Any]) -> str:
@@ -80,42 +103,41 @@ def who() -> str:
         return os.environ.get("USER") or "unknown"
 
 
-def _append(path: Path, docs: Iterable[Mapping[str, Any]]) -> None:
+def _append(where: Any, name: str, docs: Iterable[Mapping[str, Any]]) -> str:
     lines = "".join(json.dumps(d, sort_keys=True, ensure_ascii=False, default=str) + "\n"
                     for d in docs)
+    b = backend(where)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # One write of whole lines in append mode: concurrent writers interleave whole records.
-        with path.open("a", encoding="utf-8") as f:
-            f.write(lines)
+        # One append of whole lines: concurrent writers interleave (or, on S3, retry) whole
+        # records.
+        return b.append(name, lines)
     except OSError as e:
-        raise AgentctlError(f"cannot write the records file: {e.strerror or e}", where=str(path),
+        raise AgentctlError(f"cannot write the records file: {e.strerror or e}",
+                            where=b.where(name),
                             hint="agentctl keeps eval runs and gated promotions in the project's "
                                  ".agentctl directory; make it writable") from None
 
 
-def append_runs(root: Path, docs: Iterable[Mapping[str, Any]]) -> Path:
-    path = runs_path(root)
-    _append(path, docs)
-    return path
+def append_runs(root: Any, docs: Iterable[Mapping[str, Any]]) -> Any:
+    _append(root, RUNS_FILE, docs)
+    return runs_path(root)
 
 
-def append_promotion(root: Path, doc: Mapping[str, Any]) -> Path:
-    path = promotions_path(root)
-    _append(path, [doc])
-    return path
+def append_promotion(root: Any, doc: Mapping[str, Any]) -> Any:
+    _append(root, PROMOTIONS_FILE, [doc])
+    return promotions_path(root)
 
 
-def _read(path: Path, kind: str, warn: Callable[[str], None] | None) -> Iterator[dict[str, Any]]:
-    if not path.exists():
-        return
+def _read(where: Any, name: str, kind: str,
+          warn: Callable[[str], None] | None) -> Iterator[dict[str, Any]]:
+    b = backend(where)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        detail = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        raise AgentctlError(f"cannot read the records file: {detail}", where=str(path),
+        text = b.read(name)
+    except AgentctlError as e:
+        raise AgentctlError(f"{e.what}", where=e.where,
                             hint="it is append-only JSON Lines written by agentctl; restore it "
                                  "from version control or move it aside") from None
+    path = b.where(name)
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -130,10 +152,10 @@ def _read(path: Path, kind: str, warn: Callable[[str], None] | None) -> Iterator
         yield doc
 
 
-def read_runs(root: Path, *, warn: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
-    return list(_read(runs_path(root), "eval_run", warn))
+def read_runs(root: Any, *, warn: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    return list(_read(root, RUNS_FILE, "eval_run", warn))
 
 
-def read_promotions(root: Path, *, warn: Callable[[str], None] | None = None
+def read_promotions(root: Any, *, warn: Callable[[str], None] | None = None
                     ) -> list[dict[str, Any]]:
-    return list(_read(promotions_path(root), "promotion", warn))
+    return list(_read(root, PROMOTIONS_FILE, "promotion", warn))

@@ -315,7 +315,7 @@ def run_eval(ctx: Any, agent_name: str, *, alias: str | None, version: str | Non
     if record:
         from agentctl.eval.results import record_documents
 
-        path = records.append_runs(ctx.root, record_documents(report))
+        path = records.append_runs(ctx, record_documents(report))
         if progress is not None:
             progress(f"Recorded run {run_id[:8]} in {path}")
     return report

@@ -201,7 +201,7 @@ def _run_steps(ctx: Any, steps: list[Any], progress: Callable[[str], None] | Non
                 environment=ctx.env_name, target=target, spec_digest="", live_fingerprint={},
                 changes=(), lifecycle=(), steps=tuple(steps), plan_id=plan_id,
                 created_at=lifecycle._now())
-    with lifecycle.project_lock(ctx.root):
+    with lifecycle.project_lock(ctx):
         result = execute(plan, ctx.clients, progress=progress)
     lifecycle.raise_for_result(result)
     return result

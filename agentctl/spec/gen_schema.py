@@ -270,6 +270,18 @@ def project_skeleton() -> dict[str, Any]:
         "endpoint": _p("Endpoint", "Endpoint URL override.", ["string", "null"],
                        pattern=_env_tolerant(r"^https?://.*$")),
         "state": _p("State", "Emulator database path, relative to the project (local target).", "string", minLength=1),
+        "backend": _obj("State backend", "Where the lock and the records (applied plans, eval runs, "
+                        "promotions) live: local (.agentctl/ in the project, the default) or s3 "
+                        "(shared by every clone and CI runner).", {
+            "type": _p("Type", "local or s3.", "string", enum=["local", "s3"]),
+            "bucket": _p("Bucket", "S3 bucket (s3).", "string", pattern=_env_tolerant(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")),
+            "prefix": _p("Key prefix", "Key prefix of the lock and records (default "
+                         "agentctl/<project>/<environment>).", "string", minLength=1),
+            "region": _p("Region", "The bucket's region (default: the environment's region).", "string",
+                         pattern=_env_tolerant(rc.REGION_PATTERN)),
+            "lockExpiry": _p("Lock expiry", "Seconds after which a lock whose holder never released it "
+                             "may be taken over (default 3600).", "integer", minimum=60),
+        }, required=["type"]),
         "variables": _p("Variables", "Values for ${var.NAME}.", "object",
                         propertyNames=_p("Variable name", "Variable name.", "string", pattern=rc.VARIABLE_NAME_PATTERN),
                         additionalProperties=_p("Value", "Variable value.", ["string", "number", "boolean"])),

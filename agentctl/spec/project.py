@@ -44,6 +44,18 @@ ENV_VAR = "AGENTCTL_ENV"
 
 
 @dataclass(frozen=True)
+class StateBackend:
+    """``backend:`` of an environment: where the lock and records live (``agentctl.locks``)."""
+
+    type: str = "local"
+    bucket: str | None = None
+    prefix: str | None = None
+    """Key prefix; filled in as ``agentctl/<project>/<environment>`` when not given."""
+    region: str | None = None
+    lock_expiry: int = 3600
+
+
+@dataclass(frozen=True)
 class Environment:
     name: str
     target: str
@@ -60,6 +72,7 @@ class Environment:
     [{arn, handler}]}``."""
     runtime: Mapping[str, Any] = field(default_factory=dict)
     """Local target only: ``{"model": {"provider": ..., ...}}`` (docs/local-runtime.md)."""
+    backend: StateBackend = field(default_factory=StateBackend)
 
 
 @dataclass(frozen=True)
@@ -165,7 +178,7 @@ def load_project(start: Path, env: str | None = None, *, paths: list[Path] | Non
         problems = schema.validate_environment(eraw, ppos, epath)
     if any(p.severity == "error" for p in problems):
         raise SpecInvalid(problems)
-    environment = _environment(name, eraw, root, ppos, epath, problems)
+    environment = _environment(name, eraw, root, ppos, epath, problems, project=data["project"])
     settings = _settings(data.get("settings") or {})
 
     all_files = _expand_globs(data["agents"], root, ppos, problems)
@@ -327,7 +340,7 @@ def _select_env(explicit: str | None, environ: Mapping[str, str], data: Mapping[
 
 
 def _environment(name: str, raw: Mapping[str, Any], root: Path, ppos: PositionMap, epath: PathT,
-                 problems: list[Problem]) -> Environment:
+                 problems: list[Problem], project: str = "") -> Environment:
     target = raw["target"]
     if target != "local":
         for key in ("state", "world", "runtime"):
@@ -346,7 +359,8 @@ def _environment(name: str, raw: Mapping[str, Any], root: Path, ppos: PositionMa
         _check_runtime_files(root, world, runtime, ppos, epath, problems)
     return Environment(name=name, target=target, region=raw["region"], account=str(raw["account"]),
                        profile=raw.get("profile"), endpoint=raw.get("endpoint"), state_path=state_path,
-                       variables=dict(raw.get("variables") or {}), world=world, runtime=runtime)
+                       variables=dict(raw.get("variables") or {}), world=world, runtime=runtime,
+                       backend=_backend(name, raw, project, ppos, epath, problems))
 
 
 def _check_runtime_files(root: Path, world: Mapping[str, Any], runtime: Mapping[str, Any], ppos: PositionMap,
@@ -383,6 +397,29 @@ def _check_runtime_files(root: Path, world: Mapping[str, Any], runtime: Mapping[
             elif not any(m.is_file() for m in matches):
                 problems.append(Problem(ppos.value(path), render_path(path), f"{pattern!r} matches no file",
                                         "project.no-such-file", hint="fix the path or glob: it is relative to agentctl.yaml"))
+
+
+def _backend(name: str, raw: Mapping[str, Any], project: str, ppos: PositionMap, epath: PathT,
+             problems: list[Problem]) -> StateBackend:
+    b = raw.get("backend") or {}
+    kind = b.get("type", "local")
+    bpath = epath + ("backend",)
+    if kind == "local":
+        extra = [k for k in ("bucket", "prefix", "region", "lockExpiry") if k in b]
+        for k in extra:
+            problems.append(Problem(ppos.key(bpath + (k,)), render_path(bpath + (k,)),
+                                    f"`{k}` applies only to `type: s3`", "project.backend-local",
+                                    hint="remove it, or set `type: s3`"))
+        return StateBackend()
+    if not b.get("bucket"):
+        problems.append(Problem(ppos.key(bpath + ("type",)), render_path(bpath),
+                                "the s3 backend needs a bucket", "project.backend-bucket",
+                                hint="add `bucket: NAME` (an existing S3 bucket the pipeline's "
+                                     "role can read and write)"))
+    return StateBackend(type="s3", bucket=b.get("bucket"),
+                        prefix=str(b.get("prefix") or f"agentctl/{project}/{name}").strip("/"),
+                        region=b.get("region") or raw["region"],
+                        lock_expiry=int(b.get("lockExpiry") or 3600))
 
 
 def _served_world_note(environment: Environment, ppos: PositionMap, epath: PathT) -> Problem:
