@@ -186,7 +186,7 @@ def apply_cmd(
     output: str = output_option("human", "json"),
     prune: bool = typer.Option(False, "--prune", help="Also delete agents of this project whose "
                                                       "spec was removed."),
-    lock_timeout: Optional[float] = lock_timeout_option(),
+    lock_timeout: Optional[str] = lock_timeout_option(),
 ) -> int:
     """Make the live agents match the specs (or apply a saved plan exactly)."""
     if planfile is not None and (agent or prune):
@@ -308,7 +308,7 @@ def promote_cmd(
                                    "a passing eval run (needs --reason; recorded)."),
     reason: Optional[str] = typer.Option(None, "--reason", metavar="TEXT",
                                          help="Why the eval gate is skipped (with --skip-eval)."),
-    lock_timeout: Optional[float] = lock_timeout_option(),
+    lock_timeout: Optional[str] = lock_timeout_option(),
 ) -> int:
     """Point an alias at a version (prints e.g. `PROD: 7 -> 8`); a gated alias needs a passing
     `agentctl eval` run of that version."""
@@ -334,7 +334,7 @@ def rollback_cmd(
         help="The agent whose alias moves."),
     env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP),
     output: str = output_option("human", "json"),
-    lock_timeout: Optional[float] = lock_timeout_option(),
+    lock_timeout: Optional[str] = lock_timeout_option(),
 ) -> int:
     """Move an alias back to the previous version in its history."""
     return _move(lifecycle.rollback, "rollback", env, output, lock_timeout, agent_name=agent,
@@ -396,7 +396,7 @@ def destroy_cmd(
         help="Only this agent (repeatable)."),
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for confirmation."),
     output: str = output_option("human", "json"),
-    lock_timeout: Optional[float] = lock_timeout_option(),
+    lock_timeout: Optional[str] = lock_timeout_option(),
 ) -> int:
     """Delete the project's agents (aliases, action groups, then the agent)."""
     from agentctl.render.result import render_destroy_preview
@@ -449,7 +449,7 @@ def adopt_cmd(
     env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP),
     auto_approve: bool = typer.Option(False, "--yes", "--auto-approve", help="Do not ask."),
     output: str = output_option("human", "json"),
-    lock_timeout: Optional[float] = lock_timeout_option(),
+    lock_timeout: Optional[str] = lock_timeout_option(),
 ) -> int:
     """Tag an existing agent as managed by this project (nothing else changes). Adopting an
     agent this project already manages changes nothing and succeeds."""
