@@ -58,6 +58,9 @@ PATTERN_HINTS: dict[str, str] = {
         "start with a letter or digit, then use letters, digits, '_' or '-' (e.g. prod or dev-eu)",
     r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]": "give an AWS region code such as us-east-1",
     r"[0-9]{12}": 'give the 12-digit account id, quoted (e.g. account: "123456789012")',
+    r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]":
+        "give an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-', starting and ending "
+        "with a letter or digit (e.g. acme-agentctl-state)",
     # --- eval suites and gates (agentctl/spec/eval_schema.py) ---
     r"^[A-Za-z0-9][A-Za-z0-9_.-]*$":
         "start with a letter or digit, then use letters, digits, '_', '.' or '-' (e.g. "
