@@ -155,3 +155,38 @@ def today(request: ModelRequest) -> dt.date:
         except ValueError:
             pass
     return dt.datetime.fromtimestamp(request.now or 0, dt.timezone.utc).date()
+
+
+def strip_answer(text: str) -> str:
+    """Bedrock's default parser takes the text inside <answer> (or <final_response>) when present."""
+    for tag in ("answer", "final_response"):
+        start = text.find(f"<{tag}>")
+        if start == -1:
+            continue
+        end = text.find(f"</{tag}>", start)
+        # A stop sequence (</answer>) may have cut the closing tag off.
+        return text[start + len(tag) + 2:end if end != -1 else None].strip()
+    return text
+
+
+class PlainSteps:
+    """Pre-processing, post-processing and session summaries for a model reached over an API
+    (Converse, chat completions): one plain, tool-less exchange each, parsed the way Bedrock's
+    default parsers do. A subclass supplies ``_plain(request, user) -> (text, tokens in, tokens
+    out)``."""
+
+    def _plain(self, request: ModelRequest, user: str) -> tuple[str, int, int]:
+        raise NotImplementedError
+
+    def pre_process(self, request: ModelRequest) -> ModelReply:
+        text, tin, tout = self._plain(request, request.input_text)
+        valid, rationale = parse_pre_processing(text)
+        return ModelReply(raw=text, rationale=rationale, is_valid=valid, input_tokens=tin, output_tokens=tout)
+
+    def post_process(self, request: ModelRequest) -> ModelReply:
+        text, tin, tout = self._plain(request, request.answer or "")
+        return ModelReply(raw=text, answer=strip_answer(text) or request.answer, input_tokens=tin, output_tokens=tout)
+
+    def summarize(self, request: ModelRequest) -> ModelReply:
+        text, tin, tout = self._plain(request, default_summary(request))
+        return ModelReply(raw=text, answer=text, input_tokens=tin, output_tokens=tout)

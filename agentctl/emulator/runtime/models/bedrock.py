@@ -21,8 +21,8 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from agentctl.emulator.runtime.models.base import (ModelError, ModelReply, ModelRequest, StepRecord,
-                                                   default_summary, parse_pre_processing)
+from agentctl.emulator.runtime.models.base import (ModelError, ModelReply, ModelRequest, PlainSteps,
+                                                   StepRecord, strip_answer)
 from agentctl.emulator.runtime.tools import ToolUse
 
 _STREAM_CODES = {"ThrottlingException", "ServiceQuotaExceededException", "ModelNotReadyException",
@@ -93,7 +93,7 @@ def inference_config(inference: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-class ConverseModel:
+class ConverseModel(PlainSteps):
     def __init__(self, settings: Mapping[str, Any], *, client: Any = None):
         self.settings = dict(settings)
         self._client = client
@@ -159,35 +159,10 @@ class ConverseModel:
         if uses:
             return ModelReply(raw=raw, rationale=text or None, tool_uses=tuple(uses), input_tokens=tin,
                               output_tokens=tout)
-        return ModelReply(raw=raw, answer=_strip_answer(text), input_tokens=tin, output_tokens=tout)
+        return ModelReply(raw=raw, answer=strip_answer(text), input_tokens=tin, output_tokens=tout)
 
     def _plain(self, request: ModelRequest, user: str) -> tuple[str, int, int]:
         response = self._converse(request, system=request.system,
                                   messages=[{"role": "user", "content": [{"text": user or "(empty)"}]}], tools=False)
         text, _, tin, tout = self._text_and_tools(response)
         return text, tin, tout
-
-    def pre_process(self, request: ModelRequest) -> ModelReply:
-        text, tin, tout = self._plain(request, request.input_text)
-        valid, rationale = parse_pre_processing(text)
-        return ModelReply(raw=text, rationale=rationale, is_valid=valid, input_tokens=tin, output_tokens=tout)
-
-    def post_process(self, request: ModelRequest) -> ModelReply:
-        text, tin, tout = self._plain(request, request.answer or "")
-        return ModelReply(raw=text, answer=_strip_answer(text) or request.answer, input_tokens=tin, output_tokens=tout)
-
-    def summarize(self, request: ModelRequest) -> ModelReply:
-        text, tin, tout = self._plain(request, default_summary(request))
-        return ModelReply(raw=text, answer=text, input_tokens=tin, output_tokens=tout)
-
-
-def _strip_answer(text: str) -> str:
-    """Bedrock's default parser takes the text inside <answer> (or <final_response>) when present."""
-    for tag in ("answer", "final_response"):
-        start = text.find(f"<{tag}>")
-        if start == -1:
-            continue
-        end = text.find(f"</{tag}>", start)
-        # A stop sequence (</answer>) may have cut the closing tag off.
-        return text[start + len(tag) + 2:end if end != -1 else None].strip()
-    return text

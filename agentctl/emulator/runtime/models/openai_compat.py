@@ -23,9 +23,9 @@ import urllib.error
 import urllib.request
 from typing import Any, Mapping
 
-from agentctl.emulator.runtime.models.base import (ModelError, ModelReply, ModelRequest, default_summary,
-                                                   parse_pre_processing)
-from agentctl.emulator.runtime.models.bedrock import _strip_answer, _tool_input, _tool_name
+from agentctl.emulator.runtime.models.base import (ModelError, ModelReply, ModelRequest, PlainSteps,
+                                                   strip_answer)
+from agentctl.emulator.runtime.models.bedrock import _tool_input, _tool_name
 from agentctl.emulator.runtime.tools import ToolUse
 
 
@@ -50,7 +50,7 @@ def chat_tools(request: ModelRequest) -> list[dict[str, Any]]:
                                               "parameters": dict(t.input_schema)}} for t in request.tools]
 
 
-class ChatCompletionsModel:
+class ChatCompletionsModel(PlainSteps):
     def __init__(self, settings: Mapping[str, Any]):
         self.settings = dict(settings)
         self.name = f"openai-compatible:{self.settings.get('model')}"
@@ -126,24 +126,11 @@ class ChatCompletionsModel:
         if uses:
             return ModelReply(raw=raw, rationale=text or None, tool_uses=tuple(uses), input_tokens=tin,
                               output_tokens=tout)
-        return ModelReply(raw=raw, answer=_strip_answer(text), input_tokens=tin, output_tokens=tout)
+        return ModelReply(raw=raw, answer=strip_answer(text), input_tokens=tin, output_tokens=tout)
 
     def _plain(self, request: ModelRequest, user: str) -> tuple[str, int, int]:
         messages = ([{"role": "system", "content": request.system}] if request.system else []) + [
             {"role": "user", "content": user}]
         text, _, tin, tout, _ = self._reply(self._post(self._body(request, messages, tools=False)))
         return text, tin, tout
-
-    def pre_process(self, request: ModelRequest) -> ModelReply:
-        text, tin, tout = self._plain(request, request.input_text)
-        valid, rationale = parse_pre_processing(text)
-        return ModelReply(raw=text, rationale=rationale, is_valid=valid, input_tokens=tin, output_tokens=tout)
-
-    def post_process(self, request: ModelRequest) -> ModelReply:
-        text, tin, tout = self._plain(request, request.answer or "")
-        return ModelReply(raw=text, answer=_strip_answer(text) or request.answer, input_tokens=tin, output_tokens=tout)
-
-    def summarize(self, request: ModelRequest) -> ModelReply:
-        text, tin, tout = self._plain(request, default_summary(request))
-        return ModelReply(raw=text, answer=text, input_tokens=tin, output_tokens=tout)
 
