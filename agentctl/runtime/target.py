@@ -61,18 +61,13 @@ def _choose(alias: str | None, version: str | None, draft: bool) -> str:
 
 
 def _live_agent(ctx: Any, name: str) -> Any:
-    from agentctl.aws import live as live_mod
+    # The same lookup (and the same "no agent named ..." error) as promote / rollback.
+    from agentctl.apply.promote import owned_agent
 
     if not name or not name.strip():
         raise UsageError("--agent needs an agent name, got an empty one",
                          hint="e.g. --agent support-bot")
-    live = live_mod.read_live(ctx.clients, [name], project=ctx.project.name, target=ctx.target)
-    if name not in ctx.project.desired and name not in live.agents and name not in live.unowned:
-        raise UsageError(f"no agent named {name!r} in project {ctx.project.name!r} "
-                         f"(environment {ctx.env_name!r})",
-                         hint="check --agent; agents of this project: "
-                              + (", ".join(sorted(ctx.project.desired)) or "none"))
-    return live_mod.require_owned(live, name)
+    return owned_agent(ctx, name)
 
 
 def resolve_invoke_target(ctx: Any, agent_name: str, *, alias: str | None = None,
