@@ -28,7 +28,7 @@ import boto3
 from botocore.config import Config
 from common import machine, measure, median_ms, print_table, rss_mib
 
-from agentctl.emulator import server as srv
+from agentctl.emulator.transports import server as srv
 
 ROLE = "arn:aws:iam::123456789012:role/AgentRole"
 MODEL = "anthropic.claude-3-5-sonnet-20241022-v2:0"

@@ -1,4 +1,4 @@
-"""The emulator's HTTP server (agentctl/emulator/server.py) and the `agentctl emulator` commands.
+"""The emulator's HTTP server (agentctl/emulator/transports/server.py) and the `agentctl emulator` commands.
 
 End-to-end checks start `python -m agentctl emulator serve` as a separate process and drive it
 with plain boto3 clients from this process; the transport pieces (byte passthrough, status
@@ -29,7 +29,7 @@ import pytest
 from botocore.config import Config
 
 from agentctl.cli import run
-from agentctl.emulator.server import (
+from agentctl.emulator.transports.server import (
     EmulatorHTTPServer,
     ListenAddress,
     check_host,
@@ -627,7 +627,7 @@ def test_unresolvable_host_is_a_usage_error_about_the_host_not_the_port(
     (socket.gaierror(socket.EAI_NONAME, "Name or service not known"), "a name that resolves"),
 ])
 def test_bind_errors_get_a_hint_that_fits_the_cause(err, fragment):
-    from agentctl.emulator.server import bind_error
+    from agentctl.emulator.transports.server import bind_error
 
     e = bind_error(ListenAddress("10.254.254.254", 80), err)
     assert isinstance(e, UsageError) and fragment in e.hint
@@ -666,7 +666,7 @@ class _RecordingSocket:
 @pytest.mark.parametrize("status,body", [(200, b'{"agentSummaries": []}'), (404, b'{"message": "no"}'),
                                          (200, b"x" * 100_000), (204, b"")])
 def test_each_response_is_one_write_with_headers_and_body(status, body):
-    from agentctl.emulator.server import _Handler
+    from agentctl.emulator.transports.server import _Handler
 
     server = EmulatorHTTPServer(ListenAddress("127.0.0.1", 0),
                                 lambda m, p, h, b: (status, {"Content-Type": "application/json"}, body))

@@ -7,6 +7,9 @@
   (plus ``core/servicemodel.py``'s ``service_model()``, which hands botocore's full model to
   those two and imports it only when called), typer only in ``cli/``, rich only in ``render/``
   and ``console.py``, jsonschema only in ``spec/``, deepdiff only in ``plan/``;
+- inside ``emulator/``: the control plane (``control/``) never imports the transports or the
+  runtime, the transports (``transports/``) import nothing that knows Bedrock semantics and name
+  no API operation, and each piece imports only what its row of ``EMULATOR_ALLOWED`` names;
 - start-up: ``agentctl --help`` / ``--version`` import no boto3, botocore or jsonschema, and
   ``agentctl validate`` no boto3 or botocore (measured in a subprocess with
   ``python -X importtime``).
@@ -144,6 +147,98 @@ def test_third_party_libraries_stay_in_their_parts():
 def test_the_contract_test_sees_nested_imports():
     tree = ast.parse("def f():\n    import botocore.session\n\nimport typer\n")
     assert sorted(_imports(tree)) == [("botocore.session", "f"), ("typer", None)]
+
+
+# ------------------------------------------------------------------------ inside emulator/
+
+EMULATOR = PKG / "emulator"
+EMULATOR_ALLOWED: dict[str, set[str] | None] = {
+    "__init__": None,            # the public names (Emulator, EmulatorConfig, ...)
+    "core": None,                # Emulator ties transports, faults, store, control and runtime
+    "clock": set(),
+    "config": set(),
+    "errors": set(),
+    "store": set(),
+    "defaults": set(),
+    # faults hands the control plane its PrepareAgent outcome (the hook's type lives there).
+    "faults": {"config", "errors", "control.base"},
+    # Semantics only: never the transports, the runtime, the fault injector or the Emulator.
+    "control": {"config", "errors", "store", "defaults"},
+    # Bytes in, bytes out: nothing that knows what an operation means.
+    "transports": {"errors"},
+    # The runtime reads the control plane's stored documents (control.base names their kinds)
+    # and serializes event-stream payloads per the model (transports.wire).
+    "runtime": {"config", "errors", "store", "defaults", "control.base", "transports.wire"},
+}
+"""Piece of ``agentctl/emulator/`` -> the other pieces it may import (``None``: any); a piece is a
+sub-package or a module, ``control.base`` names one module."""
+
+
+def _emulator_modules():
+    for path in sorted(EMULATOR.rglob("*.py")):
+        rel = path.relative_to(EMULATOR)
+        piece = rel.parts[0] if len(rel.parts) > 1 else rel.stem
+        yield f"emulator/{rel.as_posix()}", piece, ast.parse(path.read_text(encoding="utf-8"), str(path))
+
+
+def _imported_names(tree: ast.AST):
+    """Every ``import a.b`` as ``a.b`` and every ``from a.b import c`` as ``a.b.c``, nested too
+    (``from agentctl.emulator import store`` must count as importing ``store``)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield from (f"{node.module}.{a.name}" for a in node.names)
+
+
+def _emulator_violations(modules) -> list[str]:
+    bad = []
+    for rel, piece, tree in modules:
+        allowed = EMULATOR_ALLOWED.get(piece)
+        if allowed is None:
+            continue
+        for module in _imported_names(tree):
+            parts = module.split(".")
+            if parts[:2] != ["agentctl", "emulator"]:
+                continue
+            target = parts[2] if len(parts) > 2 else "__init__"
+            if target == piece or target in allowed or ".".join(parts[2:4]) in allowed:
+                continue
+            bad.append(f"{rel} imports {module}")
+    return bad
+
+
+def test_every_emulator_piece_has_a_rule():
+    pieces = {piece for _, piece, _ in _emulator_modules()}
+    assert pieces - set(EMULATOR_ALLOWED) == set(), \
+        "a new piece of agentctl/emulator/: add its row to EMULATOR_ALLOWED and to docs/architecture.md"
+
+
+def test_emulator_pieces_import_one_way():
+    assert _emulator_violations(_emulator_modules()) == []
+
+
+def test_the_emulator_rule_sees_a_control_module_reaching_for_a_transport():
+    tree = ast.parse("def f():\n    from agentctl.emulator.transports import wire\n"
+                     "from agentctl.emulator.runtime import snapshot\nfrom agentctl.emulator import store\n")
+    assert sorted(_emulator_violations([("emulator/control/x.py", "control", tree)])) == [
+        "emulator/control/x.py imports agentctl.emulator.runtime.snapshot",
+        "emulator/control/x.py imports agentctl.emulator.transports.wire"]
+    assert _emulator_violations([("emulator/transports/x.py", "transports", tree)]) != []
+
+
+def test_transports_name_no_api_operation():
+    """Semantics are keyed on operation names (the control plane's OPERATIONS tables, the
+    runtime's handlers): a transport that names one has started to interpret requests."""
+    from agentctl.core import servicemodel
+
+    operations = set()
+    for service in (servicemodel.SERVICE, "bedrock-agent-runtime"):
+        operations |= set(servicemodel.service_model(service).operation_names)
+    bad = [f"{rel}: {node.value!r}" for rel, piece, tree in _emulator_modules() if piece == "transports"
+           for node in ast.walk(tree)
+           if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in operations]
+    assert bad == []
 
 
 # --------------------------------------------------------------------------------- start-up

@@ -1,6 +1,6 @@
 """``agentctl emulator ...``: run, reset and inspect the local Bedrock Agents emulator.
 
-- ``serve``: the loopback HTTP server (``agentctl.emulator.server``) over a state file, so any
+- ``serve``: the loopback HTTP server (``agentctl.emulator.transports.server``) over a state file, so any
   SDK or the AWS CLI can target it (``AWS_ENDPOINT_URL_BEDROCK_AGENT=http://127.0.0.1:PORT``);
   the same port answers ``bedrock-agent-runtime`` (InvokeAgent, agent memory).
 - ``reset``: wipe a state file (asks first on a terminal; needs ``--yes`` otherwise).
@@ -62,7 +62,7 @@ def _resolve(state: Path | None, env: str | None) -> LocalTarget:
     of the project found from ``-C``/cwd upward (``-e``, ``AGENTCTL_ENV`` or its
     defaultEnvironment) gives state path, region, account and world, exactly what the embedded
     local target of plan/apply uses (agentctl/aws/client.py); with no project, ``./.agentctl/local.db``."""
-    from agentctl.emulator.server import default_state_path
+    from agentctl.emulator.transports.server import default_state_path
     from agentctl.spec.project import find_project_file, load_project
 
     base = project_dir()
@@ -154,7 +154,7 @@ def serve_cmd(
     Point any SDK or the AWS CLI at it with AWS_ENDPOINT_URL_BEDROCK_AGENT=<printed URL> (and
     AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME=<the same URL> for InvokeAgent and agent memory)."""
     from agentctl.emulator import World
-    from agentctl.emulator.server import ListenAddress, check_host, serve
+    from agentctl.emulator.transports.server import ListenAddress, check_host, serve
 
     if account is not None and not (len(account) == 12 and account.isdigit()):
         raise UsageError(f"--account must be 12 digits, got {account!r}")

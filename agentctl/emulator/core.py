@@ -1,12 +1,13 @@
 """The ``Emulator``: one local Bedrock Agents control plane and runtime over one SQLite state file.
 
-It ties the pieces together: ``wire`` (REST-JSON routing and serialization from botocore's
-models), ``faults`` (injected latency / throttling / errors), ``backend`` (the control-plane
-semantics, run in one store transaction per operation after settling due transitions), the
-runtime side (``runtime/``: InvokeAgent, GetAgentMemory, DeleteAgentMemory) and the call log.
-Both transports end in ``handle_http``: the in-process botocore hook (``client()`` /
-``runtime_client()`` / ``attach()``) and the loopback HTTP server (server.py), which serves both
-services on one port (a request is routed by the operations' URIs in botocore's models).
+It ties the pieces together: ``transports.wire`` (REST-JSON routing and serialization from
+botocore's models), ``faults`` (injected latency / throttling / errors), ``control`` (the
+control-plane semantics, one module per resource family, run in one store transaction per
+operation after settling due transitions), the runtime side (``runtime/``: InvokeAgent,
+GetAgentMemory, DeleteAgentMemory) and the call log. Both transports end in ``handle_http``: the
+in-process botocore hook (``transports.inprocess``: ``client()`` / ``runtime_client()`` /
+``attach()``) and the loopback HTTP server (``transports.server``), which serves both services on
+one port (a request is routed by the operations' URIs in botocore's models).
 
 Must not: print (diagnostics go to the ``agentctl.emulator`` logger), start threads, or reach
 the network.
@@ -25,13 +26,13 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from agentctl.core import servicemodel
-from agentctl.emulator import inprocess, wire
-from agentctl.errors import UsageError
-from agentctl.emulator.backend import Backend
 from agentctl.emulator.config import EmulatorConfig
+from agentctl.emulator.control import ControlPlane
 from agentctl.emulator.errors import ServiceError, internal
 from agentctl.emulator.faults import FaultInjector
 from agentctl.emulator.store import Store
+from agentctl.emulator.transports import inprocess, wire
+from agentctl.errors import UsageError
 
 log = logging.getLogger("agentctl.emulator")
 
@@ -75,7 +76,7 @@ class CallRecord:
     """``ok`` or the error code (``ValidationException``, ``ThrottlingException``, ...)."""
     ts: float
     transport: str
-    """``inprocess`` (botocore hook) or ``http`` (server.py)."""
+    """``inprocess`` (botocore hook) or ``http`` (transports/server.py)."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,13 @@ class Emulator:
     def __init__(self, state_path: Path | str | None = None, config: EmulatorConfig | None = None,
                  region: str = "us-east-1", account: str = "123456789012", *,
                  clock: Callable[[], float] | None = None, sleep: Callable[[float], None] | None = None,
-                 runtime: Any = None):
+                 runtime: Any = None,
+                 before_commit: Callable[[str, Mapping[str, Any]], None] | None = None):
+        """``before_commit(operation, result)``, when given, runs inside every control-plane
+        operation's transaction after the operation wrote and before it commits: whatever it
+        raises rolls the whole operation back and is answered as InternalServerException (500),
+        exactly like a bug in the emulator. It is the seam for atomicity tests (one operation,
+        one transaction); nothing else uses it."""
         self.config = config or EmulatorConfig()
         self.region = region
         self.account = account
@@ -107,8 +114,9 @@ class Emulator:
         self.state_path = Path(state_path)
         self._store = Store(self.state_path, busy_timeout=self.config.busy_timeout_seconds)
         self._faults = FaultInjector(self.config.faults, clock=self._clock, sleep=sleep or time.sleep)
-        self._backend = Backend(self.config, region=region, account=account,
-                                prepare_hook=self._faults.prepare_outcome)
+        self._control = ControlPlane(self.config, region=region, account=account,
+                                     prepare_hook=self._faults.prepare_outcome)
+        self._before_commit = before_commit
         from agentctl.emulator.runtime.service import RuntimeService
 
         self._runtime = RuntimeService(self, runtime)
@@ -137,7 +145,7 @@ class Emulator:
     @property
     def operations(self) -> frozenset[str]:
         """The operation names this emulator answers (what its call log can record)."""
-        return frozenset(self._backend.operations)
+        return frozenset(self._control.operations)
 
     # --- the one entry point of both transports ---------------------------------------------
 
@@ -209,8 +217,10 @@ class Emulator:
         outcome = "ok"
         try:
             with self._store.transaction() as tx:
-                self._backend.settle(tx, now)
-                result = self._backend.dispatch(tx, operation, params, now)
+                self._control.settle(tx, now)
+                result = self._control.dispatch(tx, operation, params, now)
+                if self._before_commit is not None:
+                    self._before_commit(operation, result)
         except ServiceError as err:
             outcome = err.code
             raise
@@ -259,7 +269,7 @@ class Emulator:
                 kb_id = kb.get("id") or kb.get("knowledgeBaseId")
                 if not kb_id or not servicemodel.compiled("[0-9a-zA-Z]{10}").fullmatch(kb_id):
                     raise UsageError(f"World knowledge base needs a 10-character alphanumeric id, got {kb_id!r}")
-                self._backend.seed_knowledge_base(tx, kb_id, kb.get("name") or kb_id, kb.get("description"), now)
+                self._control.seed_knowledge_base(tx, kb_id, kb.get("name") or kb_id, kb.get("description"), now)
                 # The documents the local runtime retrieves from (files in the project).
                 tx.put("kb_documents", "", "", kb_id, {"documents": list(kb.get("documents") or [])})
             for fn in world.lambdas:

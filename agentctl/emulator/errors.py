@@ -1,12 +1,12 @@
 """Service errors the emulator answers with, as the real bedrock-agent control plane would.
 
-These are *wire* errors: ``wire.py`` turns them into REST-JSON error responses (``x-amzn-errortype``
-header, ``{"message": ...}`` body, HTTP status from the model's error shape), which botocore then
-parses into ``ClientError`` exactly as it does for AWS. They never reach an agentctl user as
-Python exceptions, so they are deliberately not ``AgentctlError`` subclasses.
+These are *wire* errors: ``transports/wire.py`` turns them into REST-JSON error responses
+(``x-amzn-errortype`` header, ``{"message": ...}`` body, HTTP status from the model's error shape),
+which botocore then parses into ``ClientError`` exactly as it does for AWS. They never reach an
+agentctl user as Python exceptions, so they are deliberately not ``AgentctlError`` subclasses.
 
 Message texts that service-behaviour.md quotes verbatim are reproduced verbatim where they are
-raised (backend.py); this module only carries code + message.
+raised (``control/``); this module only carries code + message.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from typing import Any, Callable, Mapping
 # (agentctl.aws.ratelimit). Operations not in it are not throttled in ``tps`` mode unless
 # ``FaultConfig.tps`` names them.
 from agentctl.core.quotas import TPS_QUOTAS
-from agentctl.emulator.backend import PrepareOutcome
+from agentctl.emulator.control.base import PrepareOutcome
 from agentctl.emulator.config import FaultConfig
 from agentctl.emulator.errors import ServiceError, internal, throttling
 

@@ -9,7 +9,7 @@ import pytest
 from agentctl.emulator import Emulator
 from agentctl.emulator.store import Store
 
-from .conftest import NO_RETRIES, error_of, make_emulator, new_agent, status
+from .conftest import NO_RETRIES, error_of, make_emulator, new_agent, prepared_agent, status
 
 
 def test_a_failed_transaction_writes_nothing(tmp_path) -> None:
@@ -38,16 +38,30 @@ def test_state_file_is_wal_and_replaced_rows_keep_their_position(tmp_path) -> No
     assert mode == "wal"
 
 
-def test_an_operation_that_fails_midway_leaves_no_partial_state(emu, client, clock, monkeypatch) -> None:
-    agent_id = new_agent(client, clock)
-    # Break the step after the action group row is written: the whole operation must roll back.
-    monkeypatch.setattr(emu._backend, "_touch_draft", lambda *a: (_ for _ in ()).throw(RuntimeError("bug")))
+def test_an_operation_that_fails_midway_leaves_no_partial_state(tmp_path, clock) -> None:
+    # The documented seam: ``before_commit`` runs after the operation wrote, inside its
+    # transaction. CreateAgentActionGroup on a PREPARED agent writes two rows (the group, and the
+    # agent back to NOT_PREPARED): a failure before the commit must undo both.
+    seen: list[dict] = []
+
+    def fail_action_group_creation(operation: str, result) -> None:
+        if operation == "CreateAgentActionGroup":
+            seen.append(dict(result["agentActionGroup"]))
+            raise RuntimeError("bug")
+
+    emu = Emulator(tmp_path / "s.db", clock=clock, sleep=clock.sleep, before_commit=fail_action_group_creation)
+    client = emu.client(config=NO_RETRIES)
+    agent_id = prepared_agent(client, clock)
     code, _, http = error_of(client.create_agent_action_group, agentId=agent_id, agentVersion="DRAFT",
                              actionGroupName="g", parentActionGroupSignature="AMAZON.UserInput")
     assert (code, http) == ("InternalServerException", 500)
-    monkeypatch.undo()
+    assert len(seen) == 1   # the handler did run and wrote the group before the failure
     assert client.list_agent_action_groups(agentId=agent_id, agentVersion="DRAFT")["actionGroupSummaries"] == []
+    assert error_of(client.get_agent_action_group, agentId=agent_id, agentVersion="DRAFT",
+                    actionGroupId=seen[0]["actionGroupId"])[0] == "ResourceNotFoundException"
+    assert status(client, agent_id) == "PREPARED"
     assert emu.calls("CreateAgentActionGroup")[-1].outcome == "InternalServerException"
+    emu.close()
 
 
 def test_two_emulators_on_one_file_see_each_others_writes(tmp_path, clock) -> None:

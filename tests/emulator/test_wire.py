@@ -9,10 +9,9 @@ import pytest
 from botocore.serialize import create_serializer
 
 from agentctl.core import servicemodel
-from agentctl.emulator import wire
-from agentctl.emulator.backend import Backend
-from agentctl.emulator.config import EmulatorConfig
+from agentctl.emulator.control import HANDLERS
 from agentctl.emulator.errors import ServiceError
+from agentctl.emulator.transports import wire
 
 MODEL = servicemodel.service_model()
 ARN = "arn:aws:bedrock:us-east-1:123456789012:agent/ABCDEFGHIJ"
@@ -52,8 +51,8 @@ def test_every_model_operation_routes_to_itself(op_name: str) -> None:
     assert labels == uri_params
 
 
-def test_every_backend_operation_is_in_the_model_and_agent_ops_are_all_served() -> None:
-    served = Backend(EmulatorConfig(), region="us-east-1", account="123456789012").operations
+def test_every_control_operation_is_in_the_model_and_agent_ops_are_all_served() -> None:
+    served = set(HANDLERS)
     assert served <= set(MODEL.operation_names)
     agent_ops = {op for op in MODEL.operation_names
                  if "Agent" in op and "Flow" not in op and "Prompt" not in op}

@@ -20,7 +20,7 @@ import struct
 from typing import Any, Mapping
 
 from agentctl.core import servicemodel
-from agentctl.emulator import wire
+from agentctl.emulator.transports import wire
 
 SERVICE = "bedrock-agent-runtime"
 CONTENT_TYPE = "application/vnd.amazon.eventstream"

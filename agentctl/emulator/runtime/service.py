@@ -122,7 +122,7 @@ class RuntimeService:
             log_call(operation, params, err.code, transport)
             raise
         log_call(operation, params, "ok", transport)
-        from agentctl.emulator import wire
+        from agentctl.emulator.transports import wire
 
         op_model = servicemodel.service_model(SERVICE).operation_model(operation)
         return wire.serialize_response(op_model, result)
@@ -156,10 +156,10 @@ class RuntimeService:
                 sessions.store_summary(tx, e, summary or default_summary(request), snap.memory, self._now())
 
     def _memory_target(self, tx: Any, p: Mapping[str, Any]) -> snapshot.AgentSnapshot | None:
-        from agentctl.emulator.backend import ALIAS, AGENT, DRAFT
+        from agentctl.emulator.control.base import ALIAS, AGENT, DRAFT
         from agentctl.emulator.errors import not_found
 
-        self._emu._backend.settle(tx, self._now())
+        self._emu._control.settle(tx, self._now())
         if tx.get(AGENT, p["agentId"], DRAFT, "") is None or tx.get(ALIAS, p["agentId"], "", p["agentAliasId"]) is None:
             raise not_found()
         try:
@@ -201,7 +201,7 @@ class RuntimeService:
         results = tuple(state.get("returnControlInvocationResults") or ())
         now = self._now()
         with self._tx() as tx:
-            self._emu._backend.settle(tx, now)
+            self._emu._control.settle(tx, now)
             snap = snapshot.resolve(tx, self.config, agent_id, alias_id)
             ended = sessions.expire_idle(tx, agent_id, snap.idle_ttl, now, alias_id=alias_id)
             doc = sessions.load(tx, agent_id, alias_id, session_id)

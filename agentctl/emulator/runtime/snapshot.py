@@ -22,8 +22,8 @@ from typing import Any, Mapping
 import yaml
 
 from agentctl.emulator import defaults
-from agentctl.emulator.backend import (ACTION_GROUP, AGENT, AGENT_KB, ALIAS, DRAFT, PREPARED_DRAFT,
-                                       TEST_ALIAS_ID, VERSION)
+from agentctl.emulator.control.base import (ACTION_GROUP, AGENT, AGENT_KB, ALIAS, DRAFT, PREPARED_DRAFT,
+                                            TEST_ALIAS_ID, VERSION)
 from agentctl.emulator.config import EmulatorConfig
 from agentctl.emulator.errors import ServiceError, not_found
 from agentctl.emulator.store import Tx

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agentctl.emulator import wire
+from agentctl.emulator.transports import wire
 from agentctl.emulator.runtime.models.base import ModelRequest, StepRecord
 from agentctl.emulator.runtime.models.scripted import ScriptedModel, ScriptInvalid, load
 from agentctl.emulator.runtime.settings import RuntimeSettings

@@ -6,7 +6,7 @@ agent memory) on the same port (``AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME``). Inv
 are event streams, written with chunked transfer encoding as they are produced. The server only moves bytes: it reads
 the request line, headers and body, hands them to ``Emulator.handle_http`` and writes back the
 status, headers and body it gets. Routing, validation, semantics and error formatting all live in
-the emulator core (``wire.py`` and friends), so the in-process botocore hook and this server
+the emulator core (``core.py``, ``wire.py``, ``control/``), so the in-process botocore hook and this server
 behave identically.
 
 Must not: interpret requests, verify signatures, log request bodies (they can hold instructions

@@ -12,7 +12,7 @@ status-code members of the output shape go to headers / status, the rest to a JS
 timestamps in the shape's format (ISO-8601 for bedrock-agent's DateTimestamp). Errors become
 ``x-amzn-errortype`` + ``{"message": ...}`` with the HTTP status of the modelled error shape.
 
-Must not: know Bedrock semantics (that is backend.py) or verify signatures (accepted as sent).
+Must not: know Bedrock semantics (that is ``control/``) or verify signatures (accepted as sent).
 """
 
 from __future__ import annotations
