@@ -171,6 +171,10 @@ def _read_one(clients: aws.Clients, ref: AgentRef, project: str, pool: ThreadPoo
     except AwsError as e:
         if e.code == "ResourceNotFoundException":
             return None
+        if e.code == "AccessDeniedException":
+            # The least-privilege role (`agentctl iam-policy`) may read only agents tagged for
+            # this project (aws:ResourceTag): one it may not read is not ours, as in agent_tags.
+            return ref.agent_id
         raise
     if known_tags is not None:
         tags = dict(known_tags)

@@ -29,6 +29,7 @@ from agentctl.cli import invoke_cmd as _invoke_cmd  # noqa: E402,F401
 from agentctl.cli import chat_cmd as _chat_cmd  # noqa: E402,F401
 from agentctl.cli import drift_cmd as _drift_cmd  # noqa: E402,F401
 from agentctl.cli import eval_cmd as _eval_cmd  # noqa: E402,F401
+from agentctl.cli import iam_cmd as _iam_cmd  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> int:

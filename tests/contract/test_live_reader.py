@@ -140,6 +140,22 @@ def test_agent_without_ownership_tags_is_unowned_and_not_read_further(stub, clie
     assert state.agents == {}
 
 
+def test_agent_the_role_may_not_read_is_unowned(stub, clients):
+    # The least-privilege policy (agentctl iam-policy) scopes GetAgent and ListTagsForResource to
+    # agents tagged for the project: a same-named agent it may not read is not ours, not an error.
+    stub.ok("list_agents", {}, {"agentSummaries": [summary("support-bot", AGENT_ID)]})
+    stub.error("list_tags_for_resource", "AccessDeniedException", "not authorized",
+               {"resourceArn": ARN}, status=403)
+    stub.error("get_agent", "AccessDeniedException", "not authorized", {"agentId": AGENT_ID},
+               status=403)
+    found = live.list_agents(clients)
+    tags = live.agent_tags(clients, found, max_workers=1)
+    state = live.read_live(clients, ["support-bot"], project="support", found=found, tags=tags,
+                           max_workers=1)
+    assert state.unowned == {"support-bot": AGENT_ID}
+    assert state.agents == {}
+
+
 def test_agent_of_another_project_is_unowned(stub, clients):
     stub.ok("list_agents", {}, {"agentSummaries": [summary("support-bot", AGENT_ID)]})
     stub.get_agent("PREPARED")
