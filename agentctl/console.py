@@ -35,6 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any, Callable, Iterator, Mapping
 
+import agentctl.core.sensitive as sensitive
 from agentctl.render.palette import WIDE, make_console, to_text
 
 
@@ -101,9 +102,14 @@ _lock = threading.Lock()
 
 def _emit(renderable: Any, *, stderr: bool) -> None:
     stream = _stream(stderr)
+    if sensitive.active() and not isinstance(renderable, str):
+        # Rendered first, so the values marked sensitive can be taken out of the text.
+        renderable = to_text(renderable, color=color_enabled(stream))
     with _lock:
         if isinstance(renderable, str):
-            # Plain strings are written as they are: exactly the bytes golden tests pin.
+            # Plain strings are written as they are: exactly the bytes golden tests pin (unless
+            # they hold a value marked sensitive: agentctl.core.sensitive).
+            renderable = sensitive.mask_text(renderable)
             stream.write(renderable if renderable.endswith("\n") else renderable + "\n")
         elif _isatty(stream):
             console_for(stderr).print(renderable)
@@ -124,7 +130,8 @@ def err(renderable: Any) -> None:
 
 def json_text(doc: Any) -> str:
     """The one JSON layout of every ``--output json`` document."""
-    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    return json.dumps(sensitive.mask(doc), indent=2, sort_keys=True, ensure_ascii=False,
+                      default=str)
 
 
 def json_out(doc: Any) -> None:

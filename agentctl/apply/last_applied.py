@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
+from agentctl.core import sensitive
 from agentctl.errors import AgentctlError
 from agentctl.plan.model import ApplyResult, Plan
 
@@ -52,7 +53,10 @@ def for_environment(root: Path, environment: str) -> dict[str, Mapping[str, Any]
     """agent name -> {"configuration", "plan_id", "applied_at"} for ``environment``."""
     envs = read(root)["environments"]
     entries = envs.get(environment) or {}
-    return {k: v for k, v in entries.items() if isinstance(v, dict) and "configuration" in v}
+    # Sensitive values are kept as markers (agentctl.core.sensitive); put back the current ones
+    # (a value changed since: the marker stays, and drift reports that field).
+    return {k: sensitive.unseal(v, strict=False) for k, v in entries.items()
+            if isinstance(v, dict) and "configuration" in v}
 
 
 def update(root: Path, environment: str, plan: Plan, result: ApplyResult, *,
@@ -78,6 +82,7 @@ def update(root: Path, environment: str, plan: Plan, result: ApplyResult, *,
     path = record_path(root)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
-                   encoding="utf-8")
+    # Never a sensitive value in clear: its marker (name and salted digest) instead.
+    tmp.write_text(json.dumps(sensitive.seal(doc), indent=1, sort_keys=True,
+                              ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(tmp, path)

@@ -18,6 +18,7 @@ import typer
 from agentctl import console
 from agentctl.cli.app import GLOBALS, app
 from agentctl.cli.options import RUN
+from agentctl.core import sensitive
 from agentctl.errors import AgentctlError
 from agentctl.exitcodes import ExitCode
 
@@ -43,6 +44,7 @@ def run(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     # Per-run state (run() is called many times in one process by tests and embedders).
     RUN.output = _output_in(args)
+    sensitive.clear()  # the values of this run's project are registered when it is loaded
     console.SETTINGS.no_color = False
     console.SETTINGS.json_documents = 0
     code = _run(args)
@@ -56,12 +58,12 @@ def _run(argv: list[str]) -> int:
     except typer.Exit as e:  # --help / --version / explicit exits
         return int(e.exit_code)
     except typer.Abort:
-        print("Aborted.", file=sys.stderr)
+        _eprint("Aborted.")
         _json_error("aborted", int(ExitCode.ABORTED))
         return int(ExitCode.ABORTED)
     except AgentctlError as e:
         if GLOBALS.debug:
-            traceback.print_exc()
+            _print_traceback()
         _print_error(e)
         _json_error(e.message(), int(e.exit_code), error=e)
         return int(e.exit_code)
@@ -70,7 +72,7 @@ def _run(argv: list[str]) -> int:
         # codes instead of exiting, so tests and embedders see the same contract.
         return e.code if isinstance(e.code, int) else int(ExitCode.ERROR)
     except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
+        _eprint("Interrupted.")
         _json_error("interrupted", int(ExitCode.ABORTED))
         return int(ExitCode.ABORTED)
     except OSError as e:
@@ -78,13 +80,12 @@ def _run(argv: list[str]) -> int:
         # (a name too long for the file system, a loop of symlinks, ...): pathlib's exists() and
         # is_dir() raise for these instead of answering False. Name the path; not a bug report.
         if GLOBALS.debug:
-            traceback.print_exc()
+            _print_traceback()
         if e.filename is None:
-            print(f"error: {e.strerror or e}", file=sys.stderr)
+            _eprint(f"error: {e.strerror or e}")
             return int(ExitCode.ERROR)
-        print(f"error: cannot use {e.filename}: {e.strerror or e}\n"
-              "  hint: check the path given on the command line or in agentctl.yaml",
-              file=sys.stderr)
+        _eprint(f"error: cannot use {e.filename}: {e.strerror or e}\n"
+              "  hint: check the path given on the command line or in agentctl.yaml")
         return int(ExitCode.USAGE)
     except Exception as e:  # noqa: BLE001 - the one place that turns bugs into a message
         if _is_click_usage_error(e):
@@ -93,12 +94,21 @@ def _run(argv: list[str]) -> int:
             _json_error(getattr(e, "format_message", lambda: str(e))(), int(ExitCode.USAGE))
             return int(ExitCode.USAGE)
         if GLOBALS.debug:
-            traceback.print_exc()
-        print(f"error: internal error: {type(e).__name__}: {e}\n"
-              "  hint: re-run with --debug for a traceback and report it as a bug",
-              file=sys.stderr)
+            _print_traceback()
+        _eprint(f"error: internal error: {type(e).__name__}: {e}\n"
+              "  hint: re-run with --debug for a traceback and report it as a bug")
         _json_error(f"internal error: {type(e).__name__}: {e}", int(ExitCode.ERROR))
         return int(ExitCode.ERROR)
+
+
+def _eprint(text: str) -> None:
+    """A diagnostic on stderr, without the values marked sensitive (agentctl.core.sensitive)."""
+    print(sensitive.mask_text(str(text)), file=sys.stderr)
+
+
+def _print_traceback() -> None:
+    """``--debug``'s traceback: exception messages can quote request values."""
+    sys.stderr.write(sensitive.mask_text(traceback.format_exc()))
 
 
 def _output_in(argv: list[str]) -> str:
@@ -159,5 +169,5 @@ def _print_error(e: AgentctlError) -> None:
     problems = getattr(e, "problems", None)
     if problems:
         for p in problems:
-            print(p.render(), file=sys.stderr)
-    print(f"error: {e.message()}", file=sys.stderr)
+            _eprint(p.render())
+    _eprint(f"error: {e.message()}")

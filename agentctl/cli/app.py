@@ -130,10 +130,20 @@ def _enable_debug_logging() -> None:
     if not any(getattr(h, "_agentctl_debug", False) for h in root.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
+        handler.addFilter(_mask_sensitive)
         handler._agentctl_debug = True  # type: ignore[attr-defined]  # added once per process
         root.addHandler(handler)
     for noisy in ("botocore", "boto3", "urllib3", "s3transfer"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _mask_sensitive(record: logging.LogRecord) -> bool:
+    """Debug lines never show a value marked sensitive (agentctl.core.sensitive)."""
+    from agentctl.core import sensitive
+
+    if sensitive.active():
+        record.msg, record.args = sensitive.mask_text(record.getMessage()), ()
+    return True
 
 
 def project_dir() -> Path:

@@ -81,7 +81,10 @@ def eval_cmd(
 def _write(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
+        # JUnit files are CI artefacts: never a value marked sensitive in them.
+        from agentctl.core import sensitive
+
+        tmp.write_text(sensitive.mask_text(text), encoding="utf-8")
         os.replace(tmp, path)
     except OSError as e:
         tmp.unlink(missing_ok=True)

@@ -89,9 +89,11 @@ class TraceFile:
 
     def write(self, event: Mapping[str, Any]) -> None:
         if self._f is not None:
+            from agentctl.core import sensitive
             from agentctl.runtime.trace import plain
 
-            self._f.write(json.dumps(plain(event), ensure_ascii=False, sort_keys=True) + "\n")
+            self._f.write(json.dumps(sensitive.mask(plain(event)), ensure_ascii=False,
+                                     sort_keys=True) + "\n")
             self._f.flush()
 
     def close(self) -> None:

@@ -204,6 +204,11 @@ def apply_cmd(
         with lifecycle.project_lock(ctx, lock_timeout, progress=console.err,
                                     command="agentctl apply"):
             if saved is not None:
+                # The file holds markers for sensitive values; the project (loaded now) has
+                # the values, or says the plan is stale (one changed).
+                from agentctl.plan.codec import unseal_plan
+
+                saved = unseal_plan(saved)
                 # Applied exactly as reviewed, without reprinting it (Terraform's `apply
                 # PLANFILE`): the result says what was done.
                 lifecycle.check_saved_plan(ctx, saved)

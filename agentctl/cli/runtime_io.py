@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from agentctl import console
+from agentctl.core import sensitive
 
 
 class RuntimeIO:
@@ -42,6 +43,7 @@ class RuntimeIO:
     def answer(self, text: str) -> None:
         if not text:
             return
+        text = sensitive.mask_text(text)
         self.out.write(text)
         self.out.flush()
         self.answer_open = not text.endswith("\n")
@@ -57,7 +59,7 @@ class RuntimeIO:
             return
         if self.answer_open and self.err is self.out:
             self.end_answer()
-        self.err.write(text)
+        self.err.write(sensitive.mask_text(text))
         self.err.flush()
 
     def say(self, text: str) -> None:
@@ -65,7 +67,7 @@ class RuntimeIO:
         if self._err is None:
             console.err(text)
         else:
-            self.err.write(text + "\n")
+            self.err.write(sensitive.mask_text(text) + "\n")
             self.err.flush()
 
     def json(self, doc: Any) -> None:

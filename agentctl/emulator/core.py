@@ -67,6 +67,25 @@ MUTATING_OPERATIONS: frozenset[str] = frozenset(
     op for op in servicemodel.service_model().operation_names if _mutating(op))
 
 
+REDACTED = "(redacted)"
+"""What the call log keeps of a session attribute's value."""
+
+
+def _loggable(params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` as the call log keeps them: InvokeAgent's session attributes and prompt session
+    attributes (often credentials or personal data the caller passes on) with their values
+    redacted and their names kept. The service keeps session attributes in the session, for its
+    lifetime, and so does the emulator (its sessions); it keeps no log of them."""
+    state = params.get("sessionState")
+    if not isinstance(state, dict):
+        return params
+    clean = dict(state)
+    for key in ("sessionAttributes", "promptSessionAttributes"):
+        if isinstance(clean.get(key), dict):
+            clean[key] = {k: REDACTED for k in clean[key]}
+    return {**params, "sessionState": clean}
+
+
 @dataclass(frozen=True)
 class CallRecord:
     seq: int
@@ -240,7 +259,7 @@ class Emulator:
     def _log(self, operation: str, params: dict[str, Any], outcome: str, transport: str) -> None:
         try:
             with self._store.transaction() as tx:
-                tx.log_call(operation, params, outcome, self._clock(), transport)
+                tx.log_call(operation, _loggable(params), outcome, self._clock(), transport)
         except sqlite3.Error:
             # The answer has been decided; a state file locked past the busy timeout must not
             # turn it into a traceback. The gap in the log is reported instead.

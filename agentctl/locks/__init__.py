@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, ContextManager, Iterator, Protocol
 
+from agentctl.core import sensitive
 from agentctl.errors import AgentctlError, LockTimeout, UsageError
 
 Progress = Callable[[str], None]
@@ -216,7 +217,7 @@ class LocalBackend:
         path = self.dir / record
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as f:
-            f.write(text)
+            f.write(sensitive.mask_text(text))  # records never hold a sensitive value
         return str(path)
 
     # The holder file only informs a waiting process; the OS lock is the lock.
@@ -363,7 +364,7 @@ class ObjectBackend:
 
     def append(self, record: str, text: str) -> str:
         key = self._key(record)
-        data = text.encode("utf-8")
+        data = sensitive.mask_text(text).encode("utf-8")  # never a sensitive value in a record
         for _ in range(APPEND_ATTEMPTS):
             got = self.store.get(key)
             if got is None:

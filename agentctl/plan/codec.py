@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
+from agentctl.core import sensitive
 from agentctl.errors import AgentctlError, StalePlan
-from agentctl.core.model import digest, plain, refs_from_json
+from agentctl.core.model import digest, plain, ref_to_json, refs_from_json
 from agentctl.plan.model import (
     FORMAT_VERSION,
     Action,
@@ -50,7 +51,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 
 
 def compute_plan_id(plan: Plan) -> str:
-    doc = plan_to_dict(plan)
+    # Over the sealed form (sensitive values as their markers): the id a plan gets when it is
+    # made is the one its file, which holds only the markers, is checked against.
+    doc = sensitive.seal(plan_to_dict(plan))
     doc.pop("plan_id")
     doc.pop("created_at")
     # What the plan was made from, not what it does (``spec_digest`` already covers the agents
@@ -73,7 +76,22 @@ def with_plan_id(plan: Plan) -> Plan:
 
 
 def dumps(plan: Plan) -> str:
-    return json.dumps(plan_to_dict(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """The saved-plan text. Values marked sensitive are sealed: the file holds a marker with a
+    salted digest, never the value (agentctl.core.sensitive); ``unseal_plan`` puts the current
+    values back once the project is loaded."""
+    return json.dumps(sensitive.seal(plan_to_dict(plan)), indent=2, sort_keys=True,
+                      ensure_ascii=False) + "\n"
+
+
+def unseal_plan(plan: Plan) -> Plan:
+    """A loaded saved plan with its sensitive markers replaced by the project's current values
+    (registered when the project was loaded). ``StalePlan`` when a value changed since the plan
+    was made, or is no longer marked sensitive."""
+    doc = plan_to_dict(plan)
+    if "{{agentctl-sensitive:" not in json.dumps(doc, default=str):
+        return plan
+    return loads(json.dumps(sensitive.unseal(doc, what="the plan"), ensure_ascii=False,
+                            default=ref_to_json))
 
 
 def loads(text: str, *, source: str | None = None) -> Plan:

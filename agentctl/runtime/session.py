@@ -207,6 +207,7 @@ def run_turn(client: Any, *, agent_id: str, alias_id: str, session_id: str, text
     invocations: list[Invocation] = []
     exchanges: list[RocExchange] = []
     where = f"agent {agent_id} alias {alias_id}"
+    secret_values = _attribute_values(session_attributes, prompt_session_attributes)
     while True:
         events: list[Mapping[str, Any]] = []
         for kind, item in rt.invoke(client, params, where=where):
@@ -214,6 +215,7 @@ def run_turn(client: Any, *, agent_id: str, alias_id: str, session_id: str, text
                 session_id = item.get("sessionId") or session_id
                 memory_id = item.get("memoryId") or memory_id
                 continue
+            item = redact_prompts(item, secret_values)
             events.append(item)
             if raw_events is not None:
                 raw_events(item)
@@ -252,6 +254,54 @@ def run_turn(client: Any, *, agent_id: str, alias_id: str, session_id: str, text
         failures=tuple(f for i in invocations for f in i.failures),
         guardrail_interventions=sum(i.guardrail_interventions for i in invocations),
         citations=tuple(c for i in invocations for c in i.citations), timings=timings)
+
+
+REDACTED = "(redacted)"
+_SHORT = 4
+
+
+def _attribute_values(*maps: Mapping[str, str] | None) -> tuple[str, ...]:
+    """The values of the turn's session and prompt session attributes, longest first (so a
+    value inside another is not replaced first)."""
+    values = {str(v) for m in maps for v in (m or {}).values() if str(v)}
+    return tuple(sorted(values, key=lambda v: (-len(v), v)))
+
+
+def redact_text(text: str, values: Sequence[str]) -> str:
+    """``text`` with every attribute value replaced by ``(redacted)``. A value shorter than
+    four characters is replaced only where it stands alone between tags (``<value>7</value>``,
+    how the prompt lists attributes), not inside every word and number of the prompt."""
+    for v in values:
+        if len(v) >= _SHORT:
+            text = text.replace(v, REDACTED)
+        else:
+            text = text.replace(f">{v}<", f">{REDACTED}<")
+    return text
+
+
+def redact_prompts(event: Mapping[str, Any], values: Sequence[str]) -> Mapping[str, Any]:
+    """``event`` with the attribute values taken out of the prompts its trace shows
+    (``modelInvocationInput.text``): the service renders prompt session attributes into the
+    prompt (§10.1), so without this ``--trace``, ``--output json``, ``--trace-out`` and eval
+    records would carry them. Names stay, values go. What the model *does* with an attribute (a
+    tool call's parameter, the answer) is the agent's behaviour and is kept: evals check it."""
+    if not values:
+        return event
+
+    def walk(x: Any) -> Any:
+        if isinstance(x, Mapping):
+            out = {}
+            for k, v in x.items():
+                if k == "modelInvocationInput" and isinstance(v, Mapping) \
+                        and isinstance(v.get("text"), str):
+                    v = {**v, "text": redact_text(v["text"], values)}
+                out[k] = walk(v)
+            return out
+        if isinstance(x, list):
+            return [walk(v) for v in x]
+        return x
+
+    return walk(event)
 
 
 def _result_text(member: Mapping[str, Any]) -> str | None:

@@ -282,9 +282,19 @@ def project_skeleton() -> dict[str, Any]:
             "lockExpiry": _p("Lock expiry", "Seconds after which a lock whose holder never released it "
                              "may be taken over (default 3600).", "integer", minimum=60),
         }, required=["type"]),
-        "variables": _p("Variables", "Values for ${var.NAME}.", "object",
+        "variables": _p("Variables", "Values for ${var.NAME}: a value, or {value, sensitive: true} for "
+                        "one never shown (plans, drift, errors, logs show (sensitive value)).", "object",
                         propertyNames=_p("Variable name", "Variable name.", "string", pattern=rc.VARIABLE_NAME_PATTERN),
-                        additionalProperties=_p("Value", "Variable value.", ["string", "number", "boolean"])),
+                        additionalProperties={"oneOf": [
+                            _p("Value", "Variable value.", ["string", "number", "boolean"]),
+                            _obj("Variable", "A variable with options.", {
+                                "value": _p("Value", "Variable value (e.g. ${env.API_KEY}).",
+                                            ["string", "number", "boolean"]),
+                                "sensitive": _p("Sensitive", "Never show the value: plans, drift, status, "
+                                                "errors and logs show (sensitive value); saved plans keep "
+                                                "a digest.", "boolean"),
+                            }, required=["value"]),
+                        ]}),
         "world": _obj("World", "What exists outside the agents on the local target.", {
             "knowledgeBases": _p("Knowledge bases", "Knowledge bases that exist.", "array", items=world_kb),
             "lambdas": _p("Lambdas", "Lambda functions and their local handlers.", "array", items=world_lambda),

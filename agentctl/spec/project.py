@@ -25,6 +25,7 @@ from typing import Any, Mapping
 
 from agentctl.errors import Location, Problem, ProjectError, SpecInvalid, UsageError
 from agentctl.core.model import AgentConfig
+from agentctl.core import sensitive as sensitive_values
 from agentctl.spec import mapping, rules, schema
 from agentctl.spec.resolve import (
     IncludeContext,
@@ -73,6 +74,8 @@ class Environment:
     runtime: Mapping[str, Any] = field(default_factory=dict)
     """Local target only: ``{"model": {"provider": ..., ...}}`` (docs/local-runtime.md)."""
     backend: StateBackend = field(default_factory=StateBackend)
+    sensitive: frozenset[str] = frozenset()
+    """Names of the variables marked ``sensitive: true`` (never shown, sealed in saved plans)."""
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,9 @@ def load_project(start: Path, env: str | None = None, *, paths: list[Path] | Non
         selected = all_files
         files = all_files
 
+    for var in sorted(environment.sensitive):
+        # From here on the run never shows the value (agentctl.core.sensitive).
+        sensitive_values.register(var, environment.variables[var])
     builtins = {"project": data["project"], "environment": name, "region": environment.region,
                 "account": environment.account}
     variables = Variables(var={**builtins, **environment.variables}, env=environ,
@@ -357,10 +363,37 @@ def _environment(name: str, raw: Mapping[str, Any], root: Path, ppos: PositionMa
     runtime = {k: dict(v) if isinstance(v, Mapping) else v for k, v in (raw.get("runtime") or {}).items()}
     if target == "local":
         _check_runtime_files(root, world, runtime, ppos, epath, problems)
+    variables, sensitive = _variables(raw.get("variables") or {}, ppos, epath, problems)
     return Environment(name=name, target=target, region=raw["region"], account=str(raw["account"]),
                        profile=raw.get("profile"), endpoint=raw.get("endpoint"), state_path=state_path,
-                       variables=dict(raw.get("variables") or {}), world=world, runtime=runtime,
-                       backend=_backend(name, raw, project, ppos, epath, problems))
+                       variables=variables, world=world, runtime=runtime,
+                       backend=_backend(name, raw, project, ppos, epath, problems),
+                       sensitive=sensitive)
+
+
+def _variables(raw: Mapping[str, Any], ppos: PositionMap, epath: PathT,
+               problems: list[Problem]) -> tuple[dict[str, Any], frozenset[str]]:
+    """``variables:`` as name -> value, and the names marked ``sensitive: true`` (the schema
+    has checked the shapes: a scalar, or ``{value, sensitive}``)."""
+    values: dict[str, Any] = {}
+    marked: set[str] = set()
+    for name, v in raw.items():
+        if isinstance(v, Mapping):
+            values[name] = v.get("value")
+            if v.get("sensitive") is True:
+                marked.add(name)
+                if len(str(values[name])) < sensitive_values.MIN_LENGTH:
+                    vpath = epath + ("variables", name, "value")
+                    problems.append(Problem(
+                        ppos.value(vpath), render_path(vpath),
+                        f"sensitive variable {name} is shorter than "
+                        f"{sensitive_values.MIN_LENGTH} characters",
+                        "project.sensitive-too-short",
+                        hint="a value that short cannot be hidden in output without hiding every "
+                             "word it occurs in; use a longer secret, or do not mark it sensitive"))
+        else:
+            values[name] = v
+    return values, frozenset(marked)
 
 
 def _check_runtime_files(root: Path, world: Mapping[str, Any], runtime: Mapping[str, Any], ppos: PositionMap,
