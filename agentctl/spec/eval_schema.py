@@ -16,16 +16,15 @@ or do I/O at import time.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-DRAFT = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_BASE = "https://agentctl.dev/schemas/"
+from agentctl.spec.schema_common import DRAFT, SCHEMA_BASE, dumps, write_schemas
+from agentctl.spec.schema_common import obj as _obj
+from agentctl.spec.schema_common import prop as _p
+
 NAME = "eval-suite"
-PACKAGE_DIR = Path(__file__).resolve().parent.parent / "schemas"
-REPO_SPECS_DIR = Path(__file__).resolve().parent.parent.parent / "specs"
 
 ORDER_MODES = ("exact", "in_order", "any_order")
 """As Google ADK's trajectory evaluators: ``exact`` the same calls in the same order and nothing
@@ -33,22 +32,6 @@ else; ``in_order`` the expected calls in this order, other calls allowed between
 ``any_order`` every expected call in any order, other calls allowed."""
 
 MATCHER_KEYS = ("equals", "regex", "any", "absent", "contains")
-
-
-def _p(title: str, description: str, type_: Any = None, **extra: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"title": title, "description": description}
-    if type_ is not None:
-        out["type"] = type_
-    out.update(extra)
-    return out
-
-
-def _obj(title: str, description: str, properties: dict[str, Any], required: list[str] | None = None,
-         **extra: Any) -> dict[str, Any]:
-    out = _p(title, description, "object", properties=properties, additionalProperties=False, **extra)
-    if required:
-        out["required"] = required
-    return out
 
 
 def _strings(title: str, description: str) -> dict[str, Any]:
@@ -261,17 +244,11 @@ def judge_setting() -> dict[str, Any]:
 
 
 def render() -> str:
-    return json.dumps(suite_schema(), indent=2, ensure_ascii=False) + "\n"
+    return dumps(suite_schema())
 
 
 def write(targets: list[Path] | None = None) -> list[Path]:
-    written = []
-    for directory in targets or [PACKAGE_DIR, REPO_SPECS_DIR]:
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / f"{NAME}.schema.json"
-        path.write_text(render(), encoding="utf-8")
-        written.append(path)
-    return written
+    return write_schemas({NAME: render}, targets)
 
 
 def main(argv: list[str] | None = None) -> int:

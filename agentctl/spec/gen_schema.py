@@ -18,7 +18,7 @@ Must not: validate anything itself, or import anything that does I/O at import t
 from __future__ import annotations
 
 import copy
-import json
+import functools
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,33 +28,16 @@ from agentctl.core.servicemodel import ListShape, MapShape, Shape
 from agentctl.core import servicemodel
 from agentctl.spec import eval_schema, fields
 from agentctl.spec import rules_constants as rc
+from agentctl.spec.schema_common import DRAFT, SCHEMA_BASE, dumps, write_schemas
+from agentctl.spec.schema_common import obj as _obj
+from agentctl.spec.schema_common import prop as _p
 
-DRAFT = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_BASE = "https://agentctl.dev/schemas/"
-PACKAGE_DIR = Path(__file__).resolve().parent.parent / "schemas"
-REPO_SPECS_DIR = Path(__file__).resolve().parent.parent.parent / "specs"
 NAMES = ("agent", "project")
 
 # A string may carry ${var.X} / ${env.X} until interpolation; editors see it uninterpolated, so a
 # generated pattern also accepts any string containing an interpolation. agentctl validates the
 # interpolated value, and the Bedrock-rules layer re-checks every value against the model anyway.
 _INTERP_ALT = r".*\$\{(?:var|env)\.[^}]+\}.*"
-
-
-def _p(title: str, description: str, type_: str | list[str] | None = None, **extra: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"title": title, "description": description}
-    if type_ is not None:
-        out["type"] = type_
-    out.update(extra)
-    return out
-
-
-def _obj(title: str, description: str, properties: dict[str, Any], required: list[str] | None = None,
-         **extra: Any) -> dict[str, Any]:
-    out = _p(title, description, "object", properties=properties, additionalProperties=False, **extra)
-    if required:
-        out["required"] = required
-    return out
 
 
 def _text_or_file(title: str, description: str, **extra: Any) -> dict[str, Any]:
@@ -440,18 +423,11 @@ def generate(name: str) -> dict[str, Any]:
 
 
 def render(name: str) -> str:
-    return json.dumps(generate(name), indent=2, ensure_ascii=False) + "\n"
+    return dumps(generate(name))
 
 
 def write(targets: list[Path] | None = None) -> list[Path]:
-    written = []
-    for directory in targets or [PACKAGE_DIR, REPO_SPECS_DIR]:
-        directory.mkdir(parents=True, exist_ok=True)
-        for name in NAMES:
-            path = directory / f"{name}.schema.json"
-            path.write_text(render(name), encoding="utf-8")
-            written.append(path)
-    return written
+    return write_schemas({name: functools.partial(render, name) for name in NAMES}, targets)
 
 
 def main(argv: list[str] | None = None) -> int:
