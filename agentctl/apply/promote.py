@@ -25,6 +25,7 @@ from agentctl.apply.executor import Interrupt, execute, raise_for_result
 from agentctl.apply.records import now
 from agentctl.aws import live as live_mod
 from agentctl.core.model import LiveAgent, LiveAlias
+from agentctl.core.normalize import canonical_description, explicit_invocation_state
 from agentctl.errors import AgentctlError, MoveIncomplete, UsageError
 from agentctl.plan.codec import with_plan_id
 from agentctl.plan.model import (
@@ -118,10 +119,10 @@ def alias_move_plan(ctx: Context, agent_name: str, agent: LiveAgent, alias: str,
         "agentAliasName": la.name,
         "routingConfiguration": [{"agentVersion": version}],
     }
-    if la.description:
-        params["description"] = la.description
-    if la.invocation_state:
-        params["aliasInvocationState"] = la.invocation_state
+    description = canonical_description(la.description)
+    if description:
+        params["description"] = description
+    params["aliasInvocationState"] = explicit_invocation_state(la.invocation_state)
     address = f"agent.{agent_name}.alias.{alias}"
     step = Step(operation="UpdateAgentAlias", params=params, address=address,
                 description=f"route alias {alias} to version {version} ({why})",

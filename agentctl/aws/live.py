@@ -267,7 +267,7 @@ def read_agent(clients: aws.Clients, agent: Mapping[str, Any], tags: Mapping[str
         config=config,
         owner_tags=owner,
         action_group_ids={g["actionGroupName"]: g["actionGroupId"] for g in groups},
-        action_group_states={g["actionGroupName"]: str(g.get("actionGroupState", "ENABLED"))
+        action_group_states={g["actionGroupName"]: normalize.action_group_state(g.get("actionGroupState"))
                              for g in groups},
         aliases=live_aliases,
         versions=tuple(versions),

@@ -401,6 +401,30 @@ def _default_action_group_state(group: dict[str, Any]) -> None:
     _drop_default(group, "actionGroupState", service_default(ACTION_GROUP, "actionGroupState"))
 
 
+ACTION_GROUP_DISABLED = "DISABLED"
+"""§4.2: the state an action group is put in before it is deleted (see ``disabled_action_group``)."""
+
+
+def action_group_state(state: str | None) -> str:
+    """§4.1: actionGroupState defaults to ENABLED (and the service returns it on every read), so
+    a group without one (a canonical value, which drops the default, or a spec's ``state`` left
+    out) is ENABLED."""
+    return str(state) if state else service_default(ACTION_GROUP, "actionGroupState")
+
+
+def action_group_enabled(state: str | None) -> bool:
+    """§4.2 / §7: whether a group counts as enabled: it cannot be deleted without
+    skipResourceInUseCheck, and it counts towards the enabled-action-groups quota."""
+    return action_group_state(state) == service_default(ACTION_GROUP, "actionGroupState")
+
+
+def disabled_action_group(group: Mapping[str, Any]) -> dict[str, Any]:
+    """§4.2: an ENABLED action group cannot be deleted without skipResourceInUseCheck; the
+    documented path is to disable it first with a (full-replacement) update: ``group`` with its
+    state DISABLED."""
+    return {**plain(group), "actionGroupState": ACTION_GROUP_DISABLED}
+
+
 def parse_openapi_payload(payload: Any) -> Any:
     """An inline OpenAPI payload as a parsed document. §4.3: the payload comes back as a string
     whose whitespace preservation is UNCONFIRMED, so payloads are compared parsed (JSON is
@@ -493,11 +517,16 @@ def canonical_collaborator(collab: Mapping[str, Any]) -> dict[str, Any]:
     return {k: out[k] for k in sorted(out)}
 
 
+def canonical_description(description: str | None) -> str | None:
+    """§1.2: descriptions have min length 1, so "" (what a reader may hand back for an alias
+    without one) is "no description": None."""
+    return description or None
+
+
 def canonical_alias(alias: AliasConfig) -> AliasConfig:
-    # §1.2: descriptions have min length 1, so "" is "no description".
     return AliasConfig(
         name=alias.name,
-        description=alias.description or None,
+        description=canonical_description(alias.description),
         track=alias.track,
         tags=user_tags(alias.tags),
         invocation_state=canonical_invocation_state(alias.invocation_state),
@@ -670,4 +699,36 @@ def explicit_agent_defaults(agent: Mapping[str, Any]) -> dict[str, Any]:
             # PRE_PROCESSING's default state is disputed.
             entry.setdefault("promptCreationMode", "OVERRIDDEN")
             entry.setdefault("promptState", "ENABLED")
+    return out
+
+
+def explicit_action_group_defaults(group: Mapping[str, Any]) -> dict[str, Any]:
+    """The action group members with the defaults the canonical form drops made explicit: what
+    CreateAgentActionGroup / UpdateAgentActionGroup send. §4.2: the update is a full replacement
+    and omitting actionGroupState presumably resets it (UNCONFIRMED), so the state is always
+    sent; so is each function's requireConfirmation (DISABLED is its canonical absence)."""
+    out = plain(group)
+    out.setdefault("actionGroupState", service_default(ACTION_GROUP, "actionGroupState"))
+    fs = out.get("functionSchema")
+    if isinstance(fs, dict):
+        confirm = service_default(ACTION_GROUP, _FUNCTIONS + "requireConfirmation")
+        out["functionSchema"] = {"functions": [{**fn, "requireConfirmation": fn.get("requireConfirmation", confirm)}
+                                               for fn in fs.get("functions") or ()]}
+    return out
+
+
+def explicit_knowledge_base_defaults(kb: Mapping[str, Any]) -> dict[str, Any]:
+    """§5: AssociateAgentKnowledgeBase / UpdateAgentKnowledgeBase replace the whole association,
+    so knowledgeBaseState (default ENABLED, UNCONFIRMED) is always sent."""
+    out = plain(kb)
+    out.setdefault("knowledgeBaseState", service_default(KNOWLEDGE_BASE, "knowledgeBaseState"))
+    return out
+
+
+def explicit_collaborator_defaults(collab: Mapping[str, Any]) -> dict[str, Any]:
+    """§6.4: Associate/UpdateAgentCollaborator replace the whole collaborator, so
+    relayConversationHistory (default DISABLED) is always sent."""
+    out = plain(collab)
+    out.setdefault("relayConversationHistory",
+                   service_default(COLLABORATOR, "relayConversationHistory"))
     return out

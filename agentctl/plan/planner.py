@@ -86,13 +86,19 @@ from agentctl.core.model import (
 )
 from agentctl.core.normalize import (
     DRAFT,
+    action_group_enabled,
     align_content,
+    canonical_description,
     canonical_invocation_state,
     canonicalize,
     comparable_content,
     config_document,
+    disabled_action_group,
+    explicit_action_group_defaults,
     explicit_agent_defaults,
+    explicit_collaborator_defaults,
     explicit_invocation_state,
+    explicit_knowledge_base_defaults,
     user_tags,
 )
 from agentctl.plan.differ import (
@@ -146,22 +152,11 @@ def agent_request(config: AgentConfig) -> dict[str, Any]:
 
 def action_group_request(name: str, group: Mapping[str, Any]) -> dict[str, Any]:
     """Complete CreateAgentActionGroup / UpdateAgentActionGroup members (without ids)."""
-    params: dict[str, Any] = {"actionGroupName": name, **jsonable(group)}
-    # §4.2: omitting actionGroupState on update presumably resets it (UNCONFIRMED): always send.
-    params.setdefault("actionGroupState", "ENABLED")
+    params: dict[str, Any] = {"actionGroupName": name, **explicit_action_group_defaults(group)}
     schema = params.get("apiSchema")
     if isinstance(schema, dict) and isinstance(schema.get("payload"), (dict, list)):
         # The API member is a string; the canonical value is the parsed document (§4.3).
         params["apiSchema"] = {"payload": json.dumps(schema["payload"], indent=2, ensure_ascii=False)}
-    fs = params.get("functionSchema")
-    if isinstance(fs, dict):
-        # Send requireConfirmation explicitly (full replacement): DISABLED is its canonical absence.
-        fns = []
-        for fn in fs.get("functions") or ():
-            fn = dict(fn)
-            fn.setdefault("requireConfirmation", "DISABLED")
-            fns.append(fn)
-        params["functionSchema"] = {"functions": fns}
     return {k: params[k] for k in sorted(params)}
 
 
@@ -171,21 +166,19 @@ def disable_action_group_request(agent_id: Any, group_id: str, name: str,
     deleted (§4.2: an ENABLED group cannot be deleted without skipResourceInUseCheck; the update
     is a full replacement, so every member is re-sent, with the state DISABLED)."""
     return {"agentId": agent_id, "agentVersion": DRAFT, "actionGroupId": group_id,
-            **action_group_request(name, {**group, "actionGroupState": "DISABLED"})}
+            **action_group_request(name, disabled_action_group(group))}
 
 
 def knowledge_base_request(kb_id: str, kb: Mapping[str, Any]) -> dict[str, Any]:
     """Complete AssociateAgentKnowledgeBase / UpdateAgentKnowledgeBase members (§5: full
     replacement, so both description and state are always sent)."""
-    params = {"knowledgeBaseId": kb_id, **jsonable(kb)}
-    params.setdefault("knowledgeBaseState", "ENABLED")
+    params = {"knowledgeBaseId": kb_id, **explicit_knowledge_base_defaults(kb)}
     return {k: params[k] for k in sorted(params)}
 
 
 def collaborator_request(name: str, collab: Mapping[str, Any]) -> dict[str, Any]:
     """Complete AssociateAgentCollaborator / UpdateAgentCollaborator members (without ids)."""
-    params = {"collaboratorName": name, **jsonable(collab)}
-    params.setdefault("relayConversationHistory", "DISABLED")
+    params = {"collaboratorName": name, **explicit_collaborator_defaults(collab)}
     return {k: params[k] for k in sorted(params)}
 
 
@@ -705,8 +698,8 @@ def _plan_action_groups(ctx: _Ctx, changes: list[ResourceChange], desired: Agent
         group_id = _live_id(live, "action_group_ids", group_name, c.address)
         before = (live_cfg.action_groups if live_cfg else {})[group_name]
         state = (live.action_group_states.get(group_name) if live else None) \
-            or before.get("actionGroupState", "ENABLED")
-        if state == "ENABLED":
+            or before.get("actionGroupState")
+        if action_group_enabled(state):
             # §4.2: an ENABLED action group cannot be deleted without skipResourceInUseCheck;
             # disabling it first (a complete update, full replacement) is the documented path.
             ctx.add("UpdateAgentActionGroup",
@@ -855,7 +848,7 @@ def _plan_aliases(
         target = targets[a]
         routing = None if a == minter else [{"agentVersion": target}]
         attrs_changed = la is not None and (
-            (la.description or None) != cfg.description
+            canonical_description(la.description) != cfg.description
             or canonical_invocation_state(la.invocation_state) != cfg.invocation_state)
         # §2.2: cutting a version also puts the agent in VERSIONING until it is PREPARED again;
         # the executor recognises a version-cutting step (an alias call without routing) and
@@ -1002,8 +995,8 @@ def plan_removed(live: LiveAgent, *, prune: bool, reason: str | None = None,
         group = live.config.action_groups[g]
         address = child_address(name, ACTION_GROUP, g)
         group_id = _live_id(live, "action_group_ids", g, address)
-        state = live.action_group_states.get(g) or group.get("actionGroupState", "ENABLED")
-        if state == "ENABLED":
+        state = live.action_group_states.get(g) or group.get("actionGroupState")
+        if action_group_enabled(state):
             ctx.add("UpdateAgentActionGroup",
                     disable_action_group_request(live.agent_id, group_id, g, group),
                     address, f"disable action group {g} before deleting it")

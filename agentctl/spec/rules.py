@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from agentctl.core import servicemodel
+from agentctl.core.normalize import action_group_enabled
 from agentctl.errors import Problem
 from agentctl.spec import mapping
 from agentctl.spec import openapi as openapi_rules
@@ -151,7 +152,7 @@ def _quotas(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], out: _Out
     if len(groups) > rc.MAX_ACTION_GROUPS:
         out.add(("actionGroups",), f"{len(groups)} action groups; Bedrock allows {rc.MAX_ACTION_GROUPS}",
                 "bedrock.quota.action-groups", hint="merge related groups, or split the agent")
-    enabled = [g for g in groups if g.get("state", "ENABLED") == "ENABLED"]
+    enabled = [g for g in groups if action_group_enabled(g.get("state"))]
     if len(enabled) > rc.MAX_ENABLED_ACTION_GROUPS:
         out.add(("actionGroups",), f"{len(enabled)} enabled action groups; Bedrock allows "
                 f"{rc.MAX_ENABLED_ACTION_GROUPS}", "bedrock.quota.enabled-action-groups",

@@ -5,6 +5,7 @@ confirmed is ``MoveIncomplete``; an interruption is ``PartialApply`` with exit I
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 import pytest
@@ -55,6 +56,19 @@ def test_move_plan_is_one_full_update_with_explicit_routing(clients, tmp_path):
     assert plan.plan_id == compute_plan_id(plan)  # minted by the one plan-id function
     assert [(m.alias, m.from_version, m.to_version) for lc in plan.lifecycle
             for m in lc.moves] == [("PROD", "1", "2")]
+
+
+def test_move_plan_sends_the_default_invocation_state_when_the_read_had_none(clients, tmp_path):
+    # §3.4: UpdateAgentAlias replaces everything. An alias read back without
+    # aliasInvocationState (or with an empty description) accepts invocations and has no
+    # description: the update says the first explicitly and leaves the second out.
+    live = agent()
+    live = dataclasses.replace(live, aliases={"PROD": dataclasses.replace(
+        live.aliases["PROD"], invocation_state=None, description="")})
+    plan = promote.alias_move_plan(ctx_for(clients, tmp_path), "support-bot", live, "PROD",
+                                   "2", why="promote")
+    expected = {k: v for k, v in UPDATE.items() if k != "description"}
+    assert [dict(s.params) for s in plan.steps] == [expected]
 
 
 def test_promote_runs_through_the_executor(stub, clients, tmp_path):
