@@ -116,12 +116,17 @@ class Emulator:
                  region: str = "us-east-1", account: str = "123456789012", *,
                  clock: Callable[[], float] | None = None, sleep: Callable[[float], None] | None = None,
                  runtime: Any = None,
-                 before_commit: Callable[[str, Mapping[str, Any]], None] | None = None):
-        """``before_commit(operation, result)``, when given, runs inside every control-plane
-        operation's transaction after the operation wrote and before it commits: whatever it
-        raises rolls the whole operation back and is answered as InternalServerException (500),
-        exactly like a bug in the emulator. It is the seam for atomicity tests (one operation,
-        one transaction); nothing else uses it."""
+                 before_commit: Callable[[str, Mapping[str, Any]], None] | None = None,
+                 faults: FaultInjector | None = None):
+        """Two seams for tests, both off by default:
+
+        - ``before_commit(operation, result)`` runs inside every control-plane operation's
+          transaction after the operation wrote and before it commits: whatever it raises rolls
+          the whole operation back and is answered as InternalServerException (500), exactly
+          like a bug in the emulator (atomicity tests: one operation, one transaction);
+        - ``faults``: the fault injector to use instead of one built from ``config.faults`` on
+          this emulator's clock (crash-fault tests give one whose kill raises instead of
+          SIGKILL, with its own counters)."""
         self.config = config or EmulatorConfig()
         self.region = region
         self.account = account
@@ -132,7 +137,7 @@ class Emulator:
             state_path = Path(self._tmpdir) / "state.sqlite3"
         self.state_path = Path(state_path)
         self._store = Store(self.state_path, busy_timeout=self.config.busy_timeout_seconds)
-        self._faults = FaultInjector(self.config.faults, clock=self._clock, sleep=sleep or time.sleep)
+        self._faults = faults or FaultInjector(self.config.faults, clock=self._clock, sleep=sleep or time.sleep)
         self._control = ControlPlane(self.config, region=region, account=account,
                                      prepare_hook=self._faults.prepare_outcome)
         self._before_commit = before_commit

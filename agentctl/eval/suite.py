@@ -382,7 +382,8 @@ def _call(raw: Mapping[str, Any]) -> CallSpec:
                                 for k, v in (raw.get("parameters") or {}).items()})
 
 
-def _expect(raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Expect:
+def expect_from(raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Expect:
+    """The ``Expect`` of one turn: its own ``expect`` mapping over the suite's ``defaults``."""
     # A turn's own expectation replaces the default of the same key (no deep merge: a turn that
     # lists tool calls means exactly those).
     merged = {**defaults, **raw}
@@ -430,7 +431,7 @@ def _build(doc: Mapping[str, Any], pos: PositionMap, path: Path, shown: str) -> 
                                           http_status_code=r.get("httpStatusCode"))
                                 for r in roc)
             turns.append(Turn(
-                input=raw["input"], expect=_expect(raw.get("expect") or {}, defaults),
+                input=raw["input"], expect=expect_from(raw.get("expect") or {}, defaults),
                 session_attributes=_attrs(raw.get("sessionAttributes")),
                 prompt_session_attributes=_attrs(raw.get("promptSessionAttributes")),
                 new_session=bool(raw.get("newSession", False)),

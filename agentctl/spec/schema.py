@@ -129,7 +129,7 @@ def _problems(err: ValidationError, positions: PositionMap, prefix: PathT) -> It
     if v == "pattern":
         member = schema.get("x-bedrock")
         origin = f" (Bedrock's {member.split(':', 1)[1]} rule)" if member else ""
-        shown = _raw_pattern(str(err.validator_value))
+        shown = model_pattern(str(err.validator_value))
         # The schema description names the member; the hint says what to write instead.
         yield Problem(positions.value(path), render_path(path),
                       f"{_short(err.instance)} does not match {shown}{origin}", "schema.pattern",
@@ -188,7 +188,7 @@ def _problems_for_key(sub: ValidationError, key: Any, kpath: PathT, positions: P
         yield Problem(positions.key(kpath), render_path(kpath), f"{key!r} is not one of {', '.join(allowed)}",
                       "schema.enum", hint=hint)
     elif sub.validator == "pattern":
-        shown = _raw_pattern(str(sub.validator_value))
+        shown = model_pattern(str(sub.validator_value))
         yield Problem(positions.key(kpath), render_path(kpath),
                       f"key {key!r} does not match {shown}", "schema.pattern",
                       hint="rename the key: " + pattern_hint(shown))
@@ -220,8 +220,9 @@ def _branch_type(e: ValidationError) -> str:
     return "object" if "properties" in s or "required" in s else "string"
 
 
-def _raw_pattern(pattern: str) -> str:
-    # Show the model's pattern, not the interpolation-tolerant wrapper gen_schema adds.
+def model_pattern(pattern: str) -> str:
+    """A schema ``pattern`` as the service model states it: without the interpolation-tolerant
+    wrapper gen_schema adds (what messages show, and what hints are keyed on)."""
     prefix, marker = "^(?:(?:", ")|.*\\$\\{"
     if pattern.startswith(prefix) and marker in pattern:
         return pattern[len(prefix):pattern.rindex(marker)]

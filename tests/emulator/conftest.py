@@ -28,8 +28,11 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
-def make_emulator(path: Path | None, clock: ManualClock, config: EmulatorConfig | None = None) -> Emulator:
-    emu = Emulator(state_path=path, config=config, clock=clock, sleep=clock.sleep)
+def make_emulator(path: Path | None, clock: ManualClock, config: EmulatorConfig | None = None,
+                  **seams: Any) -> Emulator:
+    """An emulator on ``clock`` with the test world seeded; ``seams``: Emulator's test seams
+    (``before_commit``, ``faults``)."""
+    emu = Emulator(state_path=path, config=config, clock=clock, sleep=clock.sleep, **seams)
     emu.seed_world(World(knowledge_bases=[
         {"id": KB_ID, "name": "hr-policies", "description": "HR policies"},
         {"id": KB2_ID, "name": "it-howtos"},

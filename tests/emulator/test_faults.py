@@ -113,14 +113,12 @@ def _crashing(tmp_path, clock, **faults):
     from agentctl.emulator.faults import CrashCounters
 
     cfg = EmulatorConfig(faults=FaultConfig(**faults))
-    emu = make_emulator(tmp_path / "s.db", clock, cfg)
 
     def kill() -> None:
         raise _Killed()
 
-    emu._faults = FaultInjector(cfg.faults, clock=clock, sleep=clock.sleep, kill=kill,
-                                counters=CrashCounters())
-    return emu
+    injector = FaultInjector(cfg.faults, clock=clock, sleep=clock.sleep, kill=kill, counters=CrashCounters())
+    return make_emulator(tmp_path / "s.db", clock, cfg, faults=injector)
 
 
 def test_kill_after_mutation_kills_after_the_nth_mutating_call_committed(tmp_path, clock) -> None:

@@ -5,6 +5,7 @@ exact timings and the emulator's switches. Behaviour the conformance suite check
 from __future__ import annotations
 
 from agentctl.emulator import Durations, EmulatorConfig
+from agentctl.emulator.store import Store
 
 from .conftest import (FUNCTIONS, INSTRUCTION, MODEL, NO_RETRIES, ROLE, error_of, make_emulator,
                        new_agent, prepared_agent, status)
@@ -194,6 +195,10 @@ def test_agent_purge_wins_over_a_child_transition_due_in_the_same_settle(tmp_pat
     client.delete_agent(agentId=agent_id, skipResourceInUseCheck=True)    # gone in 0.1 s
     clock.advance(10)                                                      # both transitions due now
     client.list_agents()
-    with emu._store.transaction() as tx:
+    # Read the state file itself (an orphan alias row is invisible through the API, which looks
+    # the agent up first).
+    store = Store(emu.state_path)
+    with store.transaction() as tx:
         assert tx.rows("alias", agent=agent_id) == [] and tx.get("agent", agent_id, "DRAFT", "") is None
+    store.close()
     emu.close()

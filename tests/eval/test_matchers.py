@@ -15,7 +15,7 @@ from agentctl.eval.matchers import (
     match_value,
     returned_calls,
 )
-from agentctl.eval.suite import Matcher, _expect, matcher_of
+from agentctl.eval.suite import Matcher, expect_from, matcher_of
 
 from .fakes import RocExchange, call, lookup, turn
 
@@ -25,7 +25,7 @@ ETA = call("OrderApi", api_path="/orders/{order_id}/eta", method="GET", order_id
 
 
 def expect(**raw):
-    return _expect(raw, {})
+    return expect_from(raw, {})
 
 
 def failed(outcome):

@@ -25,7 +25,7 @@ import pytest
 from agentctl.errors import SpecInvalid
 from agentctl.spec import load_project
 from agentctl.spec.hints import IMPERATIVES, PATTERN_HINTS
-from agentctl.spec.schema import _raw_pattern
+from agentctl.spec.schema import model_pattern
 
 from .test_invalid_specs import CASES, Case
 
@@ -64,7 +64,7 @@ def _schema_patterns() -> set[str]:
     def walk(node):
         if isinstance(node, dict):
             if isinstance(node.get("pattern"), str):
-                found.add(_raw_pattern(node["pattern"]))
+                found.add(model_pattern(node["pattern"]))
             for v in node.values():
                 walk(v)
         elif isinstance(node, list):

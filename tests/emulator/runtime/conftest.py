@@ -15,7 +15,7 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 from botocore.config import Config
@@ -142,11 +142,11 @@ def build_agent(project: Path, model_yaml: str, *, groups: list[dict[str, Any]] 
                 kbs: list[dict[str, Any]] = (), handlers: dict[str, str] | None = None,
                 world_kbs: list[dict[str, Any]] = (), prepare: bool = True,
                 config: EmulatorConfig | None = None, runtime: RuntimeSettings | None = None,
-                **agent_fields: Any) -> Built:
+                clock: Callable[[], float] | None = None, **agent_fields: Any) -> Built:
     (project / "model.yaml").write_text(model_yaml)
     for name, code in (handlers or {}).items():
         (project / "handlers" / f"{name}.py").write_text(code)
-    emu = Emulator(state_path=project / "state.db", config=config or EmulatorConfig(time_scale=0),
+    emu = Emulator(state_path=project / "state.db", config=config or EmulatorConfig(time_scale=0), clock=clock,
                    runtime=runtime or RuntimeSettings.from_mapping(
                        {"model": {"provider": "scripted", "file": "model.yaml"}}, project))
     emu.seed_world(World(knowledge_bases=list(world_kbs),

@@ -122,17 +122,17 @@ def test_draft_runs_the_last_prepared_snapshot(project):
 
 
 def test_alias_being_created_is_refused_until_prepared(project):
-    import time
-
     from agentctl.emulator import Durations
+    from agentctl.emulator.clock import ManualClock
 
+    clock = ManualClock()
     cfg = EmulatorConfig(durations=Durations(create=0, update=0, prepare=0, version=0, alias=30, delete=0))
-    b = build_agent(project, LOOKUP, config=cfg)
+    b = build_agent(project, LOOKUP, config=cfg, clock=clock)
     alias = b.client.create_agent_alias(agentId=b.agent_id, agentAliasName="new")["agentAlias"]["agentAliasId"]
     with pytest.raises(ClientError) as err:
         b.invoke("hi", alias=alias)
     assert _code(err) == "ValidationException" and "Creating state" in str(err.value)
-    b.emulator._clock = lambda: time.time() + 60   # the alias has settled
+    clock.advance(60)   # the alias has settled
     assert answer(b.invoke("hi", alias=alias)) == "plain answer"
 
 
@@ -403,9 +403,8 @@ def test_idle_ttl_expires_the_session_and_writes_memory(project):
 
     clock = ManualClock()
     model = "turns:\n  - when: {memory: {regex: '\\w'}}\n    answer: 'memory: {memory}'\n  - answer: 'noted {input}'\n"
-    b = build_agent(project, model, idleSessionTTLInSeconds=60,
+    b = build_agent(project, model, clock=clock, idleSessionTTLInSeconds=60,
                     memoryConfiguration={"enabledMemoryTypes": ["SESSION_SUMMARY"], "storageDays": 30})
-    b.emulator._clock = clock   # the same emulator, on a manual clock from here on
     assert answer(b.invoke("first", session="s-a", memoryId="m-1",
                            sessionState={"sessionAttributes": {"k": "v"}})) == "noted first"
     clock.advance(61)
