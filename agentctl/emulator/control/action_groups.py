@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from agentctl.emulator.control.base import (ACTION_GROUP, DRAFT, Control, Handler, drop_none, public, replace,
-                                            sent, user_fields)
+                                            user_fields)
 from agentctl.emulator.errors import ServiceError, conflict, validation
 from agentctl.emulator.store import Tx
 
@@ -63,12 +63,8 @@ def create_action_group(cp: Control, tx: Tx, p: dict[str, Any], now: float) -> d
     cp.refuse_if_transitional(agent, "Create")
     check_action_group(cp, tx, agent["agentId"], p, None)
     ag_id = cp.new_id(tx)
-    doc = sent(p, ACTION_GROUP_FIELDS)
-    doc.update(agentId=agent["agentId"], agentVersion=DRAFT, actionGroupId=ag_id, createdAt=now, updatedAt=now)
-    if p.get("clientToken"):
-        doc["clientToken"] = p["clientToken"]
-    tx.put(ACTION_GROUP, agent["agentId"], DRAFT, ag_id, doc)
-    cp.touch_draft(tx, agent, now)
+    doc = cp.new_draft_child(tx, agent, p, ACTION_GROUP_FIELDS, "actionGroupId", ag_id, now)
+    cp.put_draft_child(tx, agent, ACTION_GROUP, ag_id, doc, now)
     return {"agentActionGroup": render_action_group(doc)}
 
 
@@ -78,28 +74,22 @@ def get_action_group(cp: Control, tx: Tx, p: dict[str, Any], now: float) -> dict
 
 
 def update_action_group(cp: Control, tx: Tx, p: dict[str, Any], now: float) -> dict[str, Any]:
-    agent = cp.agent(tx, p["agentId"])
-    doc = cp.sub(tx, ACTION_GROUP, p["agentId"], DRAFT, p["actionGroupId"])
-    cp.refuse_if_transitional(agent, "Update")
+    agent, doc = cp.draft_child(tx, p, ACTION_GROUP, p["actionGroupId"], "Update")
     check_action_group(cp, tx, agent["agentId"], p, p["actionGroupId"])
     replace(doc, p, ACTION_GROUP_FIELDS)   # §4.2: full replacement
     doc["updatedAt"] = now
-    tx.put(ACTION_GROUP, agent["agentId"], DRAFT, p["actionGroupId"], doc)
-    cp.touch_draft(tx, agent, now)
+    cp.put_draft_child(tx, agent, ACTION_GROUP, p["actionGroupId"], doc, now)
     return {"agentActionGroup": render_action_group(doc)}
 
 
 def delete_action_group(cp: Control, tx: Tx, p: dict[str, Any], now: float) -> dict[str, Any]:
-    agent = cp.agent(tx, p["agentId"])
-    doc = cp.sub(tx, ACTION_GROUP, p["agentId"], DRAFT, p["actionGroupId"])
-    cp.refuse_if_transitional(agent, "Delete")
+    agent, doc = cp.draft_child(tx, p, ACTION_GROUP, p["actionGroupId"], "Delete")
     if doc.get("actionGroupState", "ENABLED") == "ENABLED" and not p.get("skipResourceInUseCheck"):
         # §4.2 verbatim (as surfaced via CloudFormation); class is a switch (§12.13).
         raise ServiceError(cp.config.enabled_action_group_delete_error,
                            f"ActionGroup with name {doc['actionGroupName']} cannot be deleted when it is "
                            f"Enabled. Either use SkipResourceInUseCheckOnDelete flag or mark it as Disabled.")
-    tx.delete(ACTION_GROUP, p["agentId"], DRAFT, p["actionGroupId"])
-    cp.touch_draft(tx, agent, now)
+    cp.put_draft_child(tx, agent, ACTION_GROUP, p["actionGroupId"], None, now)
     return {}
 
 

@@ -263,6 +263,37 @@ class Control:
             raise not_found()
         return doc
 
+    def draft_child(self, tx: Tx, p: dict[str, Any], kind: str, rid: str, verb: str
+                    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The agent and its DRAFT child ``rid`` of ``kind`` for an Update / Delete /
+        Disassociate (``verb``), checked in the service's order: the agent exists, the child
+        exists, the agent is not transitional (§2.3)."""
+        agent = self.agent(tx, p["agentId"])
+        doc = self.sub(tx, kind, p["agentId"], DRAFT, rid)
+        self.refuse_if_transitional(agent, verb)
+        return agent, doc
+
+    def new_draft_child(self, tx: Tx, agent: dict[str, Any], p: dict[str, Any], fields: tuple[str, ...],
+                        id_member: str, rid: str, now: float, *, updated: str = "updatedAt") -> dict[str, Any]:
+        """The document of a new DRAFT child: the ``fields`` the request sent, the agent, DRAFT,
+        its id (``id_member``: ``rid``), timestamps (``updated`` names the update time's member)
+        and the clientToken when one came."""
+        doc = sent(p, fields)
+        doc.update({"agentId": agent["agentId"], "agentVersion": DRAFT, id_member: rid, "createdAt": now,
+                    updated: now})
+        if p.get("clientToken"):
+            doc["clientToken"] = p["clientToken"]
+        return doc
+
+    def put_draft_child(self, tx: Tx, agent: dict[str, Any], kind: str, rid: str, doc: dict[str, Any] | None,
+                        now: float) -> None:
+        """Store (``doc``) or delete (``None``) a DRAFT child; either is a DRAFT edit (§11.5)."""
+        if doc is None:
+            tx.delete(kind, agent["agentId"], DRAFT, rid)
+        else:
+            tx.put(kind, agent["agentId"], DRAFT, rid, doc)
+        self.touch_draft(tx, agent, now)
+
     def refuse_if_transitional(self, agent: dict[str, Any], verb: str, resource: str = "Agent", *,
                                error: str | None = None) -> None:
         """§2.3 / §11.2: mutating calls on an agent (or its DRAFT children) are refused while it

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentctl.emulator.control.base import (ALIAS, COLLABORATOR, DRAFT, Control, Handler, public, replace, sent,
+from agentctl.emulator.control.base import (ALIAS, COLLABORATOR, DRAFT, Control, Handler, public, replace,
                                             user_fields)
 from agentctl.emulator.errors import conflict, not_found
 from agentctl.emulator.store import Tx
@@ -42,13 +42,9 @@ def associate_collaborator(cp: Control, tx: Tx, p: dict[str, Any], now: float) -
     cp.refuse_if_transitional(agent, "Associate")
     check_collaborator(cp, tx, agent["agentId"], p, None)
     cid = cp.new_id(tx)
-    doc = sent(p, COLLABORATOR_FIELDS)
-    doc.update(agentId=agent["agentId"], agentVersion=DRAFT, collaboratorId=cid, createdAt=now,
-               lastUpdatedAt=now)  # §6.4: lastUpdatedAt, not updatedAt
-    if p.get("clientToken"):
-        doc["clientToken"] = p["clientToken"]
-    tx.put(COLLABORATOR, agent["agentId"], DRAFT, cid, doc)
-    cp.touch_draft(tx, agent, now)
+    # §6.4: a collaborator has lastUpdatedAt, not updatedAt.
+    doc = cp.new_draft_child(tx, agent, p, COLLABORATOR_FIELDS, "collaboratorId", cid, now, updated="lastUpdatedAt")
+    cp.put_draft_child(tx, agent, COLLABORATOR, cid, doc, now)
     return {"agentCollaborator": render_collaborator(doc)}
 
 
@@ -58,23 +54,17 @@ def get_collaborator(cp: Control, tx: Tx, p: dict[str, Any], now: float) -> dict
 
 
 def update_collaborator(cp: Control, tx: Tx, p: dict[str, Any], now: float) -> dict[str, Any]:
-    agent = cp.agent(tx, p["agentId"])
-    doc = cp.sub(tx, COLLABORATOR, p["agentId"], DRAFT, p["collaboratorId"])
-    cp.refuse_if_transitional(agent, "Update")
+    agent, doc = cp.draft_child(tx, p, COLLABORATOR, p["collaboratorId"], "Update")
     check_collaborator(cp, tx, agent["agentId"], p, p["collaboratorId"])
     replace(doc, p, COLLABORATOR_FIELDS)   # §11.4: full replacement
     doc["lastUpdatedAt"] = now
-    tx.put(COLLABORATOR, p["agentId"], DRAFT, p["collaboratorId"], doc)
-    cp.touch_draft(tx, agent, now)
+    cp.put_draft_child(tx, agent, COLLABORATOR, p["collaboratorId"], doc, now)
     return {"agentCollaborator": render_collaborator(doc)}
 
 
 def disassociate_collaborator(cp: Control, tx: Tx, p: dict[str, Any], now: float) -> dict[str, Any]:
-    agent = cp.agent(tx, p["agentId"])
-    cp.sub(tx, COLLABORATOR, p["agentId"], DRAFT, p["collaboratorId"])
-    cp.refuse_if_transitional(agent, "Disassociate")
-    tx.delete(COLLABORATOR, p["agentId"], DRAFT, p["collaboratorId"])
-    cp.touch_draft(tx, agent, now)
+    agent, _ = cp.draft_child(tx, p, COLLABORATOR, p["collaboratorId"], "Disassociate")
+    cp.put_draft_child(tx, agent, COLLABORATOR, p["collaboratorId"], None, now)
     return {}
 
 

@@ -36,11 +36,9 @@ def associate_kb(cp: Control, tx: Tx, p: dict[str, Any], now: float) -> dict[str
         raise conflict(f"Knowledge base {p['knowledgeBaseId']} is already associated with agent "
                        f"{agent['agentId']}.")
     cp.quota(cp.config.quotas.knowledge_bases_per_agent, len(existing) + 1, "max-knowledge-bases-per-agent")
-    doc = sent(p, AGENT_KB_FIELDS)
-    doc.update(agentId=agent["agentId"], agentVersion=DRAFT, knowledgeBaseId=p["knowledgeBaseId"],
-               createdAt=now, updatedAt=now)
-    tx.put(AGENT_KB, agent["agentId"], DRAFT, p["knowledgeBaseId"], doc)
-    cp.touch_draft(tx, agent, now)
+    # The association's id is the knowledge base's; AssociateAgentKnowledgeBase has no clientToken.
+    doc = cp.new_draft_child(tx, agent, p, AGENT_KB_FIELDS, "knowledgeBaseId", p["knowledgeBaseId"], now)
+    cp.put_draft_child(tx, agent, AGENT_KB, p["knowledgeBaseId"], doc, now)
     return {"agentKnowledgeBase": render_agent_kb(cp, doc)}
 
 
@@ -50,26 +48,20 @@ def get_agent_kb(cp: Control, tx: Tx, p: dict[str, Any], now: float) -> dict[str
 
 
 def update_agent_kb(cp: Control, tx: Tx, p: dict[str, Any], now: float) -> dict[str, Any]:
-    agent = cp.agent(tx, p["agentId"])
-    doc = cp.sub(tx, AGENT_KB, p["agentId"], DRAFT, p["knowledgeBaseId"])
-    cp.refuse_if_transitional(agent, "Update")
+    agent, doc = cp.draft_child(tx, p, AGENT_KB, p["knowledgeBaseId"], "Update")
     # §5: full replacement: knowledgeBaseState resets to its default when omitted. The
     # description is *required* in the response shape, so an omitted one cannot be cleared:
     # it is kept (what the service must do too, since it always returns one).
     doc.pop("knowledgeBaseState", None)
     doc.update(sent(p, AGENT_KB_FIELDS))
     doc["updatedAt"] = now
-    tx.put(AGENT_KB, p["agentId"], DRAFT, p["knowledgeBaseId"], doc)
-    cp.touch_draft(tx, agent, now)
+    cp.put_draft_child(tx, agent, AGENT_KB, p["knowledgeBaseId"], doc, now)
     return {"agentKnowledgeBase": render_agent_kb(cp, doc)}
 
 
 def disassociate_kb(cp: Control, tx: Tx, p: dict[str, Any], now: float) -> dict[str, Any]:
-    agent = cp.agent(tx, p["agentId"])
-    cp.sub(tx, AGENT_KB, p["agentId"], DRAFT, p["knowledgeBaseId"])
-    cp.refuse_if_transitional(agent, "Disassociate")
-    tx.delete(AGENT_KB, p["agentId"], DRAFT, p["knowledgeBaseId"])
-    cp.touch_draft(tx, agent, now)
+    agent, _ = cp.draft_child(tx, p, AGENT_KB, p["knowledgeBaseId"], "Disassociate")
+    cp.put_draft_child(tx, agent, AGENT_KB, p["knowledgeBaseId"], None, now)
     return {}
 
 
