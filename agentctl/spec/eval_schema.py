@@ -16,11 +16,10 @@ or do I/O at import time.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
-from agentctl.spec.schema_common import DRAFT, SCHEMA_BASE, dumps, write_schemas
+from agentctl.spec.schema_common import DRAFT, SCHEMA_BASE, dumps, report_written, write_schemas
 from agentctl.spec.schema_common import obj as _obj
 from agentctl.spec.schema_common import prop as _p
 
@@ -252,9 +251,7 @@ def write(targets: list[Path] | None = None) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    for path in write():
-        print(f"wrote {path}", file=sys.stderr)
-    return 0
+    return report_written(write())
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from agentctl.core.servicemodel import ListShape, MapShape, Shape
 from agentctl.core import servicemodel
 from agentctl.spec import eval_schema, fields
 from agentctl.spec import rules_constants as rc
-from agentctl.spec.schema_common import DRAFT, SCHEMA_BASE, dumps, write_schemas
+from agentctl.spec.schema_common import DRAFT, SCHEMA_BASE, dumps, report_written, write_schemas
 from agentctl.spec.schema_common import obj as _obj
 from agentctl.spec.schema_common import prop as _p
 
@@ -431,9 +430,7 @@ def write(targets: list[Path] | None = None) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    for path in write():
-        print(f"wrote {path}", file=sys.stderr)
-    return 0
+    return report_written(write())
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ do I/O at import time.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -58,3 +59,11 @@ def write_schemas(renders: Mapping[str, Callable[[], str]], targets: list[Path] 
             path.write_text(render(), encoding="utf-8")
             written.append(path)
     return written
+
+
+def report_written(paths: list[Path]) -> int:
+    """What ``python -m agentctl.spec.gen_schema`` / ``eval_schema`` print (to stderr): one line a
+    file written; exit status 0."""
+    for path in paths:
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
