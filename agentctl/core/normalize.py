@@ -712,8 +712,9 @@ def explicit_action_group_defaults(group: Mapping[str, Any]) -> dict[str, Any]:
     fs = out.get("functionSchema")
     if isinstance(fs, dict):
         confirm = service_default(ACTION_GROUP, _FUNCTIONS + "requireConfirmation")
-        out["functionSchema"] = {"functions": [{**fn, "requireConfirmation": fn.get("requireConfirmation", confirm)}
-                                               for fn in fs.get("functions") or ()]}
+        out["functionSchema"] = {"functions": [
+            {**fn, "requireConfirmation": fn.get("requireConfirmation", confirm)}
+            for fn in fs.get("functions") or ()]}
     return out
 
 

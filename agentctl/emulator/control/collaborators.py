@@ -43,7 +43,8 @@ def associate_collaborator(cp: Control, tx: Tx, p: dict[str, Any], now: float) -
     check_collaborator(cp, tx, agent["agentId"], p, None)
     cid = cp.new_id(tx)
     # §6.4: a collaborator has lastUpdatedAt, not updatedAt.
-    doc = cp.new_draft_child(tx, agent, p, COLLABORATOR_FIELDS, "collaboratorId", cid, now, updated="lastUpdatedAt")
+    doc = cp.new_draft_child(tx, agent, p, COLLABORATOR_FIELDS, "collaboratorId", cid, now,
+                             updated="lastUpdatedAt")
     cp.put_draft_child(tx, agent, COLLABORATOR, cid, doc, now)
     return {"agentCollaborator": render_collaborator(doc)}
 
