@@ -81,6 +81,10 @@ def chat_cmd(
                    + (f", version {t.version}" if t.version else "")
                    + f") in {conv.environment}; session {state['session']}")
             io.say(HELP)
+            if sattrs or pattrs:
+                from agentctl.cli.invoke_cmd import attributes_line
+
+                io.say(attributes_line(sattrs, pattrs).rstrip("\n"))  # names only
             on_chunk, on_event = stream_callbacks(io, show_trace=lambda: state["trace"],
                                                   trace_file=trace_file, stream_answer=True)
             while True:

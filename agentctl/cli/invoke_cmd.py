@@ -70,6 +70,16 @@ def make_confirmer(io: RuntimeIO, confirm: bool, deny: bool) -> Callable[[Any], 
     return ask
 
 
+def attributes_line(session: Mapping[str, str], prompt: Mapping[str, str]) -> str:
+    """``session attributes: a=(redacted), b=(redacted); prompt session attributes: ...``"""
+    from agentctl.runtime.session import REDACTED
+
+    parts = [f"{label}: " + ", ".join(f"{k}={REDACTED}" for k in sorted(attrs))
+             for label, attrs in (("session attributes", session),
+                                  ("prompt session attributes", prompt)) if attrs]
+    return "; ".join(parts) + "\n"
+
+
 class TraceFile:
     """``--trace-out``: every raw event as one JSON line, written as it arrives."""
 
@@ -235,6 +245,10 @@ def invoke_cmd(
                 partial.append(piece)
                 if on_chunk is not None:
                     on_chunk(piece)
+
+            if trace and not json_out and (sattrs or pattrs):
+                # What the turn sends, names only: values are often credentials or personal data.
+                io.trace(attributes_line(sattrs, pattrs))
 
             turn = run_turn(conv.client, agent_id=conv.target.agent_id,
                             alias_id=conv.target.alias_id, session_id=session_id, text=text,

@@ -96,6 +96,9 @@ def test_session_attributes_never_leave_the_session(support_bot, monkeypatch):
               "--alias", "STAGING", *attrs, "--trace", "--trace-out", str(trace_file))
     assert r.code == ExitCode.OK, r.err
     texts["invoke stdout"], texts["invoke stderr"] = r.out, r.err
+    # The trace says which attributes the turn sent, not their values.
+    assert "session attributes: apiToken=(redacted); prompt session attributes: " \
+           "hint=(redacted)" in r.err
     assert trace_file.stat().st_size > 0
     r = p.cli("--debug", "invoke", "Where is order A-482?", "--agent", "support-bot",
               "--version", "1", *attrs, "--output", "json")
@@ -108,6 +111,7 @@ def test_session_attributes_never_leave_the_session(support_bot, monkeypatch):
     r = p.cli("--debug", "chat", "--agent", "support-bot", "--alias", "STAGING", *attrs)
     assert r.code == ExitCode.OK, r.err
     texts["chat stdout"], texts["chat stderr"] = r.out, r.err
+    assert "session attributes: apiToken=(redacted)" in r.err
 
     suite = p.root / "evals" / "secret-attrs.yaml"
     suite.write_text(SUITE)
