@@ -17,9 +17,17 @@ prompt and the progress display behave the same everywhere:
   ``CI`` variable) a live display with one line per agent, its latest step; otherwise a plain
   log, one line per event, consecutive duplicates of an agent's line dropped. Either way every
   warning and failure line stays in the scroll-back.
-- **Confirmation** (``confirm``): asks on the terminal; without one (stdin not a terminal) it
-  refuses unless the command's ``--auto-approve`` / ``--yes`` was given, so a CI job never
-  hangs or proceeds silently.
+- **Non-interactive** (``noninteractive``): when ``CI`` is set (GitHub Actions, GitLab CI,
+  CircleCI, Buildkite, ... all set it) or stdin is not a terminal. Then no prompt ever waits
+  and there is no live display: ``confirm`` refuses (a usage error naming ``--auto-approve``
+  or a saved plan) unless the command's ``--auto-approve`` / ``--yes`` was given, so a CI job
+  never hangs or proceeds silently, even on a runner that allocates a pseudo-terminal.
+- **GitHub Actions** (``GITHUB_ACTIONS=true``): ``annotate`` prints workflow commands
+  (``::error file=...,line=...::``, built by ``render.github``) on stdout, where GitHub
+  documents them, except when stdout carries a machine-readable document (``--output json``
+  or ``markdown``, usually redirected to a file): then on stderr, which the runner reads for
+  workflow commands too. ``step_summary`` appends Markdown to ``$GITHUB_STEP_SUMMARY``
+  (never overwrites), within what is left of GitHub's 1 MiB per step.
 
 The palette is ``agentctl.render.palette.THEME``; renderers return text or renderables and
 never print. Must not: import boto3/botocore, load specs, or decide exit codes.
@@ -75,6 +83,17 @@ def color_enabled(stream: Any, *, no_color: bool | None = None,
     if e.get("TERM") == "dumb":
         return False
     return _isatty(stream)
+
+
+def noninteractive(*, env: Mapping[str, str] | None = None) -> bool:
+    """No prompt may wait and no live display may run: ``CI`` is set, or stdin is not a
+    terminal (a pipeline, cron, ``< /dev/null``)."""
+    return bool(_env(env).get("CI")) or not _isatty(sys.stdin)
+
+
+def github_actions(*, env: Mapping[str, str] | None = None) -> bool:
+    """Running as a GitHub Actions step (the runner sets ``GITHUB_ACTIONS=true``)."""
+    return _env(env).get("GITHUB_ACTIONS") == "true"
 
 
 def interactive(stream: Any, *, env: Mapping[str, str] | None = None) -> bool:
@@ -147,18 +166,24 @@ def ansi(renderable: Any, stderr: bool = False) -> str:
 
 # ----------------------------------------------------------------------------- confirmation
 
-def confirm(question: str, *, auto_approve: bool, what: str, flag: str = "--auto-approve"
-            ) -> None:
-    """Ask ``question`` on the terminal (default: no). Without a terminal, refuse unless
-    ``auto_approve`` (the command's ``flag``) was given: a CI job must say so explicitly.
-    Raises ``UsageError`` (no terminal) or ``Aborted`` (declined); returns when approved."""
+def confirm(question: str, *, auto_approve: bool, what: str, flag: str = "--auto-approve",
+            alternative: str | None = None) -> None:
+    """Ask ``question`` on the terminal (default: no). When non-interactive (``CI`` set, or
+    stdin not a terminal) refuse unless ``auto_approve`` (the command's ``flag``) was given: a
+    CI job must say so explicitly. ``alternative``: another way to proceed, for the hint (apply:
+    a saved plan). Raises ``UsageError`` (non-interactive) or ``Aborted`` (declined); returns
+    when approved."""
     from agentctl.errors import Aborted, UsageError
 
     if auto_approve:
         return
-    if not _isatty(sys.stdin):
-        raise UsageError(f"refusing to {what} without confirmation: stdin is not a terminal",
-                         hint=f"review the output above, then pass {flag}")
+    if noninteractive():
+        why = ("stdin is not a terminal" if not _isatty(sys.stdin)
+               else "CI is set (a CI job is never prompted)")
+        hint = f"review the output above, then pass {flag}"
+        if alternative:
+            hint += f", or {alternative}"
+        raise UsageError(f"refusing to {what} without confirmation: {why}", hint=hint)
     with _lock:
         sys.stderr.write(f"{question} [y/N]: ")
         sys.stderr.flush()
@@ -250,8 +275,53 @@ class LiveProgress:
 def progress() -> Iterator[Progress]:
     """The progress sink for a run: live on an interactive stderr, plain lines otherwise."""
     sink: PlainProgress | LiveProgress
-    sink = LiveProgress() if interactive(sys.stderr) else PlainProgress()
+    live = interactive(sys.stderr) and not noninteractive()
+    sink = LiveProgress() if live else PlainProgress()
     try:
         yield sink
     finally:
         sink.close()
+
+
+# ------------------------------------------------------------------------- GitHub Actions
+
+def annotate(lines: Any, *, stdout: bool) -> None:
+    """Print GitHub workflow commands (``render.github.annotation`` lines) when running under
+    GitHub Actions; nothing otherwise. ``stdout``: the command's stdout carries human output
+    (GitHub's documented place); False when it carries a JSON or Markdown document, which must
+    stay exactly that document, so they go to stderr (the runner reads both streams)."""
+    if not github_actions():
+        return
+    lines = list(lines)
+    if lines:
+        _emit("\n".join(lines), stderr=not stdout)
+
+
+def step_summary(build: Callable[[int], str], *, env: Mapping[str, str] | None = None
+                 ) -> str | None:
+    """Append the Markdown ``build(budget)`` returns to ``$GITHUB_STEP_SUMMARY`` (when set).
+    ``budget`` is what is left of GitHub's 1 MiB per step after what the file holds already
+    (earlier commands of the same step). Returns the file written, or None. A file that cannot
+    be written is a warning on stderr, never a failure of the command."""
+    from agentctl.render.github import STEP_SUMMARY_LIMIT
+
+    path = _env(env).get("GITHUB_STEP_SUMMARY")
+    if not path:
+        return None
+    try:
+        used = os.path.getsize(path) if os.path.exists(path) else 0
+        budget = STEP_SUMMARY_LIMIT - used
+        if budget < 512:
+            err(f"warning: not writing the step summary: {path} already holds {used} bytes of "
+                f"GitHub's {STEP_SUMMARY_LIMIT} per step")
+            return None
+        text = build(budget - 2)  # the separating blank line and a final newline
+        if not text.endswith("\n"):
+            text += "\n"
+        with open(path, "a", encoding="utf-8") as f:
+            # A blank line first: what an earlier command appended may not end a paragraph.
+            f.write(("\n" if used else "") + text)
+        return path
+    except OSError as e:
+        err(f"warning: cannot write the step summary {path}: {e.strerror or e}")
+        return None

@@ -66,6 +66,7 @@ def _run(argv: list[str]) -> int:
             _print_traceback()
         _print_error(e)
         _json_error(e.message(), int(e.exit_code), error=e)
+        _ci_error(e, argv)
         return int(e.exit_code)
     except SystemExit as e:
         # click turns EPIPE on stdout (`agentctl plan | head`) into sys.exit(1); run() returns
@@ -109,6 +110,37 @@ def _eprint(text: str) -> None:
 def _print_traceback() -> None:
     """``--debug``'s traceback: exception messages can quote request values."""
     sys.stderr.write(sensitive.mask_text(traceback.format_exc()))
+
+
+def _ci_error(e: AgentctlError, argv: list[str]) -> None:
+    """Under GitHub Actions: the failure as annotations (at the file and line it names) and in
+    the step summary of the commands that write one. Never turns a failure into another."""
+    command = _command_in(argv)
+    try:
+        from agentctl.cli import ci_out
+
+        ci_out.error(e, command or "agentctl")
+        if command in ("validate", "plan", "apply", "eval"):
+            ci_out.error_summary(e, command)
+    except Exception:  # noqa: BLE001 - reporting must not replace the error being reported
+        if GLOBALS.debug:
+            _print_traceback()
+
+
+def _command_in(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv`` (the first word that is not a global option)."""
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+            continue
+        if a in ("-C", "--directory"):
+            skip = True
+            continue
+        if a.startswith("-"):
+            continue
+        return a
+    return None
 
 
 def _output_in(argv: list[str]) -> str:

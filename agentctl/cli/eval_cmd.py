@@ -1,6 +1,8 @@
 """``agentctl eval [SUITE ...] --agent NAME (--alias NAME | --version N)``: run eval suites
 against one exact version, print the pass/fail table (or one JSON document), optionally write
-JUnit XML, record the run for the promotion gate, exit EVAL_FAILED when a suite fails.
+JUnit XML, record the run for the promotion gate, exit EVAL_FAILED when a suite fails. ``--output
+markdown`` (a PR comment) and, under GitHub Actions, the same Markdown appended to
+``$GITHUB_STEP_SUMMARY``.
 
 Thin: parses flags, calls ``agentctl.eval.runner.run_eval``, renders. Errors go to the one
 boundary in ``agentctl.cli``.
@@ -44,7 +46,7 @@ def eval_cmd(
     parallel: int = typer.Option(4, "--parallel", metavar="N", help="Cases run at the same time (1-16)."),
     junit: Optional[Path] = typer.Option(None, "--junit", metavar="FILE",
                                          help="Also write JUnit XML to FILE."),
-    output: str = output_option("human", "json"),
+    output: str = output_option("human", "json", "markdown"),
 ) -> int:
     """Run eval suites against one exact agent version and record the result for the gate."""
     from agentctl.apply import lifecycle
@@ -71,10 +73,17 @@ def eval_cmd(
         from agentctl.eval.results import report_document
 
         console.json_out(report_document(report))
+    elif output == "markdown":
+        from agentctl.render.eval import render_report_markdown
+
+        console.out(render_report_markdown(report))
     else:
         from agentctl.render.eval import render_report
 
         console.out(render_report(report, color=console.color_enabled(sys.stdout)))
+    from agentctl.cli import ci_out
+
+    ci_out.eval_summary(report)
     return int(ExitCode.OK if report.passed else ExitCode.EVAL_FAILED)
 
 

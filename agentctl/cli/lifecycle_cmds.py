@@ -16,7 +16,14 @@ import typer
 
 from agentctl import console
 from agentctl.cli.app import app, in_project_dir, project_dir
-from agentctl.cli.options import lock_timeout_option, output_option
+from agentctl.cli import ci_out
+from agentctl.cli.options import (
+    all_envs_option,
+    envs_option,
+    lock_timeout_option,
+    output_option,
+    resolve_envs,
+)
 from agentctl.errors import AgentctlError, StalePlan, UsageError
 from agentctl.exitcodes import ExitCode
 
@@ -45,10 +52,16 @@ def _json(doc: Any) -> None:
 
 
 def _confirm(question: str, *, auto_approve: bool, what: str,
-             flag: str = "--auto-approve") -> None:
-    """The one confirmation prompt (``agentctl.console.confirm``): asks on a terminal; without
-    one refuses unless ``--auto-approve`` / ``--yes`` was given."""
-    console.confirm(question, auto_approve=auto_approve, what=what, flag=flag)
+             flag: str = "--auto-approve", alternative: str | None = None) -> None:
+    """The one confirmation prompt (``agentctl.console.confirm``): asks on a terminal; when
+    non-interactive (``CI`` set, or no terminal) refuses unless ``--auto-approve`` / ``--yes``
+    was given."""
+    console.confirm(question, auto_approve=auto_approve, what=what, flag=flag,
+                    alternative=alternative)
+
+
+SAVED_PLAN_WAY = ("apply a reviewed saved plan: `agentctl plan --out FILE`, then "
+                  "`agentctl apply FILE` (never prompts)")
 
 
 def _render_plan(plan: Any, output: str, *, show_steps: bool = False,
@@ -82,10 +95,12 @@ def _color() -> bool:
     return console.color_enabled(sys.stdout)
 
 
-def _warn(ctx: Any) -> None:
-    """Spec warnings (``agentctl validate`` shows them too) on stderr, without failing."""
+def _warn(ctx: Any, command: str = "plan") -> None:
+    """Spec warnings (``agentctl validate`` shows them too) on stderr, without failing; under
+    GitHub Actions also as ``::warning`` annotations."""
     for w in getattr(ctx.project, "warnings", None) or ():
         console.err(w.render())
+    ci_out.warnings(ctx.project, command)
 
 
 def _check_agent_names(value: Any) -> Any:
@@ -107,7 +122,8 @@ def _agents(agent: Optional[List[str]]) -> list[str] | None:
 
 @app.command("plan")
 def plan_cmd(
-    env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP),
+    env: Optional[List[str]] = envs_option(),
+    all_envs: bool = all_envs_option(),
     agent: Optional[List[str]] = typer.Option(None, "--agent", metavar="NAME", callback=_check_agent_names,
         help="Only this agent (repeatable)."),
     out: Optional[Path] = typer.Option(None, "--out", metavar="FILE", help="Save the plan to FILE for "
@@ -120,29 +136,71 @@ def plan_cmd(
     steps: bool = typer.Option(False, "--steps", help="Also list the exact API calls apply "
                                                       "will make, in order (human output)."),
 ) -> int:
-    """Show what apply would change (read-only)."""
-    with lifecycle.opened(project_dir(), env) as ctx:
-        _warn(ctx)
-        plan = lifecycle.compute_plan(ctx, only_agents=_agents(agent), prune=prune)
+    """Show what apply would change (read-only). Several environments (-e A -e B, --all-envs)
+    make one combined plan."""
+    start = project_dir()
+    plans, projects = [], []
+    for name in resolve_envs(env, all_envs, start):
+        with lifecycle.opened(start, name) as ctx:
+            _warn(ctx)
+            plans.append(lifecycle.compute_plan(ctx, only_agents=_agents(agent), prune=prune))
+            projects.append(ctx.project)
     if out is not None:
-        from agentctl.plan.codec import dumps
+        from agentctl.plan.codec import dumps, dumps_set
 
-        _write_atomic(in_project_dir(out), dumps(plan))
+        _write_atomic(in_project_dir(out), dumps(plans[0]) if len(plans) == 1
+                      else dumps_set(plans))
         console.err(f"Saved the plan to {out}; apply it with `agentctl apply {out}`.")
-    if output == "json":
-        from agentctl.eval.gate import gated_aliases
-        from agentctl.render.json import plan_to_document
+    if len(plans) == 1:
+        if output == "json":
+            _json(_plan_doc(plans[0], projects[0]))
+        else:
+            _out(_render_plan(plans[0], output, show_steps=steps, project=projects[0]))
+    elif output == "json":
+        _json(_plan_set_doc(plans, projects))
+    elif output == "markdown":
+        from agentctl.render.markdown import plan_summary
 
-        doc = plan_to_document(plan)
-        gates = gated_aliases(ctx.project)
-        if gates:
-            doc["gates"] = gates
-        _json(doc)
+        _out(plan_summary(plans, budget=PR_COMMENT_LIMIT))
     else:
-        _out(_render_plan(plan, output, show_steps=steps, project=ctx.project))
-    if detailed_exitcode and plan.has_changes:
+        _out("\n".join(_render_plan(p, "human", show_steps=steps, project=proj)
+                       for p, proj in zip(plans, projects)))
+    ci_out.plan_summary(plans)
+    # Aggregated over every agent of every environment: any change -> 2 (errors raised above
+    # already decided the code).
+    if detailed_exitcode and any(p.has_changes for p in plans):
         return int(ExitCode.CHANGES)
     return int(ExitCode.OK)
+
+
+PR_COMMENT_LIMIT = 65536
+"""GitHub refuses a pull-request comment body longer than this (characters): a combined
+Markdown plan is folded and cut to fit, like the step summary."""
+
+
+def _plan_doc(plan: Any, project: Any) -> dict[str, Any]:
+    from agentctl.eval.gate import gated_aliases
+    from agentctl.render.json import plan_to_document
+
+    doc = plan_to_document(plan)
+    gates = gated_aliases(project)
+    if gates:
+        doc["gates"] = gates
+    return doc
+
+
+def _plan_set_doc(plans: list[Any], projects: list[Any]) -> dict[str, Any]:
+    """``plan --output json`` of several environments: one document, one plan document per
+    environment (each as for one environment) and the totals."""
+    from agentctl.plan.model import FORMAT_VERSION
+
+    docs = [_plan_doc(p, proj) for p, proj in zip(plans, projects)]
+    total = {k: sum(d["summary"][k] for d in docs) for k in ("add", "change", "destroy")}
+    return {"format_version": FORMAT_VERSION, "kind": "plan_set", "project": plans[0].project,
+            "environments": [p.environment for p in plans], "plans": docs,
+            "summary": {**total, "has_changes": any(p.has_changes for p in plans),
+                        "changed_environments": [p.environment for p in plans
+                                                 if p.has_changes]}}
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -179,28 +237,42 @@ def _write_atomic(path: Path, text: str) -> None:
 def apply_cmd(
     planfile: Optional[Path] = typer.Argument(None, metavar="PLANFILE", help="A plan saved by `agentctl plan --out`; "
                                               "applied exactly, without prompting."),
-    env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP),
+    env: Optional[List[str]] = envs_option(),
+    all_envs: bool = all_envs_option(),
     agent: Optional[List[str]] = typer.Option(None, "--agent", metavar="NAME", callback=_check_agent_names,
         help="Only this agent (repeatable)."),
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask for confirmation."),
-    output: str = output_option("human", "json"),
+    output: str = output_option("human", "json", "markdown"),
     prune: bool = typer.Option(False, "--prune", help="Also delete agents of this project whose "
                                                       "spec was removed."),
     lock_timeout: Optional[str] = lock_timeout_option(),
 ) -> int:
-    """Make the live agents match the specs (or apply a saved plan exactly)."""
+    """Make the live agents match the specs (or apply a saved plan exactly). Several
+    environments (-e A -e B, --all-envs) are planned, confirmed once and applied in order."""
+    from agentctl.plan.model import PlanSet
+
     if planfile is not None and (agent or prune):
         raise UsageError("--agent and --prune shape a new plan; a saved plan is applied as is",
                          hint="pass them to `agentctl plan --out` instead")
+    if planfile is not None and all_envs:
+        raise UsageError("--all-envs shapes a new plan; a saved plan is applied to the "
+                         "environments it was made for",
+                         hint="pass it to `agentctl plan --all-envs --out FILE` instead")
     saved = _load_planfile(in_project_dir(planfile)) if planfile is not None else None
-    if saved is not None and env and env != saved.environment:
-        # Refuse before opening the target: -e prod would otherwise fail on prod's credentials,
-        # hiding that the plan is simply for another environment.
-        raise StalePlan(f"the plan is for environment {saved.environment!r}, not {env!r} "
-                        "(from -e/--env)",
-                        hint="drop -e to apply it to its own environment, or create a new plan "
-                             f"with `agentctl plan -e {env} --out FILE`")
-    with lifecycle.opened(project_dir(), env or (saved.environment if saved else None)) as ctx:
+    start = project_dir()
+    if isinstance(saved, PlanSet):
+        _check_plan_envs(saved.environments, env)
+        return _apply_many(start, list(saved.environments), saved, agent=None, prune=False,
+                           auto_approve=True, output=output, lock_timeout=lock_timeout)
+    if saved is not None:
+        _check_plan_envs((saved.environment,), env)
+        names: list[str | None] = [saved.environment]
+    else:
+        names = resolve_envs(env, all_envs, start)
+    if len(names) > 1:
+        return _apply_many(start, names, None, agent=agent, prune=prune,
+                           auto_approve=auto_approve, output=output, lock_timeout=lock_timeout)
+    with lifecycle.opened(start, names[0]) as ctx:
         with lifecycle.project_lock(ctx, lock_timeout, progress=console.err,
                                     command="agentctl apply"):
             if saved is not None:
@@ -214,23 +286,128 @@ def apply_cmd(
                 lifecycle.check_saved_plan(ctx, saved)
                 plan = saved
             else:
-                _warn(ctx)
+                _warn(ctx, "apply")
                 plan = lifecycle.compute_plan(ctx, only_agents=_agents(agent), prune=prune)
                 if output == "human":
                     _out(_render_plan(plan, "human"))
                 if not plan.has_changes:
-                    if output == "json":
-                        _json(_apply_doc(plan, None))
+                    _emit_result(plan, None, output)
+                    ci_out.apply_summary([(plan, None)])
                     return int(ExitCode.OK)
-                if output == "json" and not auto_approve:
+                if output != "human" and not auto_approve:
                     # The plan must be seen before it is approved: show it on stderr.
                     console.err(_render_plan(plan, "human"))
-                _confirm("Apply these changes?", auto_approve=auto_approve, what="apply")
+                _confirm("Apply these changes?", auto_approve=auto_approve, what="apply",
+                         alternative=SAVED_PLAN_WAY)
             with console.progress() as progress:
                 result = lifecycle.apply_plan(ctx, plan, progress=progress)
     _emit_result(plan, result, output)
+    ci_out.apply_summary([(plan, result)])
     lifecycle.raise_for_result(result)
     return int(ExitCode.OK)
+
+
+def _check_plan_envs(planned: tuple[str, ...], env: list[str] | None) -> None:
+    """``-e`` given with a saved plan must name exactly its environments. Refused before any
+    target is opened: ``-e prod`` would otherwise fail on prod's credentials, hiding that the
+    plan is simply for another environment."""
+    if not env or sorted(set(env)) == sorted(planned):
+        return
+    got = ", ".join(repr(e) for e in env)
+    want = ", ".join(repr(e) for e in planned)
+    noun = "environment" if len(planned) == 1 else "environments"
+    raise StalePlan(f"the plan is for {noun} {want}, not {got} (from -e/--env)",
+                    hint="drop -e to apply it to its own environments, or create a new plan "
+                         f"with `agentctl plan {' '.join('-e ' + e for e in env)} --out FILE`")
+
+
+def _apply_many(start: Path, names: list[Any], saved: Any, *, agent: Any, prune: bool,
+                auto_approve: bool, output: str, lock_timeout: float | None) -> int:
+    """apply over several environments: every environment opened and locked (each its own
+    backend's lock, taken once however many environments share it, in a fixed order so two
+    runs cannot deadlock), every plan made or, for a saved plan set, checked against its
+    environment before anything is applied (a stale environment refuses the whole set); one
+    confirmation; then the environments in order. The first that fails stops the run: the
+    later ones are not touched (they are reported as not applied)."""
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        ctxs = [stack.enter_context(lifecycle.opened(start, name)) for name in names]
+        taken: set[str] = set()
+        for ctx in sorted(ctxs, key=lambda c: c.state.where("lock")):
+            key = ctx.state.where("lock")
+            if key in taken:
+                continue
+            taken.add(key)
+            stack.enter_context(lifecycle.project_lock(ctx, lock_timeout, progress=console.err,
+                                                       command="agentctl apply"))
+        if saved is not None:
+            for ctx, plan in zip(ctxs, saved.plans):
+                lifecycle.check_saved_plan(ctx, plan)
+            plans = list(saved.plans)
+        else:
+            plans = []
+            for ctx in ctxs:
+                _warn(ctx, "apply")
+                plans.append(lifecycle.compute_plan(ctx, only_agents=_agents(agent),
+                                                    prune=prune))
+            preview = "\n".join(_render_plan(p, "human", project=c.project)
+                                 for p, c in zip(plans, ctxs))
+            if output == "human":
+                _out(preview)
+            if any(p.has_changes for p in plans):
+                if output != "human" and not auto_approve:
+                    console.err(preview)
+                changed = ", ".join(p.environment for p in plans if p.has_changes)
+                _confirm(f"Apply these changes to {changed}?", auto_approve=auto_approve,
+                         what="apply", alternative=SAVED_PLAN_WAY)
+        runs: list[tuple[Any, Any]] = []
+        skipped: list[str] = []
+        failed = None
+        for ctx, plan in zip(ctxs, plans):
+            if failed is not None:
+                skipped.append(ctx.env_name)
+                continue
+            if saved is None and not plan.has_changes:
+                runs.append((plan, None))
+                continue
+            console.err(f"== environment {ctx.env_name} ==")
+            with console.progress() as progress:
+                result = lifecycle.apply_plan(ctx, plan, progress=progress)
+            runs.append((plan, result))
+            if not result.ok:
+                failed = result
+    _emit_many(runs, skipped, output)
+    ci_out.apply_summary(runs, skipped=skipped)
+    if failed is not None:
+        lifecycle.raise_for_result(failed)
+    return int(ExitCode.OK)
+
+
+def _emit_many(runs: list[tuple[Any, Any]], skipped: list[str], output: str) -> None:
+    from agentctl.plan.model import FORMAT_VERSION
+
+    if output == "json":
+        _json({"format_version": FORMAT_VERSION, "kind": "apply_set",
+               "project": runs[0][0].project if runs else None,
+               "ok": all(r is None or r.ok for _, r in runs) and not skipped,
+               "environments": [_apply_doc(p, r) for p, r in runs],
+               "not_applied": skipped})
+    elif output == "markdown":
+        from agentctl.render.markdown import apply_summary
+
+        _out(apply_summary(runs, budget=PR_COMMENT_LIMIT, skipped=skipped))
+    else:
+        from agentctl.render.result import render_apply_result
+
+        parts = []
+        for plan, result in runs:
+            head = f"== environment {plan.environment} =="
+            parts.append(head + "\n" + ("No changes." if result is None else
+                                        render_apply_result(result, plan=plan, color=_color())))
+        for e in skipped:
+            parts.append(f"== environment {e} ==\nnot applied: an earlier environment failed")
+        _out("\n".join(parts))
 
 
 def _apply_doc(plan: Any, result: Any) -> dict[str, Any]:
@@ -244,11 +421,17 @@ def _apply_doc(plan: Any, result: Any) -> dict[str, Any]:
 
 
 def _emit_result(plan: Any, result: Any, output: str) -> None:
+    """The result of one environment's apply (``result`` None: there was nothing to do; the
+    human output has already said "No changes" with the plan)."""
     from agentctl.render.result import render_apply_result
 
     if output == "json":
         _json(_apply_doc(plan, result))
-    else:
+    elif output == "markdown":
+        from agentctl.render.markdown import render_apply_markdown
+
+        _out(render_apply_markdown(plan, result))
+    elif result is not None:
         _out(render_apply_result(result, plan=plan, color=_color()))
 
 
@@ -257,7 +440,7 @@ def _load_planfile(path: Path) -> Any:
     unreadable, empty, not UTF-8, not JSON, not a plan, damaged) is the same kind of mistake,
     the argument, and gets one exit code: USAGE (exitcodes.py). A well-formed plan that no
     longer applies is STALE_PLAN, decided later."""
-    from agentctl.plan.codec import loads
+    from agentctl.plan.codec import loads_any
 
     hint = "pass the file written by `agentctl plan --out FILE`"
     try:
@@ -274,7 +457,7 @@ def _load_planfile(path: Path) -> Any:
         raise UsageError("not a saved plan (the file is empty)", where=str(path),
                          hint="re-create it with `agentctl plan --out FILE`")
     try:
-        return loads(text, source=str(path))
+        return loads_any(text, source=str(path))
     except StalePlan:
         raise
     except AgentctlError as e:

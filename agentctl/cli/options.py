@@ -64,3 +64,39 @@ def lock_timeout_option() -> Any:
     return typer.Option(None, "--lock-timeout", metavar="DURATION", callback=_parse_lock_timeout,
                         help="How long to wait for the project lock held by another run "
                              "(e.g. 60s, 5m; default AGENTCTL_LOCK_TIMEOUT, else 10s).")
+
+
+ENV_HELP = ("Environment from agentctl.yaml (default: AGENTCTL_ENV, then defaultEnvironment); "
+            "repeatable: -e dev -e prod plans / applies several in one run.")
+
+
+def envs_option() -> Any:
+    """``-e/--env ENV``, repeatable (validate, plan, apply): several environments in one run."""
+    return typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP)
+
+
+def all_envs_option() -> Any:
+    return typer.Option(False, "--all-envs", help="Every environment of agentctl.yaml, in the "
+                                                  "order it declares them.")
+
+
+def resolve_envs(envs: list[str] | None, all_envs: bool, start: Any) -> list[str | None]:
+    """The environments a run covers, in order: ``[None]`` (the default one: AGENTCTL_ENV, then
+    defaultEnvironment) when none is named, each ``-e`` once, or every one with ``--all-envs``."""
+    if all_envs and envs:
+        raise UsageError("--all-envs and -e/--env select the environments twice",
+                         hint="pass either --all-envs or one -e ENV per environment")
+    if all_envs:
+        from agentctl.spec.project import environment_names
+
+        return list(environment_names(start))
+    if not envs:
+        return [None]
+    out: list[str | None] = []
+    for e in envs:
+        if not e.strip():
+            raise UsageError("-e/--env needs an environment name, got an empty one",
+                             hint="e.g. -e staging; leave -e out for the default environment")
+        if e not in out:
+            out.append(e)
+    return out

@@ -1,4 +1,11 @@
-"""``agentctl validate [PATH ...] [-e ENV] [--output human|json] [--strict]``: offline validation.
+"""``agentctl validate [PATH ...] [-e ENV ...|--all-envs] [--output human|json] [--strict]``:
+offline validation.
+
+Several environments (``-e dev -e prod``, ``--all-envs``) are validated one after the other, each
+with its variables and overlays; the JSON document then has one report per environment under
+``environments`` and the verdict of all of them; exit INVALID_SPEC when any is invalid.
+Under GitHub Actions every error and warning is also an ``::error file=..,line=..,col=..::``
+annotation (``agentctl.cli.ci_out``), and the report is appended to ``$GITHUB_STEP_SUMMARY``.
 
 With no PATH the whole project (found from the current directory or ``-C DIR``) is validated;
 with PATHs, only those spec files, in the project's context when one is found (variables,
@@ -24,7 +31,7 @@ import typer
 
 from agentctl import console
 from agentctl.cli.app import app, project_dir
-from agentctl.cli.options import output_option
+from agentctl.cli.options import all_envs_option, envs_option, output_option, resolve_envs
 from agentctl.errors import Problem, SpecInvalid
 from agentctl.exitcodes import ExitCode
 
@@ -36,20 +43,50 @@ FORMAT_VERSION = 1
 def validate_command(
     paths: Optional[list[Path]] = typer.Argument(None, metavar="PATH",
                                                 help="Spec files or directories to validate (default: the whole project)."),
-    env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV",
-                                      help="Environment (default: AGENTCTL_ENV, then defaultEnvironment)."),
+    env: Optional[list[str]] = envs_option(),
+    all_envs: bool = all_envs_option(),
     output: str = output_option("human", "json"),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
 ) -> int:
     """Validate agent specs offline: YAML, schema, Bedrock's rules and quotas, OpenAPI, references."""
+    from agentctl.cli import ci_out
+
+    start = project_dir()
     # AGENTCTL_ENV is read by the project loader itself, so a wrong value is reported as coming
     # from AGENTCTL_ENV, not from -e/--env.
-    report = run_validate(project_dir(), env, [Path(p) for p in paths or []], strict)
-    if output == "json":
-        console.json_out(report)
+    reports = [run_validate(start, e, [Path(p) for p in paths or []], strict)
+               for e in resolve_envs(env, all_envs, start)]
+    valid = all(r["valid"] for r in reports)
+    if len(reports) == 1:
+        if output == "json":
+            console.json_out(reports[0])
+        else:
+            console.out(render_human(reports[0]))
+    elif output == "json":
+        console.json_out(combined_document(reports))
     else:
-        console.out(render_human(report))
-    return int(ExitCode.OK if report["valid"] else ExitCode.INVALID_SPEC)
+        console.out("\n\n".join(f"== environment {r['environment']} ==\n{render_human(r)}"
+                                 for r in reports))
+    for r in reports:
+        ci_out.problems(r["problems"], root=r["root"], title="agentctl validate")
+    ci_out.validate_summary(reports)
+    return int(ExitCode.OK if valid else ExitCode.INVALID_SPEC)
+
+
+def combined_document(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """The JSON document of a validation of several environments."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "kind": "validate",
+        "valid": all(r["valid"] for r in reports),
+        "project": next((r["project"] for r in reports if r["project"]), None),
+        "environments": reports,
+        "summary": {"errors": sum(r["summary"]["errors"] for r in reports),
+                    "warnings": sum(r["summary"]["warnings"] for r in reports),
+                    "environments": len(reports),
+                    "invalid_environments": [r["environment"] for r in reports
+                                             if not r["valid"]]},
+    }
 
 
 def run_validate(start: Path, env: str | None, paths: list[Path], strict: bool) -> dict[str, Any]:

@@ -7,13 +7,16 @@ longer matches its content (edited by hand or truncated). ``compute_plan_id`` is
 definition of a plan's identity: a digest of everything but ``plan_id``, ``created_at``
 and ``configuration`` (what the plan was made from; ``spec_digest`` stands for it).
 
+``dumps_set`` / ``loads_any`` do the same for a plan of several environments (a ``PlanSet``:
+``{"kind": "plan_set", "plans": [...]}``, each plan with its own ``plan_id``).
+
 Pure: text in, text out; no file access (the CLI reads and writes the file).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from agentctl.core import sensitive
 from agentctl.errors import AgentctlError, StalePlan
@@ -25,6 +28,7 @@ from agentctl.plan.model import (
     AliasMove,
     FieldChange,
     Plan,
+    PlanSet,
     ResourceChange,
     Step,
 )
@@ -94,9 +98,49 @@ def unseal_plan(plan: Plan) -> Plan:
                             default=ref_to_json))
 
 
+def dumps_set(plans: Sequence[Plan]) -> str:
+    """Plans of several environments of one project, saved as one file
+    (``agentctl plan -e dev -e prod --out FILE``): ``{"format_version", "kind": "plan_set",
+    "plans": [...]}``, each plan exactly as ``dumps`` writes it (its own plan_id)."""
+    doc = {"format_version": FORMAT_VERSION, "kind": "plan_set",
+           "plans": [plan_to_dict(p) for p in plans]}
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def loads(text: str, *, source: str | None = None) -> Plan:
     """Parse a saved plan. ``source`` (a file name) is used in error messages."""
     where = source or "saved plan"
+    doc = _document(text, where)
+    if doc.get("kind") == "plan_set":
+        raise AgentctlError("this saved plan holds several environments", where=where,
+                            hint="apply it with `agentctl apply FILE` (every environment it holds)")
+    return _plan_from_doc(doc, where)
+
+
+def loads_any(text: str, *, source: str | None = None) -> "Plan | PlanSet":
+    """A saved plan of one environment (``Plan``) or of several (``PlanSet``)."""
+    where = source or "saved plan"
+    doc = _document(text, where)
+    if doc.get("kind") != "plan_set":
+        return _plan_from_doc(doc, where)
+    items = doc.get("plans")
+    if not isinstance(items, list) or not items:
+        raise AgentctlError("corrupt saved plan (a plan set without plans)", where=where,
+                            hint=_HINT)
+    plans = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise AgentctlError(f"corrupt saved plan (plans[{i}] is not a plan)", where=where,
+                                hint=_HINT)
+        plans.append(_plan_from_doc(item, f"{where} (plans[{i}])"))
+    envs = [p.environment for p in plans]
+    if len(set(envs)) != len(envs) or len({p.project for p in plans}) != 1:
+        raise AgentctlError("corrupt saved plan (a plan set must hold one plan per environment "
+                            "of one project)", where=where, hint=_HINT)
+    return PlanSet(plans=tuple(plans))
+
+
+def _document(text: str, where: str) -> dict[str, Any]:
     try:
         doc = json.loads(text)
     except (json.JSONDecodeError, TypeError) as e:
@@ -113,6 +157,12 @@ def loads(text: str, *, source: str | None = None) -> Plan:
         raise StalePlan(
             f"saved plan has format_version {doc['format_version']!r}; this agentctl reads "
             f"format_version {FORMAT_VERSION}", where=where, hint=_HINT)
+    return doc
+
+
+def _plan_from_doc(doc: dict[str, Any], where: str) -> Plan:
+    if doc.get("format_version") != FORMAT_VERSION:
+        raise AgentctlError("corrupt saved plan (format_version)", where=where, hint=_HINT)
     try:
         plan = Plan(
             format_version=doc["format_version"],

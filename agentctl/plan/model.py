@@ -186,6 +186,23 @@ class Plan:
 
 
 @dataclass(frozen=True)
+class PlanSet:
+    """The plans of several environments of one project, made by one ``agentctl plan -e A -e B``
+    (or ``--all-envs``) and saved as one file; applied exactly, each plan checked for staleness
+    against its own environment before any is applied."""
+
+    plans: tuple[Plan, ...]
+
+    @property
+    def has_changes(self) -> bool:
+        return any(p.has_changes for p in self.plans)
+
+    @property
+    def environments(self) -> tuple[str, ...]:
+        return tuple(p.environment for p in self.plans)
+
+
+@dataclass(frozen=True)
 class StepResult:
     step: Step
     ok: bool

@@ -75,3 +75,56 @@ def render_report(r: Any, *, color: bool = False) -> str:
         out.append(f"{s.suite}: {verdict}: {s.passed_attempts}/{s.attempts} case run(s) passed "
                    f"({s.pass_rate * 100:.0f}%, needs {s.threshold * 100:.0f}%)")
     return "\n".join(out) + "\n"
+
+
+def _md(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|").replace("<", "&lt;")
+
+
+def render_report_markdown(r: Any) -> str:
+    """``eval --output markdown`` (a PR comment, the step summary): the verdict per suite, a
+    table of the cases, the first failure of each failed case folded in ``<details>``."""
+    t = r.target
+    via = f"`{t.via_alias}` -> " if t.via_alias else ""
+    ok = "passed" if r.passed else "FAILED"
+    lines = [f"### agentctl eval: `{t.agent}` {via}version {t.version} ({t.environment}): "
+             f"{ok}", "",
+             f"Run `{r.run_id[:8]}`, content `{t.content_digest[:12]}`", ""]
+    lines += ["| Suite | Result | Case runs passed | Pass rate | Needs |", "|---|---|---|---|---|"]
+    for s in r.suites:
+        lines.append(f"| `{_md(s.suite)}` | {'pass' if s.passed else '**FAIL**'} | "
+                     f"{s.passed_attempts}/{s.attempts} | {s.pass_rate * 100:.0f}% | "
+                     f"{s.threshold * 100:.0f}% |")
+    lines += ["", "| Result | Suite | Case | Runs |", "|---|---|---|---|"]
+    for s in r.suites:
+        for c in s.cases:
+            lines.append(f"| {'pass' if c.passed else '**FAIL**'} | `{_md(s.suite)}` | "
+                         f"{_md(c.name)} | {c.passed_attempts}/{len(c.attempts)} |")
+    for s in r.suites:
+        for c in s.cases:
+            a = c.first_failure
+            if a is None:
+                continue
+            body = []
+            if a.error:
+                body.append(f"error: {a.error}")
+            for turn in a.turns:
+                if turn.passed:
+                    continue
+                body.append(f"turn {turn.index + 1}: {turn.input}")
+                for ch in turn.failed_checks:
+                    body.append(f"  {ch.name}: expected {ch.expected}")
+                    body.append(f"  {' ' * len(ch.name)}  actual   {ch.actual}")
+                body.append("  expected trajectory: "
+                            + (" -> ".join(turn.expected_trajectory) or "(none given)"))
+                body.append("  actual trajectory:   "
+                            + (" -> ".join(turn.actual_trajectory) or "(no tool calls)"))
+            fence = "```"
+            while any(fence in b for b in body):
+                fence += "`"
+            lines += ["", "<details>", f"<summary>FAIL <code>{_md(s.suite)}</code>: "
+                      f"{_md(c.name)}</summary>", "", fence, *body, fence, "", "</details>"]
+    right, total = r.tool_selection
+    if total:
+        lines += ["", f"Tool-selection accuracy: {right / total * 100:.0f}% ({right}/{total})"]
+    return "\n".join(lines) + "\n"

@@ -240,6 +240,26 @@ def _settings(raw: Mapping[str, Any]) -> Settings:
                     dict(raw["judge"]) if raw.get("judge") else None)
 
 
+def environment_names(start: Path) -> list[str]:
+    """The environments of the project found from ``start``, in the order ``agentctl.yaml``
+    declares them (``--all-envs``). Raises like ``load_project`` when there is no usable project
+    file (``ProjectError``, ``SpecInvalid``); the agent specs are not read."""
+    pfile = find_project_file(start)
+    if pfile is None:
+        raise ProjectError(f"no {PROJECT_FILE} found in {start.resolve()} or any parent directory",
+                           hint=f"create one (see docs/spec-format.md), or point at a project with -C DIR")
+    try:
+        loaded = load_file(pfile, display=PROJECT_FILE)
+    except YamlFailure as e:
+        raise SpecInvalid(e.problems) from None
+    if loaded.value is None:
+        raise SpecInvalid([Problem(Location(PROJECT_FILE, 1, 1), "", f"{PROJECT_FILE} is empty", "project.empty")])
+    problems = schema.validate("project", loaded.value, loaded.positions)
+    if any(p.severity == "error" for p in problems):
+        raise SpecInvalid(problems)
+    return list(loaded.value["environments"])
+
+
 def project_identity(start: Path, env: str | None = None, *,
                      environ: Mapping[str, str] | None = None) -> tuple[str | None, str | None, str | None]:
     """(project name, environment name, root) read from the project file found from ``start``
