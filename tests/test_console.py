@@ -155,6 +155,8 @@ def test_progress_is_a_plain_log_in_ci(monkeypatch, capsys):
 def test_live_progress_keeps_each_agents_last_line(monkeypatch):
     tty = _Tty()
     monkeypatch.setattr("sys.stderr", tty)
+    monkeypatch.setattr("sys.stdin", _Tty())  # an interactive session: stdin is a terminal too
+    monkeypatch.delenv("CI", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     with console.progress() as p:
         assert isinstance(p, console.LiveProgress)
@@ -204,7 +206,7 @@ def test_emulator_reset_uses_the_same_prompt(tmp_path, capsys, monkeypatch):
 @pytest.mark.parametrize("argv,allowed", [
     (["validate", "-o", "markdown"], "human, json"),
     (["plan", "-o", "xml"], "human, json, markdown"),
-    (["apply", "-o", "xml"], "human, json"),
+    (["apply", "-o", "xml"], "human, json, markdown"),
     (["status", "--output", "yaml"], "human, json"),
     (["history", "PROD", "--agent", "x", "-o", "yaml"], "human, json"),
     (["destroy", "-o", "markdown"], "human, json"),

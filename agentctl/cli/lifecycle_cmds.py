@@ -391,7 +391,8 @@ def _emit_many(runs: list[tuple[Any, Any]], skipped: list[str], output: str) -> 
         _json({"format_version": FORMAT_VERSION, "kind": "apply_set",
                "project": runs[0][0].project if runs else None,
                "ok": all(r is None or r.ok for _, r in runs) and not skipped,
-               "environments": [_apply_doc(p, r) for p, r in runs],
+               "environments": [{"environment": p.environment, **_apply_doc(p, r)}
+                                for p, r in runs],
                "not_applied": skipped})
     elif output == "markdown":
         from agentctl.render.markdown import apply_summary
