@@ -181,6 +181,16 @@ def test_ci_never_prompts_even_on_a_terminal(monkeypatch):
     console.confirm("Go?", auto_approve=True, what="apply")   # approved: fine in CI
 
 
+def test_invoke_never_asks_in_ci(monkeypatch):
+    # Return of control with requireConfirmation asks "Allow it?" only when a person can answer.
+    from agentctl.cli.runtime_io import RuntimeIO
+
+    io_ = RuntimeIO(stdin=_Tty("y\n"), stdout=io.StringIO(), stderr=io.StringIO())
+    assert io_.is_interactive()
+    monkeypatch.setenv("CI", "true")
+    assert not io_.is_interactive()
+
+
 def test_no_live_display_when_stdin_is_not_a_terminal(monkeypatch):
     monkeypatch.setattr("sys.stderr", _Tty())
     monkeypatch.setattr("sys.stdin", io.StringIO())   # `agentctl apply < /dev/null` in a script

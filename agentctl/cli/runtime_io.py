@@ -76,7 +76,11 @@ class RuntimeIO:
         console.json_out(doc)
 
     def is_interactive(self) -> bool:
-        return bool(getattr(self.inp, "isatty", lambda: False)())
+        """A person can answer: stdin is a terminal and this is not a CI job (``CI`` set: a
+        runner's pseudo-terminal has nobody behind it, so no question may wait)."""
+        import os
+
+        return bool(getattr(self.inp, "isatty", lambda: False)()) and not os.environ.get("CI")
 
     def read_line(self, prompt: str) -> str | None:
         """One line from stdin after ``prompt`` (on stderr); None at end of input."""
