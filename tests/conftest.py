@@ -35,6 +35,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(autouse=True)
 def _no_colour_from_the_outside(monkeypatch):
     """Colour is decided by the environment (agentctl/console.py); a developer's FORCE_COLOR or
-    a CI runner's CI variable must not change what tests see. Tests of those rules set them."""
-    for var in ("FORCE_COLOR", "NO_COLOR", "CI"):
+    a CI runner's CI variable must not change what tests see. Tests of those rules set them.
+    Likewise GitHub's variables: this suite running on GitHub Actions must neither print
+    annotations nor append the tests' summaries to the real job summary."""
+    for var in ("FORCE_COLOR", "NO_COLOR", "CI", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY",
+                "GITHUB_WORKSPACE"):
         monkeypatch.delenv(var, raising=False)

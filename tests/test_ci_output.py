@@ -306,3 +306,11 @@ def test_a_failed_command_is_annotated_and_summarized(bot, capsys, monkeypatch):
     assert code == ExitCode.USAGE
     assert "::error title=agentctl apply::plan file" in out
     assert "### agentctl apply: failed (exit 5)" in summary.read_text()
+
+
+def test_an_error_naming_a_file_is_annotated_at_that_file(bot, capsys, monkeypatch):
+    _github(monkeypatch, bot)
+    (bot / "bad.plan").write_text("{not json")
+    code, out, _ = _cli(capsys, "-C", str(bot), "apply", "bad.plan")
+    assert code == ExitCode.USAGE
+    assert "::error file=support-bot/bad.plan,title=agentctl apply::not a saved plan" in out

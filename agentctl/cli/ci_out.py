@@ -74,16 +74,30 @@ def error(e: Any, command: str) -> None:
     text = e.what if getattr(e, "what", None) else str(e)
     if getattr(e, "hint", None):
         text += f"\nhint: {e.hint}"
-    if m and os.path.exists(m["file"]):
-        line = annotation("error", text, file=workspace_path(m["file"], _workspace()),
+    file = _existing(m["file"]) if m else None
+    if m and file:
+        line = annotation("error", text, file=workspace_path(file, _workspace()),
                           line=int(m["line"]), col=int(m["col"] or 0), title=f"agentctl {command}")
-    elif where and os.path.exists(where):
-        line = annotation("error", text, file=workspace_path(where, _workspace()),
+    elif where and _existing(where):
+        line = annotation("error", text, file=workspace_path(_existing(where) or where,
+                                                             _workspace()),
                           title=f"agentctl {command}")
     else:
         line = annotation("error", f"{where}: {text}" if where else text,
                           title=f"agentctl {command}")
     console.annotate([line], stdout=_stdout())
+
+
+def _existing(path: str) -> str | None:
+    """``path`` as an existing file: as given, or relative to the project's directory (where
+    agentctl's locations are relative to); None when it names no file."""
+    for candidate in (path, os.path.join(_project_root() or "", path)):
+        try:
+            if candidate and os.path.isfile(candidate):
+                return candidate
+        except (OSError, ValueError):
+            pass
+    return None
 
 
 def _project_root() -> str | None:
