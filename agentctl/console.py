@@ -315,7 +315,13 @@ def step_summary(build: Callable[[int], str], *, env: Mapping[str, str] | None =
             err(f"warning: not writing the step summary: {path} already holds {used} bytes of "
                 f"GitHub's {STEP_SUMMARY_LIMIT} per step")
             return None
-        text = build(budget - 2)  # the separating blank line and a final newline
+        room = budget - 2  # the separating blank line and a final newline
+        # No value marked sensitive in the file either (agentctl.core.sensitive); masking can
+        # lengthen the text, so build again within less room when it did.
+        text = sensitive.mask_text(build(room))
+        over = len(text.encode("utf-8")) - room
+        if over > 0:
+            text = sensitive.mask_text(build(max(0, room - 2 * over)))
         if not text.endswith("\n"):
             text += "\n"
         with open(path, "a", encoding="utf-8") as f:

@@ -36,3 +36,23 @@ def test_eval_markdown_and_step_summary(support_bot, tmp_path, monkeypatch):
     # Both runs, in order, each as printed (plus apply's summaries in between).
     assert text.index("version 1 (local): passed") < text.index("version 2 (local): FAILED")
     assert "**Apply complete!**" in text
+
+
+def test_no_sensitive_value_in_annotations_or_the_step_summary(support_bot, tmp_path,
+                                                               monkeypatch):
+    from .test_sensitive_variables_e2e import MASK, SECRET, _mark
+
+    p = support_bot
+    _mark(p, monkeypatch)
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    outputs = [p.cli("plan"), p.cli("apply", "--auto-approve", "--output", "markdown")]
+    p.edit("agents/support-bot.yaml", "name: support-bot\n", "name: support-bot\nbogus: 1\n")
+    outputs.append(p.cli("plan"))   # a failure: annotated and summarized
+    assert outputs[-1].code == ExitCode.INVALID_SPEC and "::error file=" in outputs[-1].out
+    for r in outputs:
+        assert SECRET not in r.out + r.err
+    text = summary.read_text()
+    assert MASK in text and SECRET not in text
+    assert "### agentctl plan: failed (exit 3)" in text
