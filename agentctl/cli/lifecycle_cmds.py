@@ -342,9 +342,13 @@ def _apply_many(start: Path, names: list[Any], saved: Any, *, agent: Any, prune:
             stack.enter_context(lifecycle.project_lock(ctx, lock_timeout, progress=console.err,
                                                        command="agentctl apply"))
         if saved is not None:
-            for ctx, plan in zip(ctxs, saved.plans):
+            from agentctl.plan.codec import unseal_plan
+
+            # Every environment's project is loaded now, so every sensitive marker resolves
+            # (or the plan is stale: a value changed since it was made).
+            plans = [unseal_plan(p) for p in saved.plans]
+            for ctx, plan in zip(ctxs, plans):
                 lifecycle.check_saved_plan(ctx, plan)
-            plans = list(saved.plans)
         else:
             plans = []
             for ctx in ctxs:

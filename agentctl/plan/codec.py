@@ -102,8 +102,9 @@ def dumps_set(plans: Sequence[Plan]) -> str:
     """Plans of several environments of one project, saved as one file
     (``agentctl plan -e dev -e prod --out FILE``): ``{"format_version", "kind": "plan_set",
     "plans": [...]}``, each plan exactly as ``dumps`` writes it (its own plan_id)."""
+    # Sealed like ``dumps``: no value marked sensitive in the file, whichever environment's.
     doc = {"format_version": FORMAT_VERSION, "kind": "plan_set",
-           "plans": [plan_to_dict(p) for p in plans]}
+           "plans": [sensitive.seal(plan_to_dict(p)) for p in plans]}
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

@@ -213,3 +213,48 @@ def test_some_agents_fail_others_succeed_and_later_environments_are_not_touched(
     monkeypatch.delenv("AGENTCTL_EMULATOR_FAULTS")
     assert run(["-C", str(root), "apply", "--all-envs", "--auto-approve"]) == ExitCode.OK
     assert run(["-C", str(root), "plan", "--all-envs", "--detailed-exitcode"]) == ExitCode.OK
+
+
+def test_a_saved_plan_of_several_environments_seals_each_ones_sensitive_values(tmp_path, capsys,
+                                                                               monkeypatch):
+    monkeypatch.setenv("AGENTCTL_EMULATOR_TIME_SCALE", "0")
+    root = make_fleet(tmp_path / "secret", agents=2, envs=("dev", "prod"))
+    text = (root / "agentctl.yaml").read_text()
+    for env in ("dev", "prod"):
+        text = text.replace(f"      stage: {env}\n", f"      stage: {env}\n      key: "
+                            f'{{ value: "${{env.KEY_{env.upper()}}}", sensitive: true }}\n')
+    (root / "agentctl.yaml").write_text(text)
+    for spec in (root / "agents").glob("*.yaml"):
+        spec.write_text(spec.read_text().replace("description: Fleet agent",
+                                                 "description: Key ${var.key}. Fleet agent"))
+    secrets = {"dev": "devSecret-41f9", "prod": "prodSecret-77aa"}
+    for env, value in secrets.items():
+        monkeypatch.setenv(f"KEY_{env.upper()}", value)
+    capsys.readouterr()
+    assert run(["-C", str(root), "plan", "--all-envs", "--out", "all.plan"]) == ExitCode.OK
+    saved = (root / "all.plan").read_text()
+    out = capsys.readouterr()
+    for value in secrets.values():
+        assert value not in saved and value not in out.out + out.err
+    assert "{{agentctl-sensitive:key:" in saved   # markers in place of the values
+    assert run(["-C", str(root), "apply", "all.plan"]) == ExitCode.OK
+    from agentctl.emulator import Emulator
+
+    for env, value in secrets.items():   # the service got each environment's real value
+        emu = Emulator(state_path=root / ".agentctl" / f"{env}.db", region="us-east-1",
+                       account="123456789012")
+        try:
+            c = emu.client()
+            descriptions = {c.get_agent(agentId=s["agentId"])["agent"]["description"]
+                            for s in c.list_agents()["agentSummaries"]}
+        finally:
+            emu.close()
+        assert descriptions == {f"Key {value}. Fleet agent {i}." for i in range(2)}
+    # prod's value changes after the plan was made: the whole saved plan is stale.
+    spec = root / "agents" / "a00.yaml"
+    spec.write_text(spec.read_text().replace("politely", "kindly"))
+    assert run(["-C", str(root), "plan", "--all-envs", "--out", "next.plan"]) == ExitCode.OK
+    monkeypatch.setenv("KEY_PROD", "prodSecret-rotated")
+    capsys.readouterr()
+    assert run(["-C", str(root), "apply", "next.plan"]) == ExitCode.STALE_PLAN
+    assert "prodSecret" not in capsys.readouterr().err
