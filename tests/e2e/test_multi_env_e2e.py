@@ -258,3 +258,17 @@ def test_a_saved_plan_of_several_environments_seals_each_ones_sensitive_values(t
     capsys.readouterr()
     assert run(["-C", str(root), "apply", "next.plan"]) == ExitCode.STALE_PLAN
     assert "prodSecret" not in capsys.readouterr().err
+
+
+def test_a_held_lock_stops_a_multi_environment_apply_before_anything_changes(fleet):
+    """Every environment's lock is taken before any plan is applied: another run holding the
+    (here shared, local) project lock makes the whole run wait, then fail with LOCK_TIMEOUT,
+    with nothing applied anywhere."""
+    from agentctl.locks import LocalBackend
+
+    root, cli = fleet
+    with LocalBackend(root).lock("agentctl apply (another run)"):
+        code, _, err = cli("apply", "-e", "dev", "-e", "prod", "--auto-approve",
+                           "--lock-timeout", "1s")
+    assert code == ExitCode.LOCK_TIMEOUT and "another run" in err
+    assert _agents_in(root, "dev") == {} and _agents_in(root, "prod") == {}
