@@ -61,6 +61,100 @@ def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
 
 _Dumper.add_representer(str, _represent_str)
 
+# libyaml's emitter (PyYAML's C extension, same representers) writes the same YAML as the pure
+# Python ``_Dumper`` about 20 times faster (issue 13: yaml.dump was ~85 % of rendering a plan)
+# except for text it quotes differently: astral-plane characters, Unicode line breaks
+# (U+0085/2028/2029), C0/C1 controls, the BOM and empty keys; and the ``...`` document end
+# after a trailing ``|+`` block, which the two write in different cases. ``_c_safe`` admits only
+# values free of the former; a libyaml text ending in ``...`` is written again by ``_Dumper``.
+# tests/plan/test_render.py compares both dumpers on generated values.
+_CDumper: type | None = None
+if getattr(yaml, "__with_libyaml__", False):
+    class _CDumper(yaml.CSafeDumper):  # type: ignore[no-redef]
+        """``_Dumper`` on libyaml's emitter."""
+
+    _CDumper.add_representer(str, _represent_str)
+
+_C_UNSAFE = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
+
+
+def _c_safe(value: Any) -> bool:
+    if isinstance(value, str):
+        return not _C_UNSAFE.search(value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and k and _c_safe(k) and _c_safe(v)
+                   for k, v in value.items())
+    if isinstance(value, list):
+        return all(_c_safe(v) for v in value)
+    return value is None or isinstance(value, (bool, int, float))
+
+
+def _json_c_safe(text: str) -> bool:
+    """``_c_safe`` of the value whose ``json.dumps(..., ensure_ascii=False)`` is ``text``, when
+    that text alone can tell (False: it cannot, or the value is not safe): JSON writes every
+    character of its strings as itself except quote, backslash and C0 controls (``\\n`` and
+    ``\\t`` are the only safe ones), and an empty key is the only way to get ``"": ``."""
+    return not _JSON_ESCAPE.search(text) and '"": ' not in text and not _C_UNSAFE.search(text)
+
+
+_JSON_ESCAPE = re.compile(r'\\[^nt"\\]')
+
+
+def yaml_block(plain: Any, json_text: str | None = None) -> str:
+    """``plain`` (a dict or list of JSON values) as agentctl's YAML block, trailing newlines
+    stripped: keys sorted, multi-line strings as literal blocks, width 100. ``json_text``, when
+    given, is ``plain`` as ``json.dumps(plain, ensure_ascii=False)`` (a faster safety check)."""
+    if _CDumper is not None and isinstance(plain, (dict, list)) and (
+            (json_text is not None and _json_c_safe(json_text)) or _c_safe(plain)):
+        node = _node(plain)
+        if node is not None:
+            text = yaml.serialize(node, Dumper=_CDumper, allow_unicode=True, width=100)
+            if not text.endswith("\n...\n"):
+                return text.rstrip("\n")
+    return yaml.dump(plain, Dumper=_Dumper, sort_keys=True, default_flow_style=False,
+                     allow_unicode=True, width=100).rstrip("\n")
+
+
+_REPRESENTER = yaml.representer.SafeRepresenter()
+_STR, _NULL, _BOOL, _INT = (f"tag:yaml.org,2002:{t}" for t in ("str", "null", "bool", "int"))
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+
+
+def _node(value: Any) -> yaml.Node | None:
+    """The node ``_Dumper`` represents ``value`` as (keys sorted, block style, no aliases: the
+    values are fresh trees from ``_unref``), built directly: PyYAML's representer walks every
+    value through a per-type lookup and an alias table, most of what is left of a large plan's
+    render time. None for a type it does not know (then ``yaml.dump`` does it all)."""
+    kind = type(value)
+    if kind is str:
+        return yaml.ScalarNode(_STR, value, style="|" if "\n" in value else None)
+    if value is None:
+        return yaml.ScalarNode(_NULL, "null")
+    if kind is bool:
+        return yaml.ScalarNode(_BOOL, "true" if value else "false")
+    if kind is int:
+        return yaml.ScalarNode(_INT, str(value))
+    if kind is float:
+        return _REPRESENTER.represent_float(value)
+    if kind is dict:
+        try:
+            items = sorted(value.items())
+        except TypeError:  # SafeRepresenter keeps the order of keys it cannot sort
+            items = list(value.items())
+        pairs = []
+        for k, v in items:
+            kn, vn = _node(k), _node(v)
+            if kn is None or vn is None:
+                return None
+            pairs.append((kn, vn))
+        return yaml.MappingNode(_MAP, pairs, flow_style=False)
+    if kind is list:
+        nodes = [_node(v) for v in value]
+        if any(n is None for n in nodes):
+            return None
+        return yaml.SequenceNode(_SEQ, nodes, flow_style=False)
+    return None
+
 
 def format_value(value: Any, *, sensitive: bool = False) -> str:
     """One value: scalars as JSON (strings quoted), short maps and lists as one line of JSON,
@@ -77,8 +171,7 @@ def format_value(value: Any, *, sensitive: bool = False) -> str:
         plain = _unref(value)
         text = json.dumps(plain, ensure_ascii=False, sort_keys=True)
         if len(text) > 72 or "\\n" in text:
-            block = yaml.dump(plain, Dumper=_Dumper, sort_keys=True, default_flow_style=False,
-                              allow_unicode=True, width=100).rstrip("\n")
+            block = yaml_block(plain, text)
             # Only a real block is YAML: a one-line dump (``lambda: arn:...``) would print inline
             # in a notation other values never use; one line is always JSON, whatever its length.
             if "\n" in block:

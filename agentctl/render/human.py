@@ -19,7 +19,7 @@ from rich.text import Text
 
 from agentctl.plan.model import Action, Plan
 from agentctl.render import _text as T
-from agentctl.render.palette import to_text
+from agentctl.render.palette import Line, lines_to_rich, lines_to_text
 
 _STYLES = {T.ADD: "add", T.REMOVE: "remove", T.CHANGE: "change", T.NOTE: "note",
            T.CONTEXT: "", "bold": "bold"}
@@ -28,53 +28,60 @@ _ACTION_KIND = {Action.CREATE: T.ADD, Action.DELETE: T.REMOVE, Action.UPDATE: T.
 
 
 def render_plan(plan: Plan, *, color: bool = False, show_steps: bool = False) -> str:
-    """``plan_text`` as a string (ANSI colour only with ``color``)."""
-    return to_text(plan_text(plan, show_steps=show_steps), color=color)
+    """``plan_text`` as a string (ANSI colour only with ``color``). Written from the styled
+    pieces directly (``palette.lines_to_text``, the same characters as the console writes for
+    ``plan_text``): a plan of hundreds of agents has tens of thousands of lines."""
+    return lines_to_text(_lines(plan, show_steps=show_steps), color=color)
 
 
 def plan_text(plan: Plan, *, show_steps: bool = False) -> Text:
     """Terraform-style text of ``plan``. ``show_steps`` appends the exact API calls apply will
     make, in order (``plan --steps``): operation, resource address, what it waits for."""
-    def paint(kind: str, text: str) -> Text:
-        return Text(text, style=_STYLES.get(kind, ""))
+    return lines_to_rich(_lines(plan, show_steps=show_steps))
 
-    lines: list[Text | str] = [paint("bold", T.header(plan)), ""]
+
+def _lines(plan: Plan, *, show_steps: bool = False) -> list[Line]:
+    def paint(kind: str, text: str) -> Line:
+        return ((text, _STYLES.get(kind, "")),)
+
+    def plain(text: str) -> Line:
+        return ((text, ""),)
+
+    lines: list[Line] = [paint("bold", T.header(plan)), plain("")]
     notes = T.notes(plan)
     if T.is_empty(plan):
-        lines.append(paint("bold", "No changes.") + " Live agents match the specs.")
+        # (``Text + str`` kept the Text's style over the whole line: so does this.)
+        lines.append(paint("bold", "No changes. Live agents match the specs."))
         if notes:
-            lines += ["", "Notes:"] + [f"  - {n}" for n in notes]
-        return _join(lines)
+            lines += [plain(""), plain("Notes:")] + [plain(f"  - {n}") for n in notes]
+        return lines
 
     changed = [c for c in plan.changes if c.action is not Action.NOOP]
     if changed:
-        lines.append("Resource actions are indicated with the following symbols:")
+        lines.append(plain("Resource actions are indicated with the following symbols:"))
         lines += [paint(_ACTION_KIND[a], line) for a, line in T.legend({c.action for c in changed})]
-        lines += ["", "agentctl will perform the following actions:", ""]
+        lines += [plain(""), plain("agentctl will perform the following actions:"), plain("")]
     for c in changed:
         head = f"  # {c.address} {T.action_verb(c.action)}"
         if c.reason:
             head += f" ({c.reason})"
         lines.append(paint("bold", head))
         kind = _ACTION_KIND[c.action]
-        lines.append(paint(kind, f"  {c.action.symbol} {T.resource_label(c)}") + " {")
+        lines.append(paint(kind, f"  {c.action.symbol} {T.resource_label(c)} {{"))
         for k, text in T.body_lines(c):
             lines.append(paint(k, ("      " + text).rstrip()))
-        lines += ["    }", ""]
+        lines += [plain("    }"), plain("")]
     if notes:
-        lines += ["Notes:"] + [f"  - {n}" for n in notes] + [""]
+        lines += [plain("Notes:")] + [plain(f"  - {n}") for n in notes] + [plain("")]
     lines.append(paint("bold", T.summary_line(plan)))
     lifecycle = T.lifecycle_lines(plan)
     if lifecycle:
-        lines += ["", "Lifecycle:"] + [f"  {line}" for line in lifecycle]
+        lines += [plain(""), plain("Lifecycle:")] + [plain(f"  {line}") for line in lifecycle]
     if show_steps:
-        lines += ["", "API calls, in order (per agent; different agents run in parallel):"]
-        lines += [f"  {line}" for line in _step_lines(plan)]
-    return _join(lines)
-
-
-def _join(lines: list[Text | str]) -> Text:
-    return Text("\n").join(Text(x) if isinstance(x, str) else x for x in lines)
+        lines += [plain(""),
+                  plain("API calls, in order (per agent; different agents run in parallel):")]
+        lines += [plain(f"  {line}") for line in _step_lines(plan)]
+    return lines
 
 
 def _step_lines(plan: Plan) -> list[str]:

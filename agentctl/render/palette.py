@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any
+from typing import Any, Sequence
 
 from rich.console import Console
+from rich.control import strip_control_codes
 from rich.table import Table
 from rich.text import Text
 from rich.theme import Theme
@@ -75,14 +76,115 @@ def to_text(renderable: Any, *, color: bool = False, width: int | None = None) -
     ``width`` only matters for tables (default: never squeeze)."""
     if isinstance(renderable, str):
         return renderable if renderable.endswith("\n") or not renderable else renderable + "\n"
-    buf = io.StringIO()
-    make_console(buf, color=color, width=width or WIDE).print(renderable)
+    raw = _text_direct(renderable, color) if isinstance(renderable, Text) else None
+    if raw is None:
+        buf = io.StringIO()
+        make_console(buf, color=color, width=width or WIDE).print(renderable)
+        raw = buf.getvalue()
     # Table cells are padded to the column width; drop that padding at line ends, also when
     # it sits inside a styled span (``cell   \x1b[0m``), so colour never changes the characters.
-    return "".join(_TRAILING.sub(r"\1", line) + "\n" for line in buf.getvalue().splitlines())
+    return "".join(_strip_end(line) + "\n" for line in raw.splitlines())
 
 
 _TRAILING = re.compile(r"\s+((?:\x1b\[[0-9;]*m)*)$")
+_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _strip_end(line: str) -> str:
+    r"""``_TRAILING.sub(r"\1", line)``: trailing whitespace dropped, also before the escape codes
+    that end the line. Written out because the regex retries at every run of spaces inside a
+    line (a third of a large plan's render time); ``\s`` and ``str.rstrip()`` strip the same
+    characters."""
+    if "\x1b" not in line:
+        return line.rstrip()
+    end = len(line)
+    while end and line[end - 1] == "m":
+        start = line.rfind("\x1b[", 0, end)
+        if start < 0 or not _ESCAPE.fullmatch(line, start, end):
+            break
+        end = start
+    body = line[:end]
+    stripped = body.rstrip()
+    return line if stripped == body else stripped + line[end:]
+
+
+def _text_direct(text: Text, color: bool) -> str | None:
+    """What ``Console.print(text)`` writes with ``make_console``'s settings, without its
+    per-line work, or None when the shortcut does not apply (then the console renders).
+
+    With soft wrapping on, the console splits a ``Text`` into lines, expands tabs, joins the
+    lines again with ``"\n"`` and writes each styled segment as ``style.render(segment)``
+    (issue 13: splitting a 200-agent plan's one ``Text`` of ~80 000 lines and ~60 000 spans took
+    most of its render time). Without tabs, without a base style and with no span across a line
+    break, splitting and re-joining changes nothing, so the segments of ``text`` itself are the
+    same; ``tests/plan/test_render.py`` checks this against the console for plain and colour
+    output, including hostile text."""
+    plain = text.plain
+    if "\t" in plain or text.style or text.end != "\n":
+        return None
+    if not color:
+        return plain + "\n"
+    if any("\n" in plain[span.start:span.end] for span in text.spans):
+        return None
+    console = _colour_console()
+    system = console._color_system  # what the console itself passes to Style.render
+    out: list[str] = []
+    for segment_text, style, _control in text.render(console, end="\n"):
+        out.append(style.render(segment_text, color_system=system) if style else segment_text)
+    return "".join(out)
+
+
+_COLOUR_CONSOLE: list[Console] = []
+
+
+def _colour_console() -> Console:
+    """One colour console for resolving style names (it writes nothing)."""
+    if not _COLOUR_CONSOLE:
+        _COLOUR_CONSOLE.append(make_console(io.StringIO(), color=True, width=WIDE))
+    return _COLOUR_CONSOLE[0]
+
+
+Line = tuple[tuple[str, str], ...]
+"""One line of output as styled pieces: (text, style name or "")."""
+
+
+def lines_to_rich(lines: Sequence[Line]) -> Text:
+    """``lines`` as one ``Text``: each piece styled by its name, lines joined by newlines."""
+    return Text("\n").join(Text.assemble(*(Text(t, style=s) for t, s in line))
+                           for line in lines)
+
+
+def lines_to_text(lines: Sequence[Line], *, color: bool = False) -> str:
+    """``to_text(lines_to_rich(lines), color=color)``, the same characters, without building
+    the ``Text`` (issue 13: a 200-agent plan is ~45 000 lines). A piece's text is cleaned of
+    control codes as ``Text`` does; text with a tab or a newline inside a piece takes the
+    console's path (the console expands tabs and splits styles at line breaks).
+    ``tests/plan/test_render.py`` compares both paths."""
+    pieces = [(strip_control_codes(t), s) for line in lines for t, s in line]
+    if any("\t" in t or "\n" in t for t, _ in pieces):
+        return to_text(lines_to_rich(lines), color=color)
+    if color:
+        console = _colour_console()
+        system = console._color_system  # what the console itself passes to Style.render
+        styles: dict[str, Any] = {}
+
+        def paint(text: str, name: str) -> str:
+            if not name or not text:
+                return text
+            style = styles.get(name)
+            if style is None:
+                style = styles[name] = console.get_style(name)
+            return style.render(text, color_system=system) if style else text
+    else:
+        def paint(text: str, name: str) -> str:
+            return text
+    out: list[str] = []
+    i = 0
+    for line in lines:
+        n = len(line)
+        out.append("".join(paint(t, s) for t, s in pieces[i:i + n]))
+        i += n
+    return "".join(_strip_end(line) + "\n" for line in "\n".join(out).splitlines())
 
 
 def styled(text: str, style: str | None = None) -> Text:

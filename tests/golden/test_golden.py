@@ -70,3 +70,24 @@ def test_golden_inputs_are_what_make_cases_writes(case: str, tmp_path: Path) -> 
     assert written == present
     for rel in written:
         assert filecmp.cmp(tmp_path / rel, directory / rel, shallow=False), rel
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_rendering_without_the_console_is_what_the_console_writes(case: str) -> None:
+    """``render_plan`` writes the styled lines itself (issue 13: speed); the characters, with
+    colour and without, are exactly what rich's console prints for ``plan_text``."""
+    import io
+
+    from agentctl.render import palette
+    from agentctl.render.human import plan_text
+
+    desired, live, options = load_inputs(HERE / case)
+    plan = build_plan(desired, live, project="support", environment="local", **options)
+    for steps in (False, True):
+        for color in (False, True):
+            buf = io.StringIO()
+            palette.make_console(buf, color=color, width=palette.WIDE).print(
+                plan_text(plan, show_steps=steps))
+            expected = "".join(palette._TRAILING.sub(r"\1", line) + "\n"
+                               for line in buf.getvalue().splitlines())
+            assert render_plan(plan, color=color, show_steps=steps) == expected

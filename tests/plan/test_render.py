@@ -137,3 +137,95 @@ def test_an_inline_structured_value_is_always_json_whatever_its_length():
     assert long == '{"lambda": "%s"}' % long_arn
     nested = format_value({"a": {"b": "x" * 80}})
     assert "\n" in nested and nested.startswith("a:")  # a real block stays YAML
+
+
+# --- palette.to_text's shortcut for Text (issue 13: render of a 200-agent plan) -------------
+
+import io  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from rich.text import Text  # noqa: E402
+
+from agentctl.render import palette  # noqa: E402
+from agentctl.render.human import plan_text  # noqa: E402
+
+
+def _through_console(renderable, color):
+    """What to_text returned before the shortcut: the console renders, then the same strip."""
+    buf = io.StringIO()
+    palette.make_console(buf, color=color, width=palette.WIDE).print(renderable)
+    return "".join(palette._TRAILING.sub(r"\1", line) + "\n"
+                   for line in buf.getvalue().splitlines())
+
+
+def test_to_text_shortcut_matches_the_console_on_plans():
+    plan = changed_plan()
+    for steps in (False, True):
+        t = plan_text(plan, show_steps=steps)
+        for color in (False, True):
+            assert palette.to_text(t, color=color) == _through_console(t, color)
+
+
+_hostile = st.text(alphabet=st.sampled_from(
+    list("ab {}[]\n\t\r\x1b\x07\x1c\x85\u2028 é✓") + ["\U0001f600"]), max_size=30)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_hostile, st.sampled_from(["", "add", "remove", "note", "bold"])),
+                max_size=8),
+       st.booleans(), st.sampled_from(["", "ok"]))
+def test_to_text_shortcut_matches_the_console_on_any_text(pieces, color, base):
+    t = Text("\n").join(Text(s, style=style) for s, style in pieces)
+    t.stylize("change", 0, 3)  # a span that may cross a line break: the console path then
+    t.style = base
+    for color_ in (color, not color):
+        assert palette.to_text(t, color=color_) == _through_console(t, color_)
+
+
+# --- render/_text.yaml_block: libyaml's emitter where it writes what PyYAML's does ----------
+
+import yaml  # noqa: E402
+
+from agentctl.render import _text  # noqa: E402
+
+_yaml_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=60) | st.text(
+    alphabet=st.sampled_from(list("ab :#-'\"\n\t {}[]|>&*!%@`,?é✓\u2028\x85\ufeff\xa0\u3000~=")
+                             + ["\U0001f600"]), max_size=60)
+_yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | _yaml_text,
+    lambda c: st.lists(c, max_size=4) | st.dictionaries(_yaml_text, c, max_size=4),
+    max_leaves=12).filter(lambda v: isinstance(v, (dict, list)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_yaml_values)
+def test_yaml_block_is_what_the_python_dumper_writes(value):
+    expected = yaml.dump(value, Dumper=_text._Dumper, sort_keys=True, default_flow_style=False,
+                         allow_unicode=True, width=100).rstrip("\n")
+    assert _text.yaml_block(value) == expected
+
+
+def test_yaml_block_uses_libyaml_for_plan_values():
+    # The shortcut is taken for ordinary plan values (else the benchmark's figure is not this
+    # code's); where either dumper ends a keep-block with "...", PyYAML's text is the one.
+    assert _text._CDumper is not None
+    assert _text._c_safe({"a": ["x", 1, None, 2.5, True], "b": {"c": "line\nline"}})
+    assert not _text._c_safe({"": 1}) and not _text._c_safe(["\U0001f600"])
+    assert _text.yaml_block(["\n"]) == "- |2+\n\n..."
+    assert _text.yaml_block([[[], {"\n": True}]]) == "- - []\n  - ? |2+\n\n    : true"
+
+
+@settings(max_examples=300, deadline=None)
+@given(_yaml_values)
+def test_the_json_text_check_never_admits_what_the_value_check_refuses(value):
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if _text._json_c_safe(text):
+        assert _text._c_safe(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", " ", "\t", "\u3000", "\x1b[0m", "\x1b[1;31m", "\x1b[",
+                                 "m", "[0m", "\xa0", "x y"]), max_size=10).map("".join))
+def test_strip_end_is_the_trailing_regex(line):
+    assert palette._strip_end(line) == palette._TRAILING.sub(r"\1", line)
