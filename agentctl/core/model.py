@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping as _AbcMapping
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -67,6 +68,13 @@ def digest(value: Any) -> str:
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
 
 
+def is_mapping(value: Any) -> bool:
+    """``isinstance(value, Mapping)``, plain dicts first: ``typing.Mapping``'s instance check
+    goes through the ABC machinery on every call, and the spec loader and the differ ask it of
+    every value (issue 13; benchmarks/README.md)."""
+    return isinstance(value, dict) or isinstance(value, _AbcMapping)
+
+
 def plain(value: Any, *, refs_as_json: bool = False) -> Any:
     """Mappings to dicts, tuples to lists (recursively); scalars kept. Frozen dataclasses hold
     read-only mappings; this gives the JSON-compatible value back. ``Ref`` objects are kept, or
@@ -75,7 +83,7 @@ def plain(value: Any, *, refs_as_json: bool = False) -> Any:
     # every plan (benchmarks/README.md measured ~40% of build_plan in isinstance(x, Mapping)).
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
-    if isinstance(value, dict) or isinstance(value, Mapping):
+    if isinstance(value, dict) or isinstance(value, _AbcMapping):
         return {str(k): plain(v, refs_as_json=refs_as_json) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(v, refs_as_json=refs_as_json) for v in value]

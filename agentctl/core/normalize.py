@@ -38,6 +38,7 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from agentctl.core.model import (
+    is_mapping,
     ACTION_GROUP,
     AGENT,
     ALIAS,
@@ -269,8 +270,8 @@ def _default_orchestration(agent: dict[str, Any]) -> None:
     # something with CUSTOM_ORCHESTRATION, and an empty one is "not set".
     _drop_default(agent, "orchestrationType", service_default(AGENT, "orchestrationType"))
     co = agent.get("customOrchestration")
-    if isinstance(co, Mapping):
-        co = _prune({k: _prune(v) if isinstance(v, Mapping) else v for k, v in co.items()})
+    if is_mapping(co):
+        co = _prune({k: _prune(v) if is_mapping(v) else v for k, v in co.items()})
         if co:
             agent["customOrchestration"] = co
         else:
@@ -293,7 +294,7 @@ def _canonical_memory(agent: dict[str, Any]) -> None:
     # the same thing); when enabled, storageDays 30 and maxRecentSessions 20 are the defaults the
     # service (reportedly) fills in and agentctl always sends.
     mem = agent.get("memoryConfiguration")
-    if not isinstance(mem, Mapping) or not mem.get("enabledMemoryTypes"):
+    if not is_mapping(mem) or not mem.get("enabledMemoryTypes"):
         agent.pop("memoryConfiguration", None)
         return
     out = plain(mem)
@@ -313,7 +314,7 @@ def _canonical_guardrail(agent: dict[str, Any]) -> None:
     # §6.3: an empty guardrailConfiguration is rejected by the service; "no guardrail" is the
     # block being absent, and that is also how it reads back.
     g = agent.get("guardrailConfiguration")
-    if isinstance(g, Mapping):
+    if is_mapping(g):
         g = _prune(g)
         if g.get("guardrailIdentifier"):
             agent["guardrailConfiguration"] = g
@@ -339,7 +340,7 @@ def _canonical_prompt_overrides(agent: dict[str, Any]) -> None:
     # filled with the service's default templates. Only OVERRIDDEN entries are the user's
     # (Terraform's ``removeDefaultPrompts``); sorted by promptType so order never diffs.
     poc = agent.get("promptOverrideConfiguration")
-    if not isinstance(poc, Mapping):
+    if not is_mapping(poc):
         agent.pop("promptOverrideConfiguration", None)
         return
     entries = []
@@ -351,7 +352,7 @@ def _canonical_prompt_overrides(agent: dict[str, Any]) -> None:
         # explicitly (PRE_PROCESSING's default state is disputed, §6.2), so ENABLED is "absent".
         _drop_default(e, "promptState", service_default(AGENT, _PROMPTS + "promptState"))
         _drop_default(e, "parserMode", service_default(AGENT, _PROMPTS + "parserMode"))
-        if isinstance(e.get("inferenceConfiguration"), Mapping):
+        if is_mapping(e.get("inferenceConfiguration")):
             inf = _canonical_inference(e["inferenceConfiguration"])
             if inf:
                 e["inferenceConfiguration"] = inf
@@ -440,11 +441,11 @@ def parse_openapi_payload(payload: Any) -> Any:
 
 def _canonical_api_schema(group: dict[str, Any]) -> None:
     schema = group.get("apiSchema")
-    if not isinstance(schema, Mapping):
+    if not is_mapping(schema):
         return
     if "payload" in schema and schema["payload"] is not None:
         group["apiSchema"] = {"payload": parse_openapi_payload(schema["payload"])}
-    elif isinstance(schema.get("s3"), Mapping):
+    elif is_mapping(schema.get("s3")):
         # §4.3: an S3-defined schema reads back as apiSchema.s3, never resolved to a payload.
         group["apiSchema"] = {"s3": _prune(schema["s3"])}
 
@@ -470,7 +471,7 @@ def _canonical_function(fn: Mapping[str, Any]) -> dict[str, Any]:
 
 def _canonical_function_schema(group: dict[str, Any]) -> None:
     fs = group.get("functionSchema")
-    if not isinstance(fs, Mapping):
+    if not is_mapping(fs):
         return
     # Functions are keyed by name: the service keeps them in request order, the spec may list
     # them in any order; sorted, order never diffs.
@@ -487,7 +488,7 @@ def canonical_action_group(group: Mapping[str, Any]) -> dict[str, Any]:
     _default_action_group_state(g)
     _canonical_api_schema(g)
     _canonical_function_schema(g)
-    if isinstance(g.get("actionGroupExecutor"), Mapping):
+    if is_mapping(g.get("actionGroupExecutor")):
         g["actionGroupExecutor"] = _prune(g["actionGroupExecutor"])
     g = _prune(g)
     return {k: g[k] for k in sorted(g)}
@@ -512,7 +513,7 @@ def canonical_collaborator(collab: Mapping[str, Any]) -> dict[str, Any]:
     # §6.4: relayConversationHistory is TO_COLLABORATOR | DISABLED, DISABLED being the default.
     _drop_default(out, "relayConversationHistory",
                   service_default(COLLABORATOR, "relayConversationHistory"))
-    if isinstance(out.get("agentDescriptor"), Mapping):
+    if is_mapping(out.get("agentDescriptor")):
         out["agentDescriptor"] = _prune(out["agentDescriptor"])
     return {k: out[k] for k in sorted(out)}
 

@@ -40,6 +40,7 @@ import re
 from typing import Any, Mapping
 
 from agentctl.core.model import (
+    is_mapping,
     ACTION_GROUP,
     AGENT,
     ALIAS,
@@ -98,7 +99,7 @@ def _is_text(path: str, before: Any, after: Any) -> bool:
 def _keyed_by(items: list[Any], keys: tuple[str, ...]) -> dict[str, Any] | None:
     out: dict[str, Any] = {}
     for item in items:
-        if not isinstance(item, Mapping) or any(k not in item for k in keys):
+        if not is_mapping(item) or any(k not in item for k in keys):
             return None
         label = " ".join(str(item[k]) for k in reversed(keys))
         if label in out:
@@ -117,7 +118,7 @@ def diff_values(before: Any, after: Any, path: str = "") -> list[FieldChange]:
     """Leaf-level changes from ``before`` to ``after`` (JSON-compatible values)."""
     if before == after:
         return []
-    if isinstance(before, Mapping) and isinstance(after, Mapping):
+    if is_mapping(before) and is_mapping(after):
         out: list[FieldChange] = []
         for key in sorted(set(before) | set(after)):
             sub = _join(path, str(key))
@@ -133,7 +134,7 @@ def diff_values(before: Any, after: Any, path: str = "") -> list[FieldChange]:
                     out.extend(diff_values(kb.get(key), ka.get(key), f"{path}[{key}]"))
                 return out
         if (len(before) == len(after) and before
-                and all(isinstance(v, Mapping) for v in (*before, *after))):
+                and all(is_mapping(v) for v in (*before, *after))):
             # Lists of objects without a natural key (OpenAPI allOf, servers, ...) of the same
             # length compare item by item, so a one-field change is one line, not the whole
             # list twice; a list that grew or shrank is shown whole.

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
-from agentctl.core.model import Ref
+from agentctl.core.model import Ref, is_mapping
 
 # --- kinds: how one value converts ----------------------------------------------------------------
 VALUE = "value"
@@ -235,7 +235,7 @@ def alias_address(agent: str, alias: str) -> str:
 def get(obj: Any, path: str) -> Any:
     """The value at a dotted path, or None when any step is missing or not a mapping."""
     for part in path.split("."):
-        if not isinstance(obj, Mapping):
+        if not is_mapping(obj):
             return None
         obj = obj.get(part)
     return obj
@@ -257,7 +257,7 @@ def _parent(path: str) -> str | None:
 
 def _parent_present(item: Mapping[str, Any], path: str | None) -> bool:
     parent = _parent(path) if path else None
-    return parent is None or isinstance(get(item, parent), Mapping)
+    return parent is None or is_mapping(get(item, parent))
 
 
 # --- spec -> members ------------------------------------------------------------------------------
@@ -305,7 +305,7 @@ def _to_api(f: Field, item: Mapping[str, Any], payload: Any) -> Any:
         return Ref(alias_address(str(agent), str(alias)), "agentAliasArn")
     v = get(item, f.spec) if f.spec else None
     if f.kind == GROUP:
-        return {} if isinstance(v, Mapping) else _ABSENT
+        return {} if is_mapping(v) else _ABSENT
     if v is None:
         if f.empty and _parent_present(item, f.spec):
             return []
@@ -317,19 +317,19 @@ def _to_api(f: Field, item: Mapping[str, Any], payload: Any) -> Any:
     if f.kind == FLAG:
         return f.values[0] if v else _ABSENT
     if f.kind == MAP:
-        return v if isinstance(v, Mapping) else _ABSENT
+        return v if is_mapping(v) else _ABSENT
     if f.kind == MAP_OF:
-        if not isinstance(v, Mapping):
+        if not is_mapping(v):
             return _ABSENT
-        return {name: to_members(f.item, p) for name, p in v.items() if isinstance(p, Mapping)}
+        return {name: to_members(f.item, p) for name, p in v.items() if is_mapping(p)}
     if f.kind == LIST_OF:
         if not isinstance(v, list):
             return _ABSENT
-        return [to_members(f.item, x) for x in v if isinstance(x, Mapping)]
+        return [to_members(f.item, x) for x in v if is_mapping(x)]
     if f.kind == LIST_AS_MAP:
-        if not isinstance(v, Mapping):
+        if not is_mapping(v):
             return _ABSENT
-        return [{f.key: k, **to_members(f.item, ov if isinstance(ov, Mapping) else {})}
+        return [{f.key: k, **to_members(f.item, ov if is_mapping(ov) else {})}
                 for k, ov in v.items()]
     return v
 
@@ -358,7 +358,7 @@ def from_members(resource: Resource, members: Mapping[str, Any], *,
         if isinstance(v, Ref):
             continue  # only ALIAS_REF members may be known after apply
         if f.kind == GROUP:
-            if isinstance(v, Mapping) and not isinstance(get(out, f.spec), dict):
+            if is_mapping(v) and not isinstance(get(out, f.spec), dict):
                 put(out, f.spec, {})
             continue
         spec_value = _from_api(f, v, alias_names)
@@ -422,26 +422,26 @@ def origins(resource: Resource, item: Mapping[str, Any], base: tuple = (), membe
                 prefixes.setdefault(join(".".join(parts[:n])), []).append(spec)
         out.setdefault(member, base + spec)
         v = get(item, f.spec)
-        if f.kind == MAP and isinstance(v, Mapping):
+        if f.kind == MAP and is_mapping(v):
             for i, k in enumerate(v, start=1):
                 out[f"{member}.{i}.key"] = out[f"{member}.{i}.value"] = base + spec + (k,)
-        elif f.kind == MAP_OF and isinstance(v, Mapping):
+        elif f.kind == MAP_OF and is_mapping(v):
             for i, k in enumerate(v, start=1):
                 ip = base + spec + (k,)
                 out[f"{member}.{i}.key"] = out[f"{member}.{i}.value"] = ip
-                if isinstance(v[k], Mapping):
+                if is_mapping(v[k]):
                     out.update(origins(f.item, v[k], ip, f"{member}.{i}.value"))
         elif f.kind == LIST_OF and isinstance(v, list):
             for j, x in enumerate(v):
                 ip = base + spec + (j,)
                 out[f"{member}.{j + 1}.member"] = ip
-                if isinstance(x, Mapping):
+                if is_mapping(x):
                     out.update(origins(f.item, x, ip, f"{member}.{j + 1}.member"))
-        elif f.kind == LIST_AS_MAP and isinstance(v, Mapping):
+        elif f.kind == LIST_AS_MAP and is_mapping(v):
             for i, k in enumerate(v, start=1):
                 ip = base + spec + (k,)
                 out[f"{member}.{i}.member"] = out[f"{member}.{i}.member.{f.key}"] = ip
-                if isinstance(v[k], Mapping):
+                if is_mapping(v[k]):
                     out.update(origins(f.item, v[k], ip, f"{member}.{i}.member"))
     for prefix, specs in prefixes.items():
         if prefix not in out:

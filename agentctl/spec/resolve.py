@@ -149,6 +149,10 @@ class IncludeContext:
     """The project directory (resolved); includes must stay inside it."""
     display_root: Path
     """Paths in messages are shown relative to this."""
+    parsed: dict[tuple[Path, str], Any] = field(default_factory=dict, compare=False, repr=False)
+    """Included YAML/JSON documents already parsed during this load, by file and text: a
+    document every spec includes (a shared OpenAPI file) is parsed once per run, not once per
+    spec (issue 13). The parsed values are only read afterwards, never changed."""
 
 
 def display(path: Path, ctx: IncludeContext) -> str:
@@ -253,7 +257,9 @@ def resolve_includes(doc: dict[str, Any], spec_file: Path, positions: PositionMa
                 target, text = got
                 shown = display(target, ctx)
                 try:
-                    loaded = load_text(text, shown, path=target)
+                    loaded = ctx.parsed.get((target, text))
+                    if loaded is None:
+                        loaded = ctx.parsed[(target, text)] = load_text(text, shown, path=target)
                 except YamlFailure as e:
                     for p in e.problems:
                         problems.append(Problem(p.location, render_path(base + ("file",)) , p.message, p.code,
