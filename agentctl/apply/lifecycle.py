@@ -49,6 +49,7 @@ from agentctl.apply.promote import (
     rollback,
     rollback_target,
 )
+from agentctl.apply.version_cache import version_cache_of
 from agentctl.apply.records import (
     DEFAULT_LOCK_TIMEOUT,
     applied_record_path,
@@ -109,7 +110,8 @@ def read_project_live(ctx: Context, names: Sequence[str] | None = None) -> LiveS
         wanted |= set(live_mod.discover_project_agents(ctx.clients, ctx.project.name, found,
                                                        tags=tags))
     return live_mod.read_live(ctx.clients, sorted(wanted), project=ctx.project.name,
-                              target=ctx.target, found=found, tags=tags)
+                              target=ctx.target, found=found, tags=tags,
+                              version_cache=version_cache_of(ctx))
 
 
 def compute_plan(ctx: Context, *, only_agents: Sequence[str] | None = None, prune: bool = False,
@@ -186,7 +188,8 @@ def check_saved_plan(ctx: Context, plan: Plan) -> None:
                              "FILE`, review it, then apply that")
     check_configuration(ctx, plan)
     names = sorted(plan.live_fingerprint)
-    live = live_mod.read_live(ctx.clients, names, project=ctx.project.name, target=ctx.target)
+    live = live_mod.read_live(ctx.clients, names, project=ctx.project.name, target=ctx.target,
+                              version_cache=version_cache_of(ctx))
     now = live_fingerprints(live, names)
     changed = [n for n in names if now[n] != plan.live_fingerprint[n]]
     if changed:
@@ -437,7 +440,8 @@ def drift(ctx: Context, only_agents: Sequence[str] | None = None) -> Any:
         names = sorted(set(only_agents))
     else:
         names = sorted(known)
-    live = live_mod.read_live(ctx.clients, names, project=ctx.project.name, target=ctx.target)
+    live = live_mod.read_live(ctx.clients, names, project=ctx.project.name, target=ctx.target,
+                              version_cache=version_cache_of(ctx))
     return compute_drift(records, live, project=ctx.project.name, environment=ctx.env_name,
                          names=names)
 

@@ -23,6 +23,7 @@ from typing import Any, Callable
 from agentctl.apply.context import Context
 from agentctl.apply.executor import Interrupt, execute, raise_for_result
 from agentctl.apply.records import now
+from agentctl.apply.version_cache import version_cache_of
 from agentctl.aws import live as live_mod
 from agentctl.core.model import LiveAgent, LiveAlias
 from agentctl.core.normalize import canonical_description, explicit_invocation_state
@@ -53,7 +54,10 @@ class AliasMoveResult:
 
 
 def owned_agent(ctx: Context, name: str) -> LiveAgent:
-    live = live_mod.read_live(ctx.clients, [name], project=ctx.project.name, target=ctx.target)
+    # Promote, rollback, history and eval look at the aliases' routing history: read it
+    # (GetAgentAlias per alias; a plan needs only the summaries).
+    live = live_mod.read_live(ctx.clients, [name], project=ctx.project.name, target=ctx.target,
+                              alias_history=True, version_cache=version_cache_of(ctx))
     if name not in ctx.project.desired and name not in live.agents and name not in live.unowned:
         # Neither a spec nor the target knows it: a typo in --agent, not an agent to create
         # (require_owned's "run `agentctl apply` to create it" would send the user astray).
@@ -202,7 +206,7 @@ def alias_history(agent: LiveAgent, agent_name: str, alias: str) -> list[History
     sort by startDate ourselves)."""
     la = alias_of(agent, agent_name, alias)
     entries = []
-    for ev in la.history:
+    for ev in la.history or ():
         routing = ev.get("routingConfiguration") or []
         version = next((str(r["agentVersion"]) for r in routing if r.get("agentVersion")), None)
         entries.append(HistoryEntry(version, _s(ev.get("startDate")), _s(ev.get("endDate")),

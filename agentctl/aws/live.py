@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as _dt
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
 from agentctl.aws import client as aws
 from agentctl.core import normalize
@@ -42,6 +42,7 @@ from agentctl.core.model import (
     LiveVersion,
     Target,
     digest,
+    plain,
 )
 
 DRAFT = "DRAFT"
@@ -132,11 +133,14 @@ def discover_project_agents(clients: aws.Clients, project: str,
 def read_live(clients: aws.Clients, names: Sequence[str], *, project: str,
               target: Target | None = None, found: Mapping[str, AgentRef] | None = None,
               tags: Mapping[str, Mapping[str, str]] | None = None,
-              max_workers: int = MAX_WORKERS) -> LiveState:
+              max_workers: int = MAX_WORKERS, alias_history: bool = False,
+              version_cache: VersionCache | None = None) -> LiveState:
     """Read every agent in ``names`` (absent ones are recorded as absent). ``tags`` (from
     ``agent_tags``, same ``found``) spares a second ListTagsForResource per agent already read
     in this command. ``max_workers`` bounds the concurrent reads (1 makes the call order
-    deterministic, for contract tests)."""
+    deterministic, for contract tests). ``alias_history`` also reads every alias's routing
+    history (GetAgentAlias; promote, rollback, history). ``version_cache`` remembers numbered
+    versions' content between runs."""
     target = target or clients.target
     found = list_agents(clients) if found is None else found
     wanted = sorted(set(names))
@@ -148,7 +152,8 @@ def read_live(clients: aws.Clients, names: Sequence[str], *, project: str,
             ThreadPoolExecutor(max_workers=max(1, min(AGENTS_AT_ONCE, max_workers,
                                                       len(present)))) as outer:
         futures = {ref.name: outer.submit(_read_one, clients, ref, project, inner,
-                                          (tags or {}).get(ref.name))
+                                          (tags or {}).get(ref.name), alias_history,
+                                          version_cache, target)
                    for ref in present}
         for name, fut in futures.items():
             result = fut.result()
@@ -158,13 +163,17 @@ def read_live(clients: aws.Clients, names: Sequence[str], *, project: str,
                 absent = absent | {name}
             else:
                 unowned[name] = result
+    if version_cache is not None:
+        version_cache.flush()
     return LiveState(target=target, agents=agents, absent=absent, unowned=unowned)
 
 
 # --------------------------------------------------------------------------------- internals
 
 def _read_one(clients: aws.Clients, ref: AgentRef, project: str, pool: ThreadPoolExecutor,
-              known_tags: Mapping[str, str] | None) -> LiveAgent | str | None:
+              known_tags: Mapping[str, str] | None, alias_history: bool = False,
+              version_cache: VersionCache | None = None,
+              target: Target | None = None) -> LiveAgent | str | None:
     where = f"agent.{ref.name}"
     try:
         agent = aws.call(clients, "GetAgent", {"agentId": ref.agent_id}, where=where)["agent"]
@@ -183,19 +192,24 @@ def _read_one(clients: aws.Clients, ref: AgentRef, project: str, pool: ThreadPoo
                              where=where).get("tags", {}))
     if not is_owned(tags, project):
         return ref.agent_id
-    return read_agent(clients, agent, tags, pool=pool, where=where)
+    return read_agent(clients, agent, tags, pool=pool, where=where, alias_history=alias_history,
+                      version_cache=version_cache, target=target)
 
 
 def read_agent(clients: aws.Clients, agent: Mapping[str, Any], tags: Mapping[str, str], *,
-               pool: ThreadPoolExecutor, where: str) -> LiveAgent:
-    """Read the rest of one owned agent (``agent`` is the GetAgent object)."""
+               pool: ThreadPoolExecutor, where: str, alias_history: bool = False,
+               version_cache: "VersionCache | None" = None,
+               target: Target | None = None) -> LiveAgent:
+    """Read the rest of one owned agent (``agent`` is the GetAgent object). ``alias_history``:
+    also each alias's history (GetAgentAlias). ``version_cache``: numbered versions' content
+    already read by an earlier run (``VersionCache``)."""
     agent_id = agent["agentId"]
 
     # Independent reads, all at once.
     f_groups = pool.submit(_read_children, "action_groups", clients, agent_id, DRAFT, where)
     f_kbs = pool.submit(_read_children, "knowledge_bases", clients, agent_id, DRAFT, where)
     f_collabs = pool.submit(_read_children, "collaborators", clients, agent_id, DRAFT, where)
-    f_aliases = pool.submit(_read_aliases, clients, agent_id, where)
+    f_aliases = pool.submit(_read_aliases, clients, agent_id, where, history=alias_history)
     f_versions = pool.submit(lambda: list(aws.paginate(
         clients, "ListAgentVersions", {"agentId": agent_id}, where=where)))
 
@@ -211,10 +225,31 @@ def read_agent(clients: aws.Clients, agent: Mapping[str, Any], tags: Mapping[str
         v = _routed_version(a)
         if v is not None and v in numbers:
             wanted_versions.add(v)
+    # A numbered version is immutable (§3.1: "You can't modify any part of a version"), so its
+    # content, once read, comes from the project's records on later runs (``VersionCache``),
+    # keyed by agent id, version and the version's own timestamps: a version deleted and cut
+    # again under the same number, or an agent re-created, never matches an old entry.
+    summaries = {str(v["agentVersion"]): v for v in version_summaries}
+    keys = {v: version_key(target or clients.target, agent_id, summaries[v])
+            for v in wanted_versions}
+    contents: dict[str, Mapping[str, Any] | None] = {}
+    if version_cache is not None:
+        for v in sorted(wanted_versions):
+            cached = version_cache.get(keys[v])
+            if cached is not None:
+                contents[v] = cached
     version_futures: dict[str, Future] = {
-        v: pool.submit(_read_version, clients, agent_id, v, where) for v in sorted(wanted_versions)
+        v: pool.submit(_read_version, clients, agent_id, v, where)
+        for v in sorted(wanted_versions) if v not in contents
     }
-    version_raw = {v: f.result() for v, f in version_futures.items()}
+    for v, f in version_futures.items():
+        got = f.result()
+        # As JSON values (what the records give back), so a plan never depends on where the
+        # content came from.
+        contents[v] = plain(normalize.content_from_version(*got), refs_as_json=True) \
+            if got is not None else None
+        if got is not None and version_cache is not None:
+            version_cache.put(keys[v], contents[v])
 
     user_tags = normalize.user_tags(tags)
     owner = normalize.owner_tags(tags)
@@ -232,10 +267,7 @@ def read_agent(clients: aws.Clients, agent: Mapping[str, Any], tags: Mapping[str
     versions = []
     for s in sorted(version_summaries, key=lambda v: int(v["agentVersion"])):
         num = str(s["agentVersion"])
-        content = None
-        if num in version_raw and version_raw[num] is not None:
-            vobj, vgroups, vkbs, vcollabs = version_raw[num]
-            content = normalize.content_from_version(vobj, vgroups, vkbs, vcollabs)
+        content = contents.get(num)
         versions.append(LiveVersion(version=num, status=str(s.get("agentStatus")),
                                     created_at=_iso(s.get("createdAt")), content=content))
 
@@ -249,16 +281,25 @@ def read_agent(clients: aws.Clients, agent: Mapping[str, Any], tags: Mapping[str
             status=str(a.get("agentAliasStatus")),
             invocation_state=a.get("aliasInvocationState"),
             tags=dict(atags),
-            history=tuple(aws.response_json(h) for h in a.get("agentAliasHistoryEvents") or ()),
+            history=tuple(aws.response_json(h) for h in a.get("agentAliasHistoryEvents") or ())
+            if alias_history else None,
         )
         for a, atags in aliases_raw
     }
 
     raw = {
         "agent": agent, "tags": tags, "action_groups": groups, "knowledge_bases": kbs,
-        "collaborators": collabs, "aliases": [{"alias": a, "tags": t} for a, t in aliases_raw],
+        # The alias as its summary has it (with or without ``alias_history``, the same
+        # fingerprint); the history follows the routing, which is in it.
+        "collaborators": collabs,
+        "aliases": [{"alias": {k: v for k, v in a.items() if k in _ALIAS_FINGERPRINTED},
+                     "tags": t} for a, t in aliases_raw],
         "versions": numbers,
-        "version_content": {v: version_raw[v] for v in sorted(version_raw)},
+        # Versions are immutable: their content's digest stands for the responses, whether
+        # they were read now or come from the records.
+        "version_content": {v: (digest(aws.response_json(contents[v]))
+                                if contents[v] is not None else None)
+                            for v in sorted(contents)},
     }
     return LiveAgent(
         agent_id=agent_id,
@@ -275,6 +316,34 @@ def read_agent(clients: aws.Clients, agent: Mapping[str, Any], tags: Mapping[str
         failure_reasons=tuple(str(r) for r in agent.get("failureReasons") or ()),
         collaborator_ids={c["collaboratorName"]: c["collaboratorId"] for c in collabs},
     )
+
+
+_ALIAS_FINGERPRINTED = frozenset({"agentAliasId", "agentAliasName", "agentAliasArn", "agentId",
+                                  "description", "routingConfiguration", "agentAliasStatus",
+                                  "createdAt", "updatedAt", "aliasInvocationState"})
+"""AgentAliasSummary's members (+ agentId and the ARN): what a plan reads of an alias."""
+
+
+class VersionCache(Protocol):
+    """Numbered versions' content (``normalize.content_from_version``) remembered between runs
+    (``agentctl.apply.version_cache`` keeps it in the project's records). Thread-safe: agents
+    are read concurrently. A miss (or an unreadable entry) only means reading the version."""
+
+    def get(self, key: str) -> Mapping[str, Any] | None: ...
+
+    def put(self, key: str, content: Mapping[str, Any]) -> None: ...
+
+    def flush(self) -> None:
+        """Keep what was put (``read_live`` calls it once, after reading)."""
+
+
+def version_key(target: Target, agent_id: str, summary: Mapping[str, Any]) -> str:
+    """The cache key of one numbered version: target, agent id, number and the version's own
+    creation / update times (from ListAgentVersions)."""
+    return digest({"target": [target.kind, target.region, target.account, target.endpoint],
+                   "agentId": agent_id, "version": str(summary.get("agentVersion")),
+                   "createdAt": _iso(summary.get("createdAt")),
+                   "updatedAt": _iso(summary.get("updatedAt"))})
 
 
 def fingerprint(raw: Any) -> str:
@@ -305,14 +374,22 @@ def _routed_version(alias: Mapping[str, Any]) -> str | None:
 
 
 # DRAFT and numbered-version children are read the same way (§1.1: Get/List accept DRAFT or N):
-# list summaries (every page), then Get each one for the full object. kind -> (List op, Get op,
-# id member, Get response key, natural key to sort by).
+# list summaries (every page), then, only where the summary lacks something agentctl uses, Get
+# each one for the full object. kind -> (List op, Get op or None, id member, Get response key,
+# natural key to sort by). Which members a summary lacks is botocore's service model
+# (ActionGroupSummary vs AgentActionGroup, ...; tests/aws/test_live_calls.py checks it):
+# - action groups: the summary has no apiSchema, functionSchema, actionGroupExecutor nor parent
+#   signature, which are the group: the Get stays, one per group;
+# - knowledge bases: AgentKnowledgeBaseSummary lacks only agentId and agentVersion (the request's
+#   own) and createdAt (never used; a volatile key of the fingerprint): no Get;
+# - collaborators: AgentCollaboratorSummary lacks only clientToken (server-owned, volatile): no
+#   Get.
 _CHILDREN = {
     "action_groups": ("ListAgentActionGroups", "GetAgentActionGroup", "actionGroupId",
                       "agentActionGroup", "actionGroupName"),
-    "knowledge_bases": ("ListAgentKnowledgeBases", "GetAgentKnowledgeBase", "knowledgeBaseId",
+    "knowledge_bases": ("ListAgentKnowledgeBases", None, "knowledgeBaseId",
                         "agentKnowledgeBase", "knowledgeBaseId"),
-    "collaborators": ("ListAgentCollaborators", "GetAgentCollaborator", "collaboratorId",
+    "collaborators": ("ListAgentCollaborators", None, "collaboratorId",
                       "agentCollaborator", "collaboratorName"),
 }
 
@@ -321,25 +398,43 @@ def _read_children(kind: str, clients: aws.Clients, agent_id: str, version: str,
                    where: str) -> list[dict[str, Any]]:
     list_op, get_op, id_member, response_key, sort_key = _CHILDREN[kind]
     base = {"agentId": agent_id, "agentVersion": version}
-    out = [aws.call(clients, get_op, {**base, id_member: s[id_member]}, where=where)[response_key]
-           for s in aws.paginate(clients, list_op, base, where=where)]
+    summaries = aws.paginate(clients, list_op, base, where=where)
+    if get_op is None:
+        out = [{**s, **base} for s in summaries]
+    else:
+        out = [aws.call(clients, get_op, {**base, id_member: s[id_member]},
+                        where=where)[response_key] for s in summaries]
     return sorted(out, key=lambda item: item[sort_key])
 
 
-def _read_aliases(clients: aws.Clients, agent_id: str,
-                  where: str) -> list[tuple[dict[str, Any], dict[str, str]]]:
+def alias_arn(clients: aws.Clients, agent_id: str, alias_id: str) -> str:
+    """The alias ARN (§1.2 ``…:agent-alias/{agentId}/{aliasId}``) without a GetAgentAlias."""
+    return agent_arn(clients, agent_id).replace(":agent/", ":agent-alias/", 1) + f"/{alias_id}"
+
+
+def _read_aliases(clients: aws.Clients, agent_id: str, where: str, *,
+                  history: bool = False) -> list[tuple[dict[str, Any], dict[str, str]]]:
+    """Every alias but the test alias, with its tags. AgentAliasSummary (botocore) has every
+    member of AgentAlias that a plan uses (name, description, routing, status, invocation
+    state); it lacks the ARN (built: ``alias_arn``), clientToken and failureReasons (unused)
+    and ``agentAliasHistoryEvents``: GetAgentAlias is called only with ``history`` (promote,
+    rollback, history and eval read one agent's alias history)."""
     out = []
     for s in aws.paginate(clients, "ListAgentAliases", {"agentId": agent_id}, where=where):
         if s.get("agentAliasId") == TEST_ALIAS_ID:
             continue
-        try:
-            alias = aws.call(clients, "GetAgentAlias",
-                             {"agentId": agent_id, "agentAliasId": s["agentAliasId"]},
-                             where=where)["agentAlias"]
-        except AwsError as e:
-            if e.code == "ResourceNotFoundException":  # deleted while we were reading
-                continue
-            raise
+        if not history:
+            alias = {**s, "agentId": agent_id,
+                     "agentAliasArn": alias_arn(clients, agent_id, s["agentAliasId"])}
+        else:
+            try:
+                alias = aws.call(clients, "GetAgentAlias",
+                                 {"agentId": agent_id, "agentAliasId": s["agentAliasId"]},
+                                 where=where)["agentAlias"]
+            except AwsError as e:
+                if e.code == "ResourceNotFoundException":  # deleted while we were reading
+                    continue
+                raise
         if alias.get("agentAliasStatus") == "DELETING":
             continue
         tags = dict(aws.call(clients, "ListTagsForResource",

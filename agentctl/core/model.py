@@ -193,8 +193,9 @@ class LiveAlias:
     status: str
     invocation_state: str | None
     tags: Mapping[str, str]
-    history: tuple[Mapping[str, Any], ...]
-    """agentAliasHistoryEvents as returned (routingConfiguration, startDate, endDate)."""
+    history: tuple[Mapping[str, Any], ...] | None
+    """agentAliasHistoryEvents as returned (routingConfiguration, startDate, endDate); None
+    when not read (``read_live(alias_history=False)``: a plan needs only the alias summary)."""
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,12 @@ def kb(version: str) -> dict:
 
 
 def stub_owned_agent(stub, *, status="PREPARED", ts=T0, description="Order tools",
-                     alias_status="PREPARED"):
-    """The full read of support-bot: one action group, one KB, STAGING on version 1."""
+                     alias_status="PREPARED", history=False, version_content=True):
+    """The full read of support-bot: one action group, one KB, STAGING on version 1. The KB
+    associations and the aliases come from their List summaries (no GetAgentKnowledgeBase,
+    no GetAgentAlias: the summaries have every member a plan uses, botocore's model says so,
+    see test_summaries_have_what_the_reader_takes_from_them); GetAgentAlias only with
+    ``history``; version 1's content only with ``version_content`` (not in the cache)."""
     agent = agent_obj(status, instruction=INSTRUCTION, foundationModel="m.model-v1:0",
                       updatedAt=ts, agentCollaboration="DISABLED")
     stub.ok("get_agent", {"agentId": AGENT_ID}, {"agent": agent})
@@ -55,8 +59,6 @@ def stub_owned_agent(stub, *, status="PREPARED", ts=T0, description="Order tools
     stub.ok("list_agent_knowledge_bases", d, {"agentKnowledgeBaseSummaries": [{
         "knowledgeBaseId": "KB1234ABCD", "knowledgeBaseState": "ENABLED", "updatedAt": ts,
         "description": "HR policies"}]})
-    stub.ok("get_agent_knowledge_base", {**d, "knowledgeBaseId": "KB1234ABCD"},
-            {"agentKnowledgeBase": kb("DRAFT")})
     # collaborators (DRAFT)
     stub.ok("list_agent_collaborators", d, {"agentCollaboratorSummaries": []})
     # aliases: TSTALIASID is listed by the service and skipped by us (§3.4)
@@ -64,12 +66,14 @@ def stub_owned_agent(stub, *, status="PREPARED", ts=T0, description="Order tools
         {"agentAliasId": "TSTALIASID", "agentAliasName": "AgentTestAlias",
          "createdAt": T0, "updatedAt": T0, "agentAliasStatus": "PREPARED"},
         {"agentAliasId": "ALIASSTG01", "agentAliasName": "STAGING",
+         "routingConfiguration": [{"agentVersion": "1"}],
          "createdAt": T0, "updatedAt": ts, "agentAliasStatus": alias_status}]})
     staging = alias_obj("ALIASSTG01", "STAGING", alias_status, version="1")
     staging["agentAliasHistoryEvents"] = [{"routingConfiguration": [{"agentVersion": "1"}],
                                            "startDate": T0}]
-    stub.ok("get_agent_alias", {"agentId": AGENT_ID, "agentAliasId": "ALIASSTG01"},
-            {"agentAlias": staging})
+    if history:
+        stub.ok("get_agent_alias", {"agentId": AGENT_ID, "agentAliasId": "ALIASSTG01"},
+                {"agentAlias": staging})
     stub.ok("list_tags_for_resource", {"resourceArn": staging["agentAliasArn"]}, {"tags": {}})
     # versions: DRAFT + 1; version 1's content read with agentVersion="1" (§1.1, §3.2)
     stub.ok("list_agent_versions", {"agentId": AGENT_ID}, {"agentVersionSummaries": [
@@ -77,6 +81,8 @@ def stub_owned_agent(stub, *, status="PREPARED", ts=T0, description="Order tools
          "createdAt": T0, "updatedAt": ts},
         {"agentName": "support-bot", "agentStatus": "PREPARED", "agentVersion": "1",
          "createdAt": T0, "updatedAt": T0}]})
+    if not version_content:
+        return
     v1 = {k: v for k, v in agent.items() if k not in ("agentVersion", "agentStatus",
                                                        "preparedAt", "clientToken")}
     v1.update({"version": "1", "agentStatus": "PREPARED", "updatedAt": T0})
@@ -89,16 +95,16 @@ def stub_owned_agent(stub, *, status="PREPARED", ts=T0, description="Order tools
     stub.ok("get_agent_action_group", {**one, "actionGroupId": "AG00000001"},
             {"agentActionGroup": group("1")})
     stub.ok("list_agent_knowledge_bases", one, {"agentKnowledgeBaseSummaries": [{
-        "knowledgeBaseId": "KB1234ABCD", "knowledgeBaseState": "ENABLED", "updatedAt": T0}]})
-    stub.ok("get_agent_knowledge_base", {**one, "knowledgeBaseId": "KB1234ABCD"},
-            {"agentKnowledgeBase": kb("1")})
+        "knowledgeBaseId": "KB1234ABCD", "knowledgeBaseState": "ENABLED", "updatedAt": T0,
+        "description": "HR policies"}]})
     stub.ok("list_agent_collaborators", one, {"agentCollaboratorSummaries": []})
 
 
-def read(stub, clients, **kw):
+def read(stub, clients, *, cache=None, **kw):
     stub.ok("list_agents", {}, {"agentSummaries": [summary("support-bot", AGENT_ID)]})
     stub_owned_agent(stub, **kw)
-    return live.read_live(clients, ["support-bot", "billing"], project="support", max_workers=1)
+    return live.read_live(clients, ["support-bot", "billing"], project="support", max_workers=1,
+                          alias_history=kw.get("history", False), version_cache=cache)
 
 
 def test_reads_one_owned_agent_completely(stub, clients):
@@ -112,6 +118,9 @@ def test_reads_one_owned_agent_completely(stub, clients):
     assert dict(a.config.tags) == {"team": "support"}
     assert set(a.aliases) == {"STAGING"}  # TSTALIASID never managed
     assert a.aliases["STAGING"].routed_version == "1"
+    assert a.aliases["STAGING"].arn == f"arn:aws:bedrock:{REGION}:{ACCOUNT}:agent-alias/" \
+                                       f"{AGENT_ID}/ALIASSTG01"  # built, §1.2
+    assert a.aliases["STAGING"].history is None  # not read for a plan
     assert [v.version for v in a.versions] == ["1"]
     assert a.newest_version.content is not None
     assert set(a.config.action_groups) == {"OrderTools"}
@@ -178,3 +187,81 @@ def test_discovery_finds_agents_tagged_for_the_project(stub, clients):
     found = live.list_agents(clients)
     # one worker: a deterministic order for the Stubber queue
     assert live.discover_project_agents(clients, "support", found, max_workers=1) == ["a"]
+
+
+def test_alias_history_is_read_only_when_asked(stub, clients):
+    # The Stubber fails on any call not queued: with history, one GetAgentAlias per alias.
+    a = read(stub, clients, history=True).agents["support-bot"]
+    assert a.aliases["STAGING"].history == ({"routingConfiguration": [{"agentVersion": "1"}],
+                                             "startDate": T0.isoformat()},)
+    # and the fingerprint does not depend on whether the history was read
+    assert a.fingerprint == read(stub, clients).agents["support-bot"].fingerprint
+    stub.stubber.assert_no_pending_responses()
+
+
+class MemoryCache:
+    """A VersionCache in memory (apply/version_cache.py keeps it in the records)."""
+
+    def __init__(self):
+        self.entries, self.flushes = {}, 0
+
+    def get(self, key):
+        return self.entries.get(key)
+
+    def put(self, key, content):
+        self.entries[key] = content
+
+    def flush(self):
+        self.flushes += 1
+
+
+def test_a_second_read_takes_version_content_from_the_cache(stub, clients):
+    cache = MemoryCache()
+    first = read(stub, clients, cache=cache).agents["support-bot"]
+    assert len(cache.entries) == 1 and cache.flushes == 1
+    # Second run: the Stubber has no GetAgentVersion nor version-1 lists queued, so any read of
+    # version content would fail the test.
+    second = read(stub, clients, cache=cache, version_content=False).agents["support-bot"]
+    stub.stubber.assert_no_pending_responses()
+    assert second.newest_version.content == first.newest_version.content
+    assert second.fingerprint == first.fingerprint
+
+
+def test_a_version_cut_again_under_the_same_number_misses_the_cache(clients):
+    # Keyed by the version's own timestamps (and agent id and target): a re-created agent or a
+    # version number reused after a deletion never gets another version's content.
+    t = clients.target
+    base = {"agentVersion": "1", "createdAt": T0, "updatedAt": T0}
+    later = dt.datetime(2026, 3, 3, tzinfo=dt.timezone.utc)
+    key = live.version_key(t, AGENT_ID, base)
+    assert key == live.version_key(t, AGENT_ID, dict(base))
+    assert key != live.version_key(t, AGENT_ID, {**base, "createdAt": later})
+    assert key != live.version_key(t, AGENT_ID, {**base, "updatedAt": later})
+    assert key != live.version_key(t, "AGENT00002", base)
+    assert key != live.version_key(t, AGENT_ID, {**base, "agentVersion": "2"})
+
+
+def test_summaries_have_what_the_reader_takes_from_them():
+    """botocore's output shapes: the List summaries the reader uses instead of a Get lack only
+    members it does not use (request members, volatile ones, the alias ARN it builds and the
+    alias history it reads only on demand); the action-group summary lacks the group itself,
+    so that Get stays."""
+    from agentctl.core.servicemodel import service_model
+
+    sm = service_model()
+
+    def lacks(summary, full):
+        return set(sm.shape_for(full).members) - set(sm.shape_for(summary).members)
+
+    assert lacks("AgentKnowledgeBaseSummary", "AgentKnowledgeBase") == {
+        "agentId", "agentVersion", "createdAt"}
+    assert lacks("AgentCollaboratorSummary", "AgentCollaborator") == {"clientToken"}
+    assert lacks("AgentAliasSummary", "AgentAlias") == {
+        "agentAliasArn", "agentAliasHistoryEvents", "agentId", "clientToken", "failureReasons"}
+    assert {"apiSchema", "functionSchema", "actionGroupExecutor"} <= lacks(
+        "ActionGroupSummary", "AgentActionGroup")
+    assert live._CHILDREN["action_groups"][1] == "GetAgentActionGroup"
+    assert live._CHILDREN["knowledge_bases"][1] is None
+    assert live._CHILDREN["collaborators"][1] is None
+    # what is volatile is never compared, so its absence from a summary cannot matter
+    assert {"createdAt", "clientToken", "failureReasons"} <= live.VOLATILE_KEYS

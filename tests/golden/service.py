@@ -202,7 +202,7 @@ class ReplayBedrock:
             {"Error": {"Code": "ResourceNotFoundException", "Message": "not found"}}, "Get")
 
     def list_agent_action_groups(self, agentId: str, agentVersion: str, **_: Any) -> dict[str, Any]:
-        return {"actionGroupSummaries": [{"actionGroupId": g["actionGroupId"]}
+        return {"actionGroupSummaries": [_summary(g, "ActionGroupSummary")
                                          for g in self._kids(agentId, agentVersion, "action_groups")]}
 
     def get_agent_action_group(self, agentId: str, agentVersion: str, actionGroupId: str) -> dict[str, Any]:
@@ -210,7 +210,7 @@ class ReplayBedrock:
                                               actionGroupId)}
 
     def list_agent_knowledge_bases(self, agentId: str, agentVersion: str, **_: Any) -> dict[str, Any]:
-        return {"agentKnowledgeBaseSummaries": [{"knowledgeBaseId": k["knowledgeBaseId"]}
+        return {"agentKnowledgeBaseSummaries": [_summary(k, "AgentKnowledgeBaseSummary")
                                                 for k in self._kids(agentId, agentVersion, "knowledge_bases")]}
 
     def get_agent_knowledge_base(self, agentId: str, agentVersion: str, knowledgeBaseId: str) -> dict[str, Any]:
@@ -218,7 +218,7 @@ class ReplayBedrock:
                                                 knowledgeBaseId)}
 
     def list_agent_collaborators(self, agentId: str, agentVersion: str, **_: Any) -> dict[str, Any]:
-        return {"agentCollaboratorSummaries": [{"collaboratorId": c["collaboratorId"]}
+        return {"agentCollaboratorSummaries": [_summary(c, "AgentCollaboratorSummary")
                                                for c in self._kids(agentId, agentVersion, "collaborators")]}
 
     def get_agent_collaborator(self, agentId: str, agentVersion: str, collaboratorId: str) -> dict[str, Any]:
@@ -226,7 +226,7 @@ class ReplayBedrock:
                                                collaboratorId)}
 
     def list_agent_aliases(self, agentId: str, **_: Any) -> dict[str, Any]:
-        return {"agentAliasSummaries": [{"agentAliasId": al["alias"]["agentAliasId"]}
+        return {"agentAliasSummaries": [_summary(al["alias"], "AgentAliasSummary")
                                         for al in self._agent(agentId)["aliases"]]}
 
     def get_agent_alias(self, agentId: str, agentAliasId: str) -> dict[str, Any]:
@@ -246,6 +246,15 @@ class ReplayBedrock:
                 return {"agentVersion": copy.deepcopy(v["agentVersion"])}
         raise botocore.exceptions.ClientError(
             {"Error": {"Code": "ResourceNotFoundException", "Message": "not found"}}, "GetAgentVersion")
+
+
+def _summary(full: Mapping[str, Any], shape: str) -> dict[str, Any]:
+    """A List operation's summary of ``full`` (a Get's object): the members of botocore's
+    summary shape, as the service returns them."""
+    from agentctl.core.servicemodel import service_model
+
+    members = service_model().shape_for(shape).members
+    return copy.deepcopy({k: v for k, v in full.items() if k in members})
 
 
 def read_live(doc: Mapping[str, Any], wanted: set[str]) -> LiveState:

@@ -211,3 +211,17 @@ def test_a_lost_conditional_put_is_none_not_an_error(tmp_path):
         with pytest.raises(AgentctlError, match="AccessDenied") as ei:
             store.put_if_absent("k", b"{}")
     assert "s3:PutObject" in ei.value.hint and "s3://bkt/k" in ei.value.message()
+
+
+def test_version_content_cache_is_shared_by_clones_through_the_bucket(s3, tmp_path):
+    # Issue 13: numbered versions' content is cached in the records, so a second clone (another
+    # CI runner) on the same backend does not read a version the first one read.
+    from agentctl.apply.version_cache import RECORD, RecordVersionCache
+
+    first = RecordVersionCache(backend(s3, tmp_path / "a"))
+    assert first.get("k1") is None
+    first.put("k1", {"agent": {"instruction": "x"}})
+    first.flush()
+    second = RecordVersionCache(backend(s3, tmp_path / "b"))
+    assert second.get("k1") == {"agent": {"instruction": "x"}}
+    assert "k1" in backend(s3, tmp_path).read(RECORD)
