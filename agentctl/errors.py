@@ -135,7 +135,16 @@ class LockTimeout(AgentctlError):
 
 
 class Aborted(AgentctlError):
+    """The user declined the confirmation prompt (no, end of input, or Ctrl-C at the prompt)."""
+
     exit_code = ExitCode.ABORTED
+
+
+class Interrupted(AgentctlError):
+    """A signal (Ctrl-C = SIGINT, or SIGTERM) stopped a command before it finished, outside the
+    executor's steps (those report completed / in flight / not run through ``PartialApply``)."""
+
+    exit_code = ExitCode.INTERRUPTED
 
 
 class MoveIncomplete(AgentctlError):

@@ -25,6 +25,9 @@ code it is noticed; README's exit-code table says the same):
 - ``ERROR`` (1): the **target or the machine** failed: an AWS / emulator error after retries,
   an unusable local state file or lock directory (the emulator's state file is the local
   target's storage, however its path was given), an internal error.
+- ``INTERRUPTED`` (12): a signal (Ctrl-C, SIGTERM) stopped the command, whichever command and
+  whatever it was doing (click's own "Aborted!" / exit 1 and typer's silent exit 130 are
+  replaced by this). Ctrl-C *at the confirmation prompt* answers it: ``ABORTED`` (9).
 - The remaining codes name one situation each (changes present, lock timeout, not owned,
   partial apply, aborted, eval failed).
 """
@@ -58,8 +61,8 @@ class ExitCode(enum.IntEnum):
     APPLY_FAILED = 8
     """An apply (or promote/rollback/destroy) stopped part-way; the report says what remains."""
     ABORTED = 9
-    """The user declined the confirmation prompt, or interrupted agentctl before it changed
-    anything."""
+    """The user declined the confirmation prompt (answered no, closed stdin, or pressed Ctrl-C
+    at the prompt itself)."""
     EVAL_FAILED = 10
     """``agentctl eval``: a suite's pass rate is below its threshold (the report says which
     cases failed and how)."""
@@ -67,9 +70,11 @@ class ExitCode(enum.IntEnum):
     """A return-of-control handler of ``invoke``/``chat`` is missing, raised, or returned a
     result of the wrong shape; nothing was sent back to the agent."""
     INTERRUPTED = 12
-    """apply / promote / rollback / destroy / adopt was interrupted (Ctrl-C, SIGTERM) while
-    changing things: the calls in flight were finished (or abandoned with a second Ctrl-C) and
-    the report lists what completed, what was in flight and what did not run."""
+    """A signal (Ctrl-C = SIGINT, or SIGTERM) stopped the command, whatever it was doing: reading
+    (plan, drift, status), validating, invoking, evaluating, waiting for the lock, or changing
+    things. In apply / promote / rollback / destroy / adopt the calls in flight were finished
+    (or abandoned with a second Ctrl-C) and the report lists what completed, what was in flight
+    and what did not run. Never a traceback; with ``--output json`` still one document."""
     GATE_REFUSED = 13
     """``agentctl promote``: the alias is gated and the version has no passing eval run of the
     current suites (``--skip-eval --reason TEXT`` overrides, recorded)."""

@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from agentctl.aws import client as aws
+from agentctl.aws.ratelimit import WaitCancelled
 from agentctl.core import servicemodel
 from agentctl.errors import AgentctlError, EndpointError, NotOwned, PartialApply
 from agentctl.exitcodes import ExitCode
@@ -479,6 +480,9 @@ def execute(plan: Plan, clients: aws.Clients, *, progress: Progress | None = Non
                 finally:
                     _current.step = None
                 with run.lock:
+                    if result is NOT_SENT:
+                        run.current = None
+                        break  # not run: the worker's clean-up lists it with the rest
                     if isinstance(result, InFlight):
                         run.in_flight.append(result)
                         run.current = None
@@ -519,15 +523,22 @@ def execute(plan: Plan, clients: aws.Clients, *, progress: Progress | None = Non
         nonlocal announced, abandoned_at
         if intr.stop.is_set() and announced == 0:
             announced = 1
+            if limiter is not None:
+                # A call still waiting for its token under the TPS quota was not sent: it must
+                # not start now, nor keep the run waiting for its turn.
+                limiter.interrupt()
             say("interrupted: finishing the calls in flight and waiting for their result "
                 f"(at most {intr.grace:g}s more; interrupt again to stop waiting)")
         if intr.abandon.is_set() and announced < 2:
             announced = 2
             abandoned_at = time.monotonic()
+            if limiter is not None:
+                limiter.interrupt(abandon=True)
             say("interrupted again: no longer waiting for the calls in flight")
         return not (abandoned_at is not None
                     and time.monotonic() - abandoned_at > ABANDON_JOIN_SECONDS)
 
+    limiter = getattr(clients, "limiter", None)
     signals = intr.handling_signals() if handle_signals else nullcontext()
     with signals:
         try:
@@ -556,6 +567,8 @@ def execute(plan: Plan, clients: aws.Clients, *, progress: Progress | None = Non
                 while not run.ended and watch():
                     time.sleep(0.1)
         watch()
+    if limiter is not None:
+        limiter.reset()  # the command may still make calls (records, a release's clean-up)
 
     for run in runs.values():
         if run.name not in started:  # serial mode, stopped before this agent's turn
@@ -722,9 +735,15 @@ def _wait_spec(step: Step) -> str | None:
     return f"{kind}:{'|'.join(sorted(wanted))}"
 
 
+NOT_SENT = object()
+"""``_run_step``'s answer for a step whose first call an interruption kept from being sent."""
+
+
 def _run_step(plan: Plan, index: int, step: Step, params: dict[str, Any], clients: aws.Clients,
               outputs: _Outputs, say: Progress, run: _AgentRun,
-              cancel: Callable[[], str | None]) -> StepResult | InFlight:
+              cancel: Callable[[], str | None]) -> Any:
+    """The step's ``StepResult``, ``InFlight`` (interrupted after its call was sent), or
+    ``NOT_SENT``."""
     start = clients.timing.monotonic()
     label = f"{run.name}: {step.operation}"
     if step.mutating and takes_client_token(step.operation) and "clientToken" not in params:
@@ -785,6 +804,15 @@ def _run_step(plan: Plan, index: int, step: Step, params: dict[str, Any], client
     except aws.WaitAbandoned as e:
         say(f"{label} in flight: {e.what}")
         return InFlight(step, e.status, accepted, e.what)
+    except WaitCancelled as e:
+        # An interruption cancelled a wait for a token under the TPS quota (aws/ratelimit.py).
+        if not accepted:
+            say(f"{label} not run: {e.what}")
+            return NOT_SENT  # the step's call was never sent: it did not run
+        with run.lock:
+            status = run.last_status
+        say(f"{label} in flight: {e.what}")
+        return InFlight(step, status, accepted, "abandoned while waiting under the TPS quota")
     except AgentctlError as e:
         elapsed = clients.timing.monotonic() - start
         say(f"{label} FAILED ({_secs(elapsed)})")

@@ -257,16 +257,27 @@ RATE_LIMIT_ENV = "AGENTCTL_RATE_LIMIT"
 
 def _rate_limit(client: Any, quotas: Mapping[str, float]) -> Any:
     """Install the client-side rate limiter (service-behaviour.md §7) on ``client``, unless
-    ``AGENTCTL_RATE_LIMIT=off`` (benchmarks compare with and without) or nothing is limited."""
+    ``AGENTCTL_RATE_LIMIT=off`` (benchmarks compare with and without) or nothing is limited.
+    ``AGENTCTL_RATE_LIMIT=F`` (a fraction, 0 < F <= 1) keeps to F times the published quotas,
+    for an account whose other clients spend the rest."""
     from agentctl.aws import ratelimit
 
     raw = (os.environ.get(RATE_LIMIT_ENV) or "on").strip().lower()
+    fraction = 1.0
     if raw not in ("on", "off"):
-        raise UsageError(f"{RATE_LIMIT_ENV}={os.environ.get(RATE_LIMIT_ENV)!r} is not on or off",
-                         hint=f"set {RATE_LIMIT_ENV} to on (the default) or off, or unset it")
+        try:
+            fraction = float(raw)
+        except ValueError:
+            fraction = float("nan")
+        if not 0 < fraction <= 1:
+            raise UsageError(f"{RATE_LIMIT_ENV}={os.environ.get(RATE_LIMIT_ENV)!r} is not on, "
+                             "off or a fraction of the published quotas",
+                             hint=f"set {RATE_LIMIT_ENV} to on (the default), off, or a number "
+                                  "such as 0.5 (half the quotas), or unset it")
     if raw == "off" or not quotas:
         return None
-    return ratelimit.install(client, ratelimit.RateLimiter(quotas))
+    return ratelimit.install(client, ratelimit.RateLimiter(
+        {op: q * fraction for op, q in quotas.items()}))
 
 
 class FullJitter:

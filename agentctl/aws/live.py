@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Protocol, Sequence
 
 from agentctl.aws import client as aws
+from agentctl.core.threads import abandoning_pool
 from agentctl.core import normalize
 from agentctl.core.quotas import TPS_QUOTAS
 from agentctl.errors import AgentctlError, AwsError
@@ -113,7 +114,7 @@ def agent_tags(clients: aws.Clients, found: Mapping[str, AgentRef], *,
             raise
 
     refs = [r for r in found.values() if r.status != "DELETING"]
-    with ThreadPoolExecutor(max_workers=max(1, max_workers)) as pool:
+    with abandoning_pool(max(1, max_workers)) as pool:
         tags = list(pool.map(read, refs))
     return {r.name: t for r, t in zip(refs, tags) if t is not None}
 
@@ -148,9 +149,9 @@ def read_live(clients: aws.Clients, names: Sequence[str], *, project: str,
     present = [found[n] for n in wanted if n not in absent]
     agents: dict[str, LiveAgent] = {}
     unowned: dict[str, str] = {}
-    with ThreadPoolExecutor(max_workers=max(1, max_workers)) as inner, \
-            ThreadPoolExecutor(max_workers=max(1, min(AGENTS_AT_ONCE, max_workers,
-                                                      len(present)))) as outer:
+    # Abandoned, not waited for, on Ctrl-C (core/threads.py): the reads change nothing.
+    with abandoning_pool(max(1, max_workers)) as inner, \
+            abandoning_pool(max(1, min(AGENTS_AT_ONCE, max_workers, len(present)))) as outer:
         futures = {ref.name: outer.submit(_read_one, clients, ref, project, inner,
                                           (tags or {}).get(ref.name), alias_history,
                                           version_cache, target)

@@ -14,14 +14,19 @@ What it does:
   quotas from ``agentctl.core.quotas.TPS_QUOTAS``, the table the emulator enforces too.
 - ``install(client, limiter)``: hooks the limiter into botocore's ``before-send`` (every attempt,
   retries included, takes a token) and ``needs-retry`` (a throttled answer adapts the rate).
+- **Interruptible waits**: ``RateLimiter.interrupt(abandon=False)`` (the executor calls it on
+  Ctrl-C / SIGTERM) wakes every caller waiting for a token of a *mutating* operation at once
+  with ``WaitCancelled``: nothing was sent, so the step that wanted it simply does not run. Reads
+  (the polls of steps in flight, which the first interruption lets finish) keep waiting until
+  ``interrupt(abandon=True)`` (the second Ctrl-C) cancels every wait. ``reset()`` re-arms it.
 
 Why a margin and half a burst: the service's bucket (and the emulator's) starts full with one
 second's worth of tokens; sending at most half of that at once and then slightly below the quota
 leaves the service's bucket headroom for the jitter between when a request leaves and when the
 service counts it (thread scheduling, network), so the quota is never exceeded in practice.
 
-Must not: decide retries (botocore's retry handler does), sleep other than through the injected
-``sleep``, or print.
+Must not: decide retries (botocore's retry handler does), wait other than on its interruption
+event (or the injected ``sleep``), or print.
 """
 
 from __future__ import annotations
@@ -31,8 +36,24 @@ import time
 from typing import Any, Callable, Mapping
 
 from agentctl.core.quotas import TPS_QUOTAS
+from agentctl.errors import AgentctlError
 
 Clock = Callable[[], float]
+
+
+class WaitCancelled(AgentctlError):
+    """A call's wait for its token was cancelled by an interruption: the request was not sent."""
+
+    def __init__(self, operation: str, waited: float):
+        self.operation = operation
+        super().__init__(f"{operation} was not sent: interrupted while waiting "
+                         f"{waited:.1f}s for its turn under the TPS quota")
+
+
+def is_read(operation: str) -> bool:
+    """Get* / List* change nothing; everything else (Create, Update, Delete, Prepare, Tag,
+    Associate, ...) would start a change."""
+    return operation.startswith(("Get", "List"))
 
 
 class TokenBucket:
@@ -126,13 +147,67 @@ class RateLimiter:
     """The limiters of one client's operations; operations without a quota are not limited."""
 
     def __init__(self, quotas: Mapping[str, float] = TPS_QUOTAS, *, clock: Clock = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, **options: float):
+                 sleep: Callable[[float], None] | None = None, **options: float):
+        """``sleep``: tests inject a fake one; by default callers wait on the interruption event
+        (``interrupt``), so a wait ends the moment it is cancelled."""
         self.quotas = dict(quotas)
         self._clock, self._sleep, self._options = clock, sleep, options
         self._lock = threading.Lock()
         self._ops: dict[str, OperationLimiter] = {}
+        self._wake = threading.Event()
+        self._level = 0     # 0: waits run their course; 1: mutating waits cancelled; 2: all
         self.waited = 0.0
         """Seconds callers spent waiting for tokens, in total (for benchmarks and progress)."""
+        self.cancelled = 0
+        """Waits cancelled by ``interrupt``."""
+
+    # ------------------------------------------------------------------ interruption
+
+    def interrupt(self, *, abandon: bool = False) -> None:
+        """Cancel the waits of mutating operations now and refuse new ones (``abandon``: every
+        wait, reads too); they raise ``WaitCancelled``."""
+        with self._lock:
+            self._level = max(self._level, 2 if abandon else 1)
+        self._wake.set()
+
+    def reset(self) -> None:
+        """Back to normal (a later run in the same process waits again)."""
+        with self._lock:
+            self._level = 0
+        self._wake.clear()
+
+    def _cancelled_for(self, operation: str) -> bool:
+        level = self._level
+        return level >= 2 or (level == 1 and not is_read(operation))
+
+    def _wait(self, operation: str, delay: float) -> None:
+        """Wait ``delay`` seconds for ``operation``'s token, unless an interruption cancels it."""
+        if self._cancelled_for(operation):
+            self._cancel(operation, 0.0)
+        start = self._clock()
+        if self._sleep is not None:
+            self._sleep(delay)
+        else:
+            deadline = time.monotonic() + delay
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                if self._wake.is_set():
+                    # Interrupted, but not for this wait (a read during the first interruption):
+                    # the event stays set, so wait in short slices, watching for the second.
+                    time.sleep(min(left, 0.1))
+                else:
+                    self._wake.wait(left)
+                if self._cancelled_for(operation):
+                    break
+        if self._cancelled_for(operation):
+            self._cancel(operation, self._clock() - start)
+
+    def _cancel(self, operation: str, waited: float) -> None:
+        with self._lock:
+            self.cancelled += 1
+        raise WaitCancelled(operation, waited)
 
     def limiter(self, operation: str) -> OperationLimiter | None:
         quota = self.quotas.get(operation)
@@ -146,7 +221,8 @@ class RateLimiter:
             return op
 
     def acquire(self, operation: str) -> float:
-        """Wait (through ``sleep``) until ``operation`` may be sent; the seconds waited."""
+        """Wait until ``operation`` may be sent; the seconds waited. Raises ``WaitCancelled``
+        when an interruption cancels the wait (see ``interrupt``)."""
         op = self.limiter(operation)
         if op is None:
             return 0.0
@@ -154,7 +230,9 @@ class RateLimiter:
         if delay > 0:
             with self._lock:
                 self.waited += delay
-            self._sleep(delay)
+            self._wait(operation, delay)
+        elif self._cancelled_for(operation):
+            self._cancel(operation, 0.0)
         return delay
 
     def throttled(self, operation: str) -> None:

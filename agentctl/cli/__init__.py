@@ -3,40 +3,125 @@
 The boundary turns every failure into a message on stderr and an exit code
 (``agentctl.exitcodes`` states the rule); when the command was asked for ``--output json`` it
 also prints one JSON error document on stdout, unless the command already printed its document
-(a JSON caller always gets exactly one document). Importing this module must stay cheap:
+(a JSON caller always gets exactly one document).
+
+Interruption is one rule (``ExitCode.INTERRUPTED``): Ctrl-C (SIGINT) or SIGTERM, whatever the
+command was doing, ends in ``error: interrupted by ...`` on stderr, exit 12 and, with
+``--output json``, one error document saying ``"interrupted": true`` - never a traceback, never
+click's "Aborted!" / exit 1 or typer's silent exit 130 (typer turns a KeyboardInterrupt escaping a
+command into ``Exit(130)``, so every command re-raises it as ``CommandInterrupted``). The executor handles the
+signals itself while steps run (it finishes the calls in flight and reports what completed);
+``main`` makes SIGTERM raise like Ctrl-C everywhere else. Importing this module must stay cheap:
 ``agentctl --help`` and ``--version`` import no boto3, botocore or jsonschema (command modules
 import them inside the commands; tests/test_import_contract.py checks it).
 """
 
 from __future__ import annotations
 
+import os
 import sys
-import traceback
 
-import typer
 
-from agentctl import console
-from agentctl.cli.app import GLOBALS, app
-from agentctl.cli.options import RUN
-from agentctl.core import sensitive
-from agentctl.errors import AgentctlError
-from agentctl.exitcodes import ExitCode
+def _interrupted_while_starting() -> None:
+    """Ctrl-C in the first fraction of a second, while the CLI's modules are still imported
+    (before ``main`` can handle it): the same rule as later (exit INTERRUPTED, a message, one
+    JSON document with ``-o json``), not an import traceback. Only when agentctl was started
+    as the command (console script or ``python -m agentctl``); an embedder importing this module
+    gets its KeyboardInterrupt back."""
+    started_as = os.path.basename(sys.argv[0] if sys.argv else "")
+    if started_as not in ("agentctl", "__main__.py"):
+        return
+    message = "interrupted by SIGINT (Ctrl-C) before the command started"
+    try:
+        sys.stderr.write(f"error: {message}\n")
+        args = sys.argv[1:]
+        if "json" in {a.split("=", 1)[-1] for a in args if a.startswith("--output=")} or any(
+                a in ("-o", "--output") and args[i + 1:i + 2] == ["json"]
+                for i, a in enumerate(args)):
+            import json
 
-# Importing these registers their commands on ``app``.
-from agentctl.cli import validate_cmd as _validate_cmd  # noqa: E402,F401
-from agentctl.cli import lifecycle_cmds as _lifecycle_cmds  # noqa: E402,F401
-from agentctl.cli import emulator_cmds as _emulator_cmds  # noqa: E402,F401
-from agentctl.cli import invoke_cmd as _invoke_cmd  # noqa: E402,F401
-from agentctl.cli import chat_cmd as _chat_cmd  # noqa: E402,F401
-from agentctl.cli import drift_cmd as _drift_cmd  # noqa: E402,F401
-from agentctl.cli import eval_cmd as _eval_cmd  # noqa: E402,F401
-from agentctl.cli import iam_cmd as _iam_cmd  # noqa: E402,F401
+            sys.stdout.write(json.dumps({
+                "error": {"hint": None, "kind": "interrupted", "message": message,
+                          "problems": [], "where": None},
+                "exit_code": 12, "format_version": 1, "interrupted": True, "kind": "error",
+                "ok": False}, indent=2, sort_keys=True) + "\n")
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(12)  # ExitCode.INTERRUPTED (not importable yet, by definition)
+
+
+try:
+    import signal
+    import traceback
+
+    import typer
+
+    from agentctl import console
+    from agentctl.cli.app import GLOBALS, CommandInterrupted, app
+    from agentctl.cli.options import RUN
+    from agentctl.core import sensitive
+    from agentctl.errors import AgentctlError, Interrupted
+    from agentctl.exitcodes import ExitCode
+
+    # Importing these registers their commands on ``app``.
+    from agentctl.cli import validate_cmd as _validate_cmd  # noqa: E402,F401
+    from agentctl.cli import lifecycle_cmds as _lifecycle_cmds  # noqa: E402,F401
+    from agentctl.cli import emulator_cmds as _emulator_cmds  # noqa: E402,F401
+    from agentctl.cli import invoke_cmd as _invoke_cmd  # noqa: E402,F401
+    from agentctl.cli import chat_cmd as _chat_cmd  # noqa: E402,F401
+    from agentctl.cli import drift_cmd as _drift_cmd  # noqa: E402,F401
+    from agentctl.cli import eval_cmd as _eval_cmd  # noqa: E402,F401
+    from agentctl.cli import iam_cmd as _iam_cmd  # noqa: E402,F401
+except KeyboardInterrupt:
+    _interrupted_while_starting()
+    raise
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and exit with a code from ``agentctl.exitcodes``."""
-    code = run(argv)
+    previous = _handle_signals()
+    try:
+        code = run(argv)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if code == ExitCode.INTERRUPTED:
+        # The user asked the process to stop, and everything it had to say is said: do not wait
+        # for worker threads still inside a (read-only) call to time out, which the interpreter
+        # would do at exit - and a second Ctrl-C during that wait prints a traceback from the
+        # interpreter's shutdown. Mutations are already accounted for (the executor's report).
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(int(code))
     sys.exit(code)
+
+
+SIGNALLED: list[str] = []
+"""Signals received by ``main``'s handlers during this process (names, in order)."""
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    name = signal.Signals(signum).name
+    SIGNALLED.append(name)
+    raise KeyboardInterrupt(name)
+
+
+def _handle_signals() -> dict[int, object]:
+    """SIGINT and SIGTERM raise ``KeyboardInterrupt(name)`` in the main thread and are recorded
+    in ``SIGNALLED``, so both reach the one interruption rule: by default SIGTERM kills the
+    process silently (no message, no JSON document, exit -15), and a Ctrl-C that typer catches
+    while it parses the command line comes back as a bare 130. Returns the previous handlers."""
+    previous: dict[int, object] = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[sig] = signal.signal(sig, _on_signal)
+        except (ValueError, OSError):  # not the main thread of the main interpreter
+            pass
+    return previous
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -53,8 +138,15 @@ def run(argv: list[str] | None = None) -> int:
 
 def _run(argv: list[str]) -> int:
     try:
+        seen = len(SIGNALLED)
         rv = app(args=argv, prog_name="agentctl", standalone_mode=False)
+        if len(SIGNALLED) > seen and rv == 130:
+            # A signal typer caught outside every command (while parsing the command line):
+            # its Exit(130) came back as this return value (130 is no agentctl exit code).
+            return _interrupted(KeyboardInterrupt(SIGNALLED[-1]))
         return int(rv) if isinstance(rv, int) else int(ExitCode.OK)
+    except CommandInterrupted as e:
+        return _interrupted(e.interrupt)
     except typer.Exit as e:  # --help / --version / explicit exits
         return int(e.exit_code)
     except typer.Abort:
@@ -72,10 +164,8 @@ def _run(argv: list[str]) -> int:
         # click turns EPIPE on stdout (`agentctl plan | head`) into sys.exit(1); run() returns
         # codes instead of exiting, so tests and embedders see the same contract.
         return e.code if isinstance(e.code, int) else int(ExitCode.ERROR)
-    except KeyboardInterrupt:
-        _eprint("Interrupted.")
-        _json_error("interrupted", int(ExitCode.ABORTED))
-        return int(ExitCode.ABORTED)
+    except KeyboardInterrupt as e:
+        return _interrupted(e)
     except OSError as e:
         # A path the user gave that the operating system refuses before agentctl can look at it
         # (a name too long for the file system, a loop of symlinks, ...): pathlib's exists() and
@@ -143,6 +233,26 @@ def _command_in(argv: list[str]) -> str | None:
     return None
 
 
+def _interrupted(e: KeyboardInterrupt) -> int:
+    """The one interruption rule (module docstring): message, JSON document, INTERRUPTED."""
+    name = str(e) or "SIGINT"
+    shown = "SIGINT (Ctrl-C)" if name == "SIGINT" else name
+    err = Interrupted(f"interrupted by {shown} before the command finished",
+                      hint="run it again; `agentctl plan` shows whether anything is left to "
+                           "change (changes are made only by apply / promote / rollback / "
+                           "destroy / adopt steps, which report their own interruption)")
+    if GLOBALS.debug:
+        sys.stderr.write(sensitive.mask_text("".join(traceback.format_exception(e))))
+    try:
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")  # the terminal echoed ^C on the current line
+        _print_error(err)
+    except (OSError, ValueError):
+        pass
+    _json_error(err.message(), int(err.exit_code), error=err)
+    return int(err.exit_code)
+
+
 def _output_in(argv: list[str]) -> str:
     """The ``--output`` value given on the command line, read before parsing: a usage error
     can stop click before the option's callback records it (``agentctl.cli.options``)."""
@@ -178,6 +288,8 @@ def _json_error(message: str, code: int, *, error: AgentctlError | None = None) 
             "problems": [_problem(p) for p in getattr(error, "problems", None) or ()],
         },
     }
+    if code == _Codes.INTERRUPTED:
+        doc["interrupted"] = True
     try:
         console.json_out(doc)
     except OSError:  # stdout closed (`| head`): the exit code still says it

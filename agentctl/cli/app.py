@@ -30,13 +30,34 @@ def _blank_flag_types(params: list[Any]) -> list[Any]:
     return params
 
 
+class CommandInterrupted(Exception):
+    """A KeyboardInterrupt (Ctrl-C; SIGTERM too, see ``agentctl.cli.main``) that stopped a
+    command, carried past typer to the error boundary: typer (0.29) turns one into ``Exit(130)``,
+    which in non-standalone mode comes back as a plain return value 130 (click: ``Abort``, exit
+    1), so the boundary could not tell an interruption from a command's own exit code."""
+
+    def __init__(self, interrupt: KeyboardInterrupt):
+        super().__init__(str(interrupt) or "SIGINT")
+        self.interrupt = interrupt
+
+
+def _invoke_interruptible(invoke: Any, ctx: Any) -> Any:
+    try:
+        return invoke(ctx)
+    except KeyboardInterrupt as e:
+        raise CommandInterrupted(e) from e
+
+
 class Command(TyperCommand):
     """Every agentctl command: help shows no ``<bool>`` type on plain flags, and the usage line
     names arguments like click and the README do (``agentctl promote [OPTIONS] ALIAS``), not
-    typer's ``{alias}``."""
+    typer's ``{alias}``; Ctrl-C reaches the error boundary as ``CommandInterrupted``."""
 
     def get_params(self, ctx: Any) -> list[Any]:
         return _blank_flag_types(super().get_params(ctx))
+
+    def invoke(self, ctx: Any) -> Any:
+        return _invoke_interruptible(super().invoke, ctx)
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
@@ -57,6 +78,9 @@ class Group(TyperGroup):
 
     def get_params(self, ctx: Any) -> list[Any]:
         return _blank_flag_types(super().get_params(ctx))
+
+    def invoke(self, ctx: Any) -> Any:
+        return _invoke_interruptible(super().invoke, ctx)
 
 
 class Typer(typer.Typer):

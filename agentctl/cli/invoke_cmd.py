@@ -23,7 +23,7 @@ import typer
 from agentctl.cli.app import app, project_dir
 from agentctl.cli.options import output_option
 from agentctl.cli.runtime_io import RuntimeIO
-from agentctl.errors import Aborted, AgentctlError, UsageError
+from agentctl.errors import AgentctlError, Interrupted, UsageError
 from agentctl.exitcodes import ExitCode
 
 ENV_HELP = "Environment from agentctl.yaml (default: AGENTCTL_ENV, then defaultEnvironment)."
@@ -185,7 +185,7 @@ def turn_document(conv: Conversation | None, turn: Any, *, agent: str,
                         "exit_code": int(error.exit_code)}
     elif interrupted:
         doc["error"] = {"message": "interrupted", "where": None, "hint": None, "code": None,
-                        "exit_code": int(ExitCode.ABORTED)}
+                        "exit_code": int(ExitCode.INTERRUPTED)}
     return doc
 
 
@@ -263,13 +263,13 @@ def invoke_cmd(
                                   partial="".join(partial)))
         raise
     except KeyboardInterrupt:
-        # Raised as an AgentctlError, not re-raised: typer turns a KeyboardInterrupt escaping a
-        # command into a silent exit 130, while agentctl's contract is ABORTED with a message.
+        # Raised as Interrupted (the one interruption rule, exitcodes.INTERRUPTED) with what
+        # only this command knows: the session to continue.
         io.end_answer()
         if json_out:
             io.json(turn_document(conv, None, agent=agent, interrupted=True,
                                   session_id=session_id, partial="".join(partial)))
-        raise Aborted("interrupted while the agent was answering",
+        raise Interrupted("interrupted while the agent was answering",
                       hint=f"the session is kept: continue it with --session {session_id}"
                       ) from None
     finally:

@@ -262,13 +262,19 @@ class Emulator:
         return result
 
     def _log(self, operation: str, params: dict[str, Any], outcome: str, transport: str) -> None:
+        if self._closed:
+            # A call of a thread the command no longer waits for (abandoned after Ctrl-C),
+            # answering after the emulator was closed: nobody reads its log entry.
+            return
         try:
             with self._store.transaction() as tx:
                 tx.log_call(operation, _loggable(params), outcome, self._clock(), transport)
-        except sqlite3.Error:
+        except sqlite3.Error as e:
             # The answer has been decided; a state file locked past the busy timeout must not
-            # turn it into a traceback. The gap in the log is reported instead.
-            log.warning("could not record %s (%s) in the call log", operation, outcome, exc_info=True)
+            # turn it into a traceback. The gap in the log is reported instead (the traceback
+            # only with --debug).
+            log.warning("could not record %s (%s) in the call log: %s", operation, outcome, e)
+            log.debug("traceback", exc_info=True)
 
     # --- call log, state ----------------------------------------------------------------------
 

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+from agentctl.core.threads import abandoning_pool
 from agentctl.errors import AgentctlError, UsageError
 from agentctl.eval import records
 from agentctl.eval.matchers import Judge, TurnOutcome, check_turn
@@ -139,7 +139,8 @@ def run_suites(suites: Sequence[Suite], invoke: Invoke, *, run_id: str, repeat: 
         for job in jobs:
             one(job)
     else:
-        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="eval") as pool:
+        # Abandoned, not waited for, on Ctrl-C (core/threads.py): invocations change nothing.
+        with abandoning_pool(parallel, thread_name_prefix="eval") as pool:
             # list(): re-raise the first unexpected exception of a job here.
             list(pool.map(one, jobs))
     out = []

@@ -194,3 +194,42 @@ def test_a_throttle_that_comes_through_anyway_slows_that_operation_down():
         assert set(counts) == {"ListAgents"}
     finally:
         emu.close()
+
+
+def _waiting(limiter: ratelimit.RateLimiter, operation: str) -> tuple[threading.Thread, list]:
+    """A thread that takes ``operation``'s second token (the first is the bucket's burst), i.e.
+    waits for its turn; what it ended with lands in the list."""
+    limiter.acquire(operation)
+    outcome: list = []
+
+    def wait() -> None:
+        try:
+            outcome.append(limiter.acquire(operation))
+        except ratelimit.WaitCancelled as e:
+            outcome.append(e)
+
+    t = threading.Thread(target=wait, daemon=True)
+    t.start()
+    return t, outcome
+
+
+def test_an_interruption_cancels_the_token_waits_of_mutating_calls_at_once():
+    # Quotas so small that a token is ~1000 s away: only the interruption can end the wait.
+    limiter = ratelimit.RateLimiter({"CreateAgent": 0.001, "GetAgent": 0.001})
+    create, created = _waiting(limiter, "CreateAgent")
+    get, got = _waiting(limiter, "GetAgent")
+    limiter.interrupt()
+    create.join(timeout=30)
+    assert not create.is_alive() and isinstance(created[0], ratelimit.WaitCancelled)
+    assert "CreateAgent was not sent" in created[0].what
+    # A read (the poll of a step in flight) keeps its turn after the first interruption...
+    get.join(timeout=0.3)
+    assert get.is_alive() and got == []
+    with pytest.raises(ratelimit.WaitCancelled):   # ...no new mutating call is let through...
+        limiter.acquire("CreateAgent")
+    limiter.interrupt(abandon=True)                 # ...until the second one abandons it too.
+    get.join(timeout=30)
+    assert not get.is_alive() and isinstance(got[0], ratelimit.WaitCancelled)
+    assert limiter.cancelled == 3
+    limiter.reset()
+    assert limiter.acquire("ListAgents") == 0.0     # not limited, and no longer interrupted

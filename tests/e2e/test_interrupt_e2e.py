@@ -43,9 +43,15 @@ class Running:
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      env=full)
         self.err_lines: list[str] = []
+        self._out: list[str] = []
         self._seen = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
+        # stdout has its own reader: communicate() would read stderr too, racing _read for
+        # the lines written after it started (the final error message).
+        self._out_reader = threading.Thread(
+            target=lambda: self._out.extend(self.proc.stdout), daemon=True)  # type: ignore[arg-type]
+        self._out_reader.start()
 
     def _read(self) -> None:
         assert self.proc.stderr is not None
@@ -64,9 +70,14 @@ class Running:
                 self._seen.wait(timeout=min(left, 0.2))
 
     def finish(self, timeout: float = 60) -> tuple[int, str, str]:
-        out, _ = self.proc.communicate(timeout=timeout)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise
         self._reader.join(timeout=5)
-        return self.proc.returncode, out, "\n".join(self.err_lines)
+        self._out_reader.join(timeout=5)
+        return self.proc.returncode, "".join(self._out), "\n".join(self.err_lines)
 
 
 def durations_env(**slow: float) -> dict[str, str]:
@@ -205,3 +216,107 @@ def test_sigint_during_destroy_stops_after_the_call_in_flight(applied):
     r = p.cli("destroy", "--auto-approve")  # the rest, from where it stopped
     assert r.code == ExitCode.OK, r.err
     assert "not created" in p.cli("status").out
+
+
+# ------------------------------------------------------- interruption outside the executor
+# One rule (exitcodes.INTERRUPTED): whatever a command was doing when Ctrl-C / SIGTERM came,
+# it exits 12 with a message and, with -o json, one document saying "interrupted": true; never a
+# traceback, never typer's silent 130 or click's "Aborted!" / 1.
+
+def _calls(p: Project, operation: str) -> int:
+    emu = p.emulator()
+    try:
+        return len(emu.calls(operation))
+    finally:
+        emu.close()
+
+
+def _wait_for_call(p: Project, operation: str, *, more_than: int, run: Running,
+                   timeout: float = 60) -> None:
+    """Until the emulator's call log shows another ``operation`` (the command is in its reads)."""
+    end = time.monotonic() + timeout
+    while _calls(p, operation) <= more_than:
+        if time.monotonic() > end or run.proc.poll() is not None:
+            run.proc.kill()
+            raise AssertionError(f"never saw {operation}; stderr: {run.err_lines}")
+        time.sleep(0.1)
+
+
+def _assert_interrupted(code: int, out: str, err: str, *, signame: str, json_out: bool) -> None:
+    assert code == ExitCode.INTERRUPTED, (code, out, err)
+    assert "Traceback" not in err and "Aborted" not in err
+    assert f"interrupted by {signame}" in err
+    if json_out:
+        doc = json.loads(out)  # exactly one document: json.loads refuses trailing data
+        assert doc["kind"] == "error" and doc["ok"] is False and doc["interrupted"] is True
+        assert doc["exit_code"] == ExitCode.INTERRUPTED
+        assert doc["error"]["kind"] == "interrupted"
+    else:
+        assert out == ""
+
+
+@pytest.mark.parametrize("sig, output", [(signal.SIGINT, "human"), (signal.SIGINT, "json"),
+                                         (signal.SIGTERM, "json")])
+def test_a_signal_during_plans_reads_exits_interrupted(applied, sig, output):
+    p = applied
+    before = _calls(p, "ListAgents")
+    # Every GetAgent takes a minute: the plan is stuck in its live reads when the signal comes.
+    run = Running(p.root, "plan", "-o", output,
+                  env={**durations_env(),
+                       "AGENTCTL_EMULATOR_FAULTS": json.dumps({"latency": {"GetAgent": 60}})})
+    _wait_for_call(p, "ListAgents", more_than=before, run=run)
+    run.proc.send_signal(sig)
+    code, out, err = run.finish(timeout=30)   # not the minute the reader thread is stuck for
+    _assert_interrupted(code, out, err, json_out=output == "json",
+                        signame="SIGINT (Ctrl-C)" if sig == signal.SIGINT else "SIGTERM")
+
+
+def test_ctrl_c_during_eval_exits_interrupted(applied):
+    p = applied
+    before = _calls(p, "ListAgents")
+    run = Running(p.root, "eval", "--agent", "support-bot", "--alias", "STAGING", "-o", "json",
+                  env={**durations_env(),
+                       "AGENTCTL_EMULATOR_FAULTS": json.dumps({"latency": {"GetAgent": 60}})})
+    _wait_for_call(p, "ListAgents", more_than=before, run=run)
+    run.proc.send_signal(signal.SIGINT)
+    code, out, err = run.finish(timeout=30)
+    _assert_interrupted(code, out, err, signame="SIGINT (Ctrl-C)", json_out=True)
+
+
+def test_ctrl_c_while_waiting_for_the_lock_exits_interrupted(applied):
+    from agentctl.apply import records
+
+    p = applied
+    before = p.mutating_calls()
+    with records.project_lock(p.root, command="agentctl apply"):
+        run = Running(p.root, "apply", "--auto-approve", "-o", "json",
+                      env={**durations_env(), "AGENTCTL_LOCK_TIMEOUT": "120"})
+        run.wait_for_line("waiting for the project lock held by")
+        run.proc.send_signal(signal.SIGINT)
+        code, out, err = run.finish(timeout=30)
+    _assert_interrupted(code, out, err, signame="SIGINT (Ctrl-C)", json_out=True)
+    assert p.mutating_calls() == before  # it never got the lock, so it changed nothing
+    assert p.cli("apply", "--auto-approve").code == ExitCode.OK  # and the lock was not left held
+
+
+def test_ctrl_c_cancels_the_calls_waiting_for_their_turn_under_the_tps_quota(multi_agent):
+    # 1 % of the published quotas: the first CreateAgent goes at once, each further one waits
+    # ~17 s for its token. Ctrl-C must cancel those waits (nothing was sent: not run), not send
+    # the calls once their turn comes.
+    p = multi_agent
+    run = Running(p.root, "apply", "--auto-approve",
+                  env={**durations_env(), "AGENTCTL_RATE_LIMIT": "0.01",
+                       "AGENTCTL_EMULATOR_FAULTS": json.dumps({"throttle": "tps"})})
+    for name in ("billing-agent", "shipping-agent", "helpdesk-supervisor"):
+        run.wait_for_line(f"{name}: CreateAgent ... create agent")
+    run.proc.send_signal(signal.SIGINT)
+    code, out, err = run.finish(timeout=60)
+    assert code == ExitCode.INTERRUPTED, err
+    assert "Traceback" not in err
+    assert err.count("was not sent: interrupted while waiting") == 2, err
+    assert p.mutating_calls().count("CreateAgent") == 1
+    not_run = [line for line in out.splitlines() if line.strip().startswith("not run:")]
+    assert sum(line.endswith(": CreateAgent") for line in not_run) == 2, out
+    # Nothing half-done: a re-run (at the normal quotas) converges.
+    assert p.cli("apply", "--auto-approve").code == ExitCode.OK
+    assert p.cli("plan", "--detailed-exitcode").code == ExitCode.OK

@@ -1,5 +1,5 @@
 """Ctrl-C while the answer streams (a real SIGINT to a real process): ``invoke`` stops with
-ABORTED, no traceback, the partial answer kept and the session id printed; ``chat`` reports it and
+INTERRUPTED, no traceback, the partial answer kept and the session id printed; ``chat`` reports it and
 goes on in the same session."""
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def test_sigint_mid_stream_stops_invoke_cleanly(project):
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     err = head + err
-    assert proc.returncode == ExitCode.ABORTED, err
+    assert proc.returncode == ExitCode.INTERRUPTED, err
     assert out == "Order A-482 \n"
     assert "interrupted while the agent was answering" in err
     assert "continue it with --session sess-int" in err
@@ -99,7 +99,7 @@ def test_sigint_mid_stream_with_json_prints_one_document(project):
     head = _wait_for_marker(proc)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == ExitCode.ABORTED, head + err
+    assert proc.returncode == ExitCode.INTERRUPTED, head + err
     doc = json.loads(out)
     assert doc["ok"] is False and doc["error"]["message"] == "interrupted"
     assert doc["answer"] == "Order A-482 "
