@@ -95,6 +95,9 @@ class AwsError(AgentctlError):
         self.operation = operation
         self.code = code
         self.aws_message = message
+        self.maybe_committed = False
+        """An earlier attempt of this call may have taken effect: it was answered with a 5xx or
+        lost its connection after the request was sent (``agentctl.aws.client.call``)."""
         super().__init__(f"{operation} failed: {code}: {message}", where=where, hint=hint)
 
 

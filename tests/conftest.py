@@ -9,8 +9,13 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
+from typing import Callable
 
 import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,3 +46,38 @@ def _no_colour_from_the_outside(monkeypatch):
     for var in ("FORCE_COLOR", "NO_COLOR", "CI", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY",
                 "GITHUB_WORKSPACE"):
         monkeypatch.delenv(var, raising=False)
+
+
+# --------------------------------------------- in-process CLI runs on a copy of an example
+
+@pytest.fixture
+def instant_emulator(monkeypatch):
+    """The embedded emulator settles at once (time scale 0) and no variable from the outside
+    changes which target or faults a test gets (use with ``pytest.mark.usefixtures``)."""
+    monkeypatch.setenv("AGENTCTL_EMULATOR_TIME_SCALE", "0")
+    for var in ("AGENTCTL_ENV", "AWS_ENDPOINT_URL_BEDROCK_AGENT", "AGENTCTL_EMULATOR_FAULTS",
+                "AGENTCTL_EMULATOR_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A copy of examples/support-bot (without its local state)."""
+    root = tmp_path / "support-bot"
+    shutil.copytree(EXAMPLES / "support-bot", root,
+                    ignore=shutil.ignore_patterns(".agentctl", "__pycache__"))
+    return root
+
+
+@pytest.fixture
+def cli(capsys) -> Callable[..., tuple[int, str, str]]:
+    """``cli(*args)``: run ``agentctl ARGS`` in process; (exit code, stdout, stderr)."""
+    from agentctl.cli import run
+
+    def run_cli(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = run(list(args))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run_cli

@@ -17,36 +17,14 @@ from botocore.stub import Stubber
 
 from agentctl.aws import client as aws
 from agentctl.apply import lifecycle
-from agentctl.cli import run
 from agentctl.errors import AwsError, PartialApply
 from agentctl.exitcodes import ExitCode
 from agentctl.core.model import Target
 from agentctl.plan.model import ApplyResult, Step, StepResult
 
+pytestmark = pytest.mark.usefixtures("instant_emulator")
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch):
-    monkeypatch.setenv("AGENTCTL_EMULATOR_TIME_SCALE", "0")
-    for var in ("AGENTCTL_ENV", "AWS_ENDPOINT_URL_BEDROCK_AGENT", "AGENTCTL_EMULATOR_FAULTS",
-                "AGENTCTL_EMULATOR_CONFIG", "NO_COLOR"):
-        monkeypatch.delenv(var, raising=False)
-
-
-@pytest.fixture
-def project(tmp_path) -> Path:
-    root = tmp_path / "support-bot"
-    shutil.copytree(EXAMPLES / "support-bot", root,
-                    ignore=shutil.ignore_patterns(".agentctl", "__pycache__"))
-    return root
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = run(list(args))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def assert_clean_error(err: str) -> None:
@@ -58,9 +36,9 @@ def assert_clean_error(err: str) -> None:
 # ------------------------------------------------------------------------- -C DIR
 
 
-def test_chdir_to_a_missing_directory_says_it_does_not_exist(tmp_path, capsys):
+def test_chdir_to_a_missing_directory_says_it_does_not_exist(tmp_path, cli):
     missing = tmp_path / "no-such-dir"
-    code, out, err = cli(capsys, "-C", str(missing), "plan")
+    code, out, err = cli("-C", str(missing), "plan")
     assert code == ExitCode.USAGE
     assert out == ""
     assert_clean_error(err)
@@ -72,18 +50,18 @@ def test_chdir_to_a_missing_directory_says_it_does_not_exist(tmp_path, capsys):
 # ----------------------------------------------------------------- unknown --agent
 
 
-def test_status_of_an_unknown_agent_is_a_usage_error(project, capsys):
-    code, out, err = cli(capsys, "-C", str(project), "status", "--agent", "nope")
+def test_status_of_an_unknown_agent_is_a_usage_error(project, cli):
+    code, out, err = cli("-C", str(project), "status", "--agent", "nope")
     assert code == ExitCode.USAGE
     assert out == ""
     assert_clean_error(err)
     assert "nope" in err and "support-bot" in err
 
 
-def test_status_json_of_an_unknown_agent_prints_one_error_document(project, capsys):
+def test_status_json_of_an_unknown_agent_prints_one_error_document(project, cli):
     # Issue 12 item 10: a JSON caller gets one document on failure too (the message stays on
     # stderr for humans).
-    code, out, err = cli(capsys, "-C", str(project), "status", "--agent", "nope",
+    code, out, err = cli("-C", str(project), "status", "--agent", "nope",
                          "--output", "json")
     assert code == ExitCode.USAGE
     doc = json.loads(out)
@@ -97,8 +75,8 @@ def test_status_json_of_an_unknown_agent_prints_one_error_document(project, caps
     ["rollback", "PROD", "--agent", "nope"],
     ["history", "PROD", "--agent", "nope"],
 ])
-def test_alias_commands_on_an_agent_not_in_the_project_are_usage_errors(project, capsys, argv):
-    code, out, err = cli(capsys, "-C", str(project), *argv)
+def test_alias_commands_on_an_agent_not_in_the_project_are_usage_errors(project, cli, argv):
+    code, out, err = cli("-C", str(project), *argv)
     assert code == ExitCode.USAGE
     assert out == ""
     assert_clean_error(err)
@@ -113,11 +91,11 @@ def test_alias_commands_on_an_agent_not_in_the_project_are_usage_errors(project,
 @pytest.mark.parametrize("command", [["plan"], ["status"], ["apply", "--auto-approve"],
                                      ["promote", "PROD", "--agent", "support-bot",
                                       "--version", "1"]])
-def test_corrupt_state_database_is_a_clear_error(project, capsys, command):
+def test_corrupt_state_database_is_a_clear_error(project, cli, command):
     state = project / ".agentctl" / "local.db"
     state.parent.mkdir()
     state.write_bytes(bytes(range(256)) * 20)
-    code, out, err = cli(capsys, "-C", str(project), *command)
+    code, out, err = cli("-C", str(project), *command)
     assert code == ExitCode.ERROR
     assert out == ""
     assert_clean_error(err)
@@ -127,22 +105,22 @@ def test_corrupt_state_database_is_a_clear_error(project, capsys, command):
     assert state.read_bytes() == bytes(range(256)) * 20  # untouched
 
 
-def test_state_path_that_is_a_directory_is_a_clear_error(project, capsys):
+def test_state_path_that_is_a_directory_is_a_clear_error(project, cli):
     state = project / ".agentctl" / "local.db"
     state.mkdir(parents=True)
-    code, out, err = cli(capsys, "-C", str(project), "plan")
+    code, out, err = cli("-C", str(project), "plan")
     assert code == ExitCode.ERROR
     assert_clean_error(err)
     assert str(state) in err and "not a usable emulator state" in err
 
 
-def test_state_directory_that_cannot_be_created_is_a_clear_error(project, capsys):
+def test_state_directory_that_cannot_be_created_is_a_clear_error(project, cli):
     # `state:` below a regular file: the directory cannot be created.
     (project / "blocker").write_text("x")
     cfg = project / "agentctl.yaml"
     cfg.write_text(cfg.read_text().replace("state: .agentctl/local.db",
                                            "state: blocker/local.db"))
-    code, out, err = cli(capsys, "-C", str(project), "plan")
+    code, out, err = cli("-C", str(project), "plan")
     assert code == ExitCode.ERROR
     assert_clean_error(err)
     assert "blocker" in err
@@ -151,13 +129,13 @@ def test_state_directory_that_cannot_be_created_is_a_clear_error(project, capsys
 # ------------------------------------------------------------------- saved plans
 
 
-def test_binary_plan_file_is_reported_like_any_other_non_plan(project, tmp_path, capsys):
+def test_binary_plan_file_is_reported_like_any_other_non_plan(project, tmp_path, cli):
     bad = tmp_path / "random.plan"
     bad.write_bytes(b"\xff\xfe\x00garbage\x9c")
-    code, out, err = cli(capsys, "-C", str(project), "apply", str(bad))
+    code, out, err = cli("-C", str(project), "apply", str(bad))
     truncated = tmp_path / "truncated.plan"
     truncated.write_text('{"format_version": 1, "pla')
-    code2, _, err2 = cli(capsys, "-C", str(project), "apply", str(truncated))
+    code2, _, err2 = cli("-C", str(project), "apply", str(truncated))
     assert out == ""
     assert_clean_error(err)
     assert "not a saved plan" in err and str(bad) in err
@@ -169,12 +147,12 @@ def test_binary_plan_file_is_reported_like_any_other_non_plan(project, tmp_path,
 
 
 def test_plan_file_with_a_non_integer_format_version_is_corrupt_not_stale(project, tmp_path,
-                                                                         capsys):
-    assert cli(capsys, "-C", str(project), "plan", "--out", str(tmp_path / "p.plan"))[0] == 0
+                                                                         cli):
+    assert cli("-C", str(project), "plan", "--out", str(tmp_path / "p.plan"))[0] == 0
     doc = json.loads((tmp_path / "p.plan").read_text())
     doc["format_version"] = "1"
     (tmp_path / "p.plan").write_text(json.dumps(doc))
-    code, out, err = cli(capsys, "-C", str(project), "apply", str(tmp_path / "p.plan"))
+    code, out, err = cli("-C", str(project), "apply", str(tmp_path / "p.plan"))
     assert code != ExitCode.STALE_PLAN
     assert code == ExitCode.USAGE  # a damaged plan file is a bad argument (exitcodes.py)
     assert_clean_error(err)
@@ -185,11 +163,11 @@ def test_plan_file_with_a_non_integer_format_version_is_corrupt_not_stale(projec
 # ------------------------------------------------------------------ project globs
 
 
-def test_glob_matching_only_outside_files_is_one_clear_problem(project, capsys):
+def test_glob_matching_only_outside_files_is_one_clear_problem(project, cli):
     cfg = project / "agentctl.yaml"
     cfg.write_text(cfg.read_text().replace('agents: ["agents/*.yaml"]',
                                            'agents: ["../support-bot/agents/*.yaml", "/etc/*"]'))
-    code, out, err = cli(capsys, "-C", str(project), "validate")
+    code, out, err = cli("-C", str(project), "validate")
     assert code == ExitCode.INVALID_SPEC
     text = out + err
     # /etc/* matches files, all outside: "outside", not also "matches no file"
@@ -247,14 +225,14 @@ def test_partial_apply_message_does_not_repeat_the_step_address():
 
 @pytest.mark.parametrize("target", [".", "plans-dir"])
 def test_plan_out_to_a_directory_is_a_usage_error_and_leaves_no_temp_file(project, tmp_path,
-                                                                           capsys, monkeypatch,
+                                                                           cli, monkeypatch,
                                                                            target):
     # A relative --out is relative to -C DIR, as if agentctl was started there (like git -C).
     (project / "plans-dir").mkdir()
     monkeypatch.chdir(tmp_path)
     before = sorted(p.relative_to(project).as_posix() for p in project.rglob("*")
                     if ".agentctl" not in p.parts)
-    code, out, err = cli(capsys, "-C", str(project), "plan", "--out", target)
+    code, out, err = cli("-C", str(project), "plan", "--out", target)
     assert code == ExitCode.USAGE
     assert out == ""
     assert_clean_error(err)
@@ -269,13 +247,13 @@ def test_plan_out_to_a_directory_is_a_usage_error_and_leaves_no_temp_file(projec
 
 @pytest.mark.parametrize("command", [["apply", "--auto-approve"],
                                      ["destroy", "--auto-approve"]])
-def test_unusable_project_lock_directory_is_a_clear_error(project, tmp_path, capsys, command):
+def test_unusable_project_lock_directory_is_a_clear_error(project, tmp_path, cli, command):
     # The state lives elsewhere, but `.agentctl` (where the lock goes) cannot be a directory.
     cfg = project / "agentctl.yaml"
     cfg.write_text(cfg.read_text().replace("state: .agentctl/local.db",
                                            f"state: {tmp_path / 'state' / 'local.db'}"))
     (project / ".agentctl").write_text("not a directory")
-    code, out, err = cli(capsys, "-C", str(project), *command)
+    code, out, err = cli("-C", str(project), *command)
     assert code == ExitCode.ERROR
     assert_clean_error(err)
     assert str(project / ".agentctl") in err and "lock" in err
@@ -283,22 +261,22 @@ def test_unusable_project_lock_directory_is_a_clear_error(project, tmp_path, cap
 
 
 @pytest.mark.parametrize("value", ["nan", "-1", "inf", "abc"])
-def test_bad_lock_timeout_is_a_usage_error(project, capsys, monkeypatch, value):
+def test_bad_lock_timeout_is_a_usage_error(project, cli, monkeypatch, value):
     # -1 would make filelock wait forever, nan made it raise a bare ValueError.
     monkeypatch.setenv("AGENTCTL_LOCK_TIMEOUT", value)
-    code, out, err = cli(capsys, "-C", str(project), "apply", "--auto-approve")
+    code, out, err = cli("-C", str(project), "apply", "--auto-approve")
     assert code == ExitCode.USAGE
     assert_clean_error(err)
     assert "AGENTCTL_LOCK_TIMEOUT" in err and value in err
 
 
 def test_saved_plan_for_another_environment_is_stale_before_touching_the_target(project, tmp_path,
-                                                                               capsys):
+                                                                               cli):
     # -e prod (target aws, profile "prod" absent here) must not fail on the profile: the plan
     # was made for "local", which is the problem to report.
     plan = tmp_path / "local.plan"
-    assert cli(capsys, "-C", str(project), "plan", "--out", str(plan))[0] == 0
-    code, out, err = cli(capsys, "-C", str(project), "apply", str(plan), "-e", "prod")
+    assert cli("-C", str(project), "plan", "--out", str(plan))[0] == 0
+    code, out, err = cli("-C", str(project), "apply", str(plan), "-e", "prod")
     assert code == ExitCode.STALE_PLAN
     assert out == ""
     assert_clean_error(err)
@@ -309,22 +287,22 @@ def test_saved_plan_for_another_environment_is_stale_before_touching_the_target(
 # ------------------------------------------------------------------------ endpoints
 
 
-def test_invalid_endpoint_in_the_environment_variable_is_a_usage_error(project, capsys,
+def test_invalid_endpoint_in_the_environment_variable_is_a_usage_error(project, cli,
                                                                       monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_AGENT", "garbage")
-    code, out, err = cli(capsys, "-C", str(project), "plan")
+    code, out, err = cli("-C", str(project), "plan")
     assert code == ExitCode.USAGE
     assert out == ""
     assert_clean_error(err)
     assert "AWS_ENDPOINT_URL_BEDROCK_AGENT" in err and "'garbage'" in err
 
 
-def test_invalid_endpoint_in_agentctl_yaml_names_the_environment(project, capsys):
+def test_invalid_endpoint_in_agentctl_yaml_names_the_environment(project, cli):
     cfg = project / "agentctl.yaml"
     # passes the schema's https?://.* pattern, but is no URL botocore accepts
     cfg.write_text(cfg.read_text().replace("state: .agentctl/local.db",
                                            "endpoint: http://exa mple:99"))
-    code, out, err = cli(capsys, "-C", str(project), "plan")
+    code, out, err = cli("-C", str(project), "plan")
     assert code == ExitCode.INVALID_SPEC
     assert_clean_error(err)
     assert "environment local" in err and "endpoint" in err
@@ -335,45 +313,45 @@ def test_invalid_endpoint_in_agentctl_yaml_names_the_environment(project, capsys
 
 @pytest.mark.parametrize("damage", ["binary", "directory"])
 def test_unreadable_applied_plans_record_is_a_clear_error_before_any_change(project, tmp_path,
-                                                                           capsys, damage):
+                                                                           cli, damage):
     plan = tmp_path / "a.plan"
-    assert cli(capsys, "-C", str(project), "plan", "--out", str(plan))[0] == 0
+    assert cli("-C", str(project), "plan", "--out", str(plan))[0] == 0
     record = project / ".agentctl" / "applied-plans"
     record.parent.mkdir(exist_ok=True)
     if damage == "binary":
         record.write_bytes(b"\xfd\xff\x00\x81garbage")
     else:
         record.mkdir()
-    code, out, err = cli(capsys, "-C", str(project), "apply", str(plan))
+    code, out, err = cli("-C", str(project), "apply", str(plan))
     assert code == ExitCode.ERROR
     assert_clean_error(err)
     assert str(record) in err and "hint:" in err
     assert "nothing was changed" in err
     # and indeed nothing was: the plan still has all its changes
-    assert cli(capsys, "-C", str(project), "plan", "--detailed-exitcode")[0] == ExitCode.CHANGES
+    assert cli("-C", str(project), "plan", "--detailed-exitcode")[0] == ExitCode.CHANGES
 
 
-def test_apply_that_cannot_record_the_plan_still_reports_its_result(project, tmp_path, capsys):
+def test_apply_that_cannot_record_the_plan_still_reports_its_result(project, tmp_path, cli):
     plan = tmp_path / "a.plan"
-    assert cli(capsys, "-C", str(project), "plan", "--out", str(plan))[0] == 0
+    assert cli("-C", str(project), "plan", "--out", str(plan))[0] == 0
     record = project / ".agentctl" / "applied-plans"
     record.parent.mkdir(exist_ok=True)
     record.symlink_to(tmp_path / "no-such-dir" / "applied-plans")  # dangling: writes fail
-    code, out, err = cli(capsys, "-C", str(project), "apply", str(plan))
+    code, out, err = cli("-C", str(project), "apply", str(plan))
     assert code == ExitCode.OK  # every change was made: that is the result
     assert "Apply complete!" in out
     assert_clean_error("error: " + err)  # no traceback / internal error
     assert "warning:" in err and "applied-plans" in err
-    assert cli(capsys, "-C", str(project), "plan", "--detailed-exitcode")[0] == ExitCode.OK
+    assert cli("-C", str(project), "plan", "--detailed-exitcode")[0] == ExitCode.OK
 
 
 # ----------------------------------------------------------------------- validate
 
 
-def test_validate_of_the_project_file_validates_the_project(project, capsys):
+def test_validate_of_the_project_file_validates_the_project(project, cli):
     # `agentctl validate agentctl.yaml` used to check agentctl.yaml *as an agent spec*: a flood
     # of "missing required key 'name'" errors on a valid project.
-    code, out, err = cli(capsys, "-C", str(project), "validate", "agentctl.yaml")
+    code, out, err = cli("-C", str(project), "validate", "agentctl.yaml")
     assert code == ExitCode.OK, out + err
     assert "OK: 1 agent spec(s)" in out
 
@@ -381,12 +359,12 @@ def test_validate_of_the_project_file_validates_the_project(project, capsys):
 # ------------------------------------------------------------------------ destroy
 
 
-def test_destroying_a_collaborator_says_which_supervisor_still_uses_it(tmp_path, capsys):
+def test_destroying_a_collaborator_says_which_supervisor_still_uses_it(tmp_path, cli):
     root = tmp_path / "multi-agent"
     shutil.copytree(EXAMPLES / "multi-agent", root,
                     ignore=shutil.ignore_patterns(".agentctl", "__pycache__"))
-    assert cli(capsys, "-C", str(root), "apply", "--auto-approve")[0] == 0
-    code, out, err = cli(capsys, "-C", str(root), "destroy", "--agent", "billing-agent",
+    assert cli("-C", str(root), "apply", "--auto-approve")[0] == 0
+    code, out, err = cli("-C", str(root), "destroy", "--agent", "billing-agent",
                          "--auto-approve")
     assert code == ExitCode.OK, err
     preview = out.split("Destroy complete")[0]
@@ -395,7 +373,7 @@ def test_destroying_a_collaborator_says_which_supervisor_still_uses_it(tmp_path,
 
 
 def test_validate_of_a_spec_file_from_outside_its_project_uses_that_project(project, tmp_path,
-                                                                            capsys, monkeypatch):
+                                                                            cli, monkeypatch):
     # From a directory with no agentctl.yaml, `agentctl validate path/to/proj/agents/x.yaml`
     # used to check the file standalone, rooted at the cwd: its includes "resolve outside the
     # project directory" and ${var.*} are "undefined" although the project is right there.
@@ -403,7 +381,7 @@ def test_validate_of_a_spec_file_from_outside_its_project_uses_that_project(proj
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     spec = project / "agents" / "support-bot.yaml"
-    code, out, err = cli(capsys, "validate", str(spec))
+    code, out, err = cli("validate", str(spec))
     assert code == ExitCode.OK, out + err
     assert "environment local" in out
 
@@ -411,15 +389,15 @@ def test_validate_of_a_spec_file_from_outside_its_project_uses_that_project(proj
 # ------------------------------------------------------------------- promote
 
 
-def test_promote_whose_alias_never_settles_says_the_update_was_made(project, capsys,
+def test_promote_whose_alias_never_settles_says_the_update_was_made(project, cli,
                                                                     monkeypatch):
     from tests.e2e.conftest import ungate
 
     ungate(project)  # promote itself, not the eval gate (tests/e2e/test_eval_gate_e2e.py)
-    assert cli(capsys, "-C", str(project), "apply", "--auto-approve")[0] == 0
+    assert cli("-C", str(project), "apply", "--auto-approve")[0] == 0
     spec = project / "agents" / "support-bot.yaml"
     spec.write_text(spec.read_text().replace("temperature: 0.0", "temperature: 0.2"))
-    assert cli(capsys, "-C", str(project), "apply", "--auto-approve")[0] == 0  # version 2
+    assert cli("-C", str(project), "apply", "--auto-approve")[0] == 0  # version 2
 
     real_wait = aws.wait_for
 
@@ -430,7 +408,7 @@ def test_promote_whose_alias_never_settles_says_the_update_was_made(project, cap
         return real_wait(clients, spec, **kw)
 
     monkeypatch.setattr(aws, "wait_for", stuck)
-    code, out, err = cli(capsys, "-C", str(project), "promote", "PROD", "--agent",
+    code, out, err = cli("-C", str(project), "promote", "PROD", "--agent",
                          "support-bot", "--version", "2")
     assert code == ExitCode.APPLY_FAILED  # stopped part-way, not a plain error
     assert_clean_error(err)
@@ -439,10 +417,10 @@ def test_promote_whose_alias_never_settles_says_the_update_was_made(project, cap
     assert "agentctl status" in err                          # what to do
 
 
-def test_state_path_that_is_not_a_regular_file_is_not_advised_for_deletion(project, capsys):
+def test_state_path_that_is_not_a_regular_file_is_not_advised_for_deletion(project, cli):
     cfg = project / "agentctl.yaml"
     cfg.write_text(cfg.read_text().replace("state: .agentctl/local.db", "state: /dev/null"))
-    code, out, err = cli(capsys, "-C", str(project), "plan")
+    code, out, err = cli("-C", str(project), "plan")
     assert code == ExitCode.ERROR
     assert_clean_error(err)
     assert "/dev/null" in err and "not a regular file" in err
@@ -450,10 +428,10 @@ def test_state_path_that_is_not_a_regular_file_is_not_advised_for_deletion(proje
 
 
 @pytest.mark.parametrize("command", ["plan", "status", "validate"])
-def test_dash_o_means_output_format_on_every_command(command, project, capsys):
+def test_dash_o_means_output_format_on_every_command(command, project, cli):
     # `-o` is `--output` everywhere (as in kubectl); `plan --out FILE` has no short form, so
     # `plan -o json` can never silently write a plan file named "json".
-    code, out, err = cli(capsys, "-C", str(project), command, "-o", "json")
+    code, out, err = cli("-C", str(project), command, "-o", "json")
     assert code == 0, err
     json.loads(out)
     assert not (project / "json").exists()

@@ -30,6 +30,13 @@ executor only carries out):
   that did something else fails the step with ``EndpointError`` (not a spec problem);
 - checks, before the first change of an existing agent, that it is tagged as managed by the
   plan's project (one ListTagsForResource per agent), whoever built the plan;
+- settles calls whose answer was lost after the service committed them (a 5xx or a dropped
+  connection, then the SDK's retry; ``aws.client`` marks the error ``maybe_committed``): a
+  repeated delete that meets ResourceNotFoundException is done, a repeated create or
+  association that meets ConflictException adopts what the first attempt made (an agent only if
+  it carries this plan's ownership tags), and a version-cutting UpdateAgentAlias, which
+  botocore does not repeat, is first checked (alias UPDATING, or routed to a new version: it
+  took effect) and sent again only if it did not, so no second, orphan version is cut;
 - handles interruption (``Interrupt``): on SIGINT / SIGTERM no new step starts, the calls in
   flight finish and their transitions are waited for within a grace period; a second signal
   abandons those waits; the result lists completed, in flight (last status seen) and not run;
@@ -56,7 +63,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from agentctl.aws import client as aws
 from agentctl.aws.ratelimit import WaitCancelled
 from agentctl.core import servicemodel
-from agentctl.errors import AgentctlError, EndpointError, NotOwned, PartialApply
+from agentctl.errors import AgentctlError, AwsError, EndpointError, NotOwned, PartialApply
 from agentctl.exitcodes import ExitCode
 from agentctl.core.model import Ref, canonical_json, is_ref
 from agentctl.plan import graph
@@ -753,8 +760,7 @@ def _run_step(plan: Plan, index: int, step: Step, params: dict[str, Any], client
     poller = _Poller(say, label, run)
     accepted = False
     try:
-        response = aws.call(clients, step.operation, params, where=step.address,
-                            wait_progress=poller, cancel=cancel)
+        response = _call_settled(plan, step, params, clients, say, label, poller, cancel)
         accepted = True
         with run.lock:
             run.accepted = True
@@ -820,6 +826,95 @@ def _run_step(plan: Plan, index: int, step: Step, params: dict[str, Any], client
                           accepted=accepted)
 
 
+DELETE_PREFIXES = ("Delete", "Disassociate")
+CREATE_OPERATIONS = frozenset({"CreateAgent", "CreateAgentActionGroup", "CreateAgentAlias",
+                               "AssociateAgentKnowledgeBase", "AssociateAgentCollaborator"})
+
+
+def _call_settled(plan: Plan, step: Step, params: dict[str, Any], clients: aws.Clients,
+                  say: Progress, label: str, poller: "_Poller",
+                  cancel: Callable[[], str | None]) -> dict[str, Any]:
+    """The step's call, settled when an attempt's answer was lost after the service may have
+    committed it (module docstring; service-behaviour.md §1.2, §3.1). Raises the call's error
+    when it cannot be settled."""
+    attempts = 0
+    while True:
+        try:
+            return aws.call(clients, step.operation, params, where=step.address,
+                            wait_progress=poller, cancel=cancel)
+        except AwsError as e:
+            if not e.maybe_committed:
+                raise
+            op = step.operation
+            lost = f"the answer to an earlier attempt was lost ({e.code})"
+            if op.startswith(DELETE_PREFIXES) and e.code == "ResourceNotFoundException":
+                say(f"{label}: {lost}; it is gone, so that attempt did it")
+                return {}
+            if op in CREATE_OPERATIONS and e.code == "ConflictException":
+                found = aws.find_created(clients, op, params, where=step.address)
+                if found is None or not _ours(op, params, found, clients, step):
+                    raise
+                say(f"{label}: {lost}; that attempt made it: adopted")
+                return found
+            if aws.safe_to_repeat(op, params) or attempts >= clients.timing.retries:
+                raise
+            attempts += 1
+            alias = _version_cut_done(plan, step, params, clients)
+            if alias is not None:
+                say(f"{label}: {lost}; the alias was updated anyway: not sent again")
+                return {"agentAlias": alias}
+            say(f"{label}: {lost}; the alias was not updated: sending it again")
+            clients.timing.sleep(aws.FullJitter(clients.timing).delay(attempts))
+
+
+def _ours(operation: str, params: Mapping[str, Any], found: Mapping[str, Any],
+          clients: aws.Clients, step: Step) -> bool:
+    """An agent found by name is adopted only if it carries the tags this create sent (the
+    ownership tags among them): an agent someone else made under that name is never taken."""
+    if operation != "CreateAgent":
+        return True
+    wanted = params.get("tags") or {}
+    arn = (found.get("agent") or {}).get("agentArn")
+    if not arn:
+        return False
+    tags = aws.call(clients, "ListTagsForResource", {"resourceArn": arn},
+                    where=step.address).get("tags", {})
+    return all(tags.get(k) == v for k, v in wanted.items())
+
+
+def _version_cut_done(plan: Plan, step: Step, params: Mapping[str, Any],
+                      clients: aws.Clients) -> dict[str, Any] | None:
+    """The alias after a version-cutting UpdateAgentAlias whose answer was lost, when that call
+    took effect (the alias is UPDATING, or already routes to a version newer than any before);
+    None when it did not."""
+    alias = aws.call(clients, "GetAgentAlias", {"agentId": params["agentId"],
+                                                "agentAliasId": params["agentAliasId"]},
+                     where=step.address)["agentAlias"]
+    if alias.get("agentAliasStatus") in ("UPDATING", "CREATING"):
+        return alias
+    routed = [str(r.get("agentVersion")) for r in alias.get("routingConfiguration") or ()
+              if r.get("agentVersion")]
+    return alias if _is_new_version(plan, step, routed) is True else None
+
+
+def _is_new_version(plan: Plan, step: Step, routed: list[str]) -> bool | None:
+    """Whether ``routed`` (an alias's routing after a version-cutting step) is one new version,
+    judged from the plan: not the version the alias routed to before, and newer than the newest
+    the agent had. None when the plan knows neither (then only "one numbered version" is
+    checked)."""
+    alias_name = step.address.rsplit(".", 1)[-1]
+    lc = next((lc for lc in plan.lifecycle if lc.agent == agent_of(step.address)), None)
+    before = next((m.from_version for m in (lc.moves if lc else ()) if m.alias == alias_name),
+                  None)
+    newest = None
+    if lc is not None and lc.next_version_hint and lc.next_version_hint.isdigit():
+        newest = int(lc.next_version_hint) - 1
+    one = len(routed) == 1 and routed[0].isdigit()
+    if before is None and newest is None:
+        return None if one else False
+    return one and routed[0] != before and (newest is None or int(routed[0]) > newest)
+
+
 def _check_alias_effect(plan: Plan, step: Step, params: Mapping[str, Any], routed: list[str],
                         clients: aws.Clients) -> None:
     """Verify an alias step did what the API promises (§3.1, §3.4): an alias call without
@@ -835,8 +930,7 @@ def _check_alias_effect(plan: Plan, step: Step, params: Mapping[str, Any], route
         newest = None
         if lc is not None and lc.next_version_hint and lc.next_version_hint.isdigit():
             newest = int(lc.next_version_hint) - 1
-        cut = len(routed) == 1 and routed[0].isdigit() and routed[0] != before \
-            and (newest is None or int(routed[0]) > newest)
+        cut = _is_new_version(plan, step, routed) is not False
         if not cut:
             raise EndpointError(
                 f"{step.operation} without routingConfiguration must cut a new version and "

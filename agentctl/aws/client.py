@@ -13,7 +13,13 @@ What it does:
   backoff scaled to the emulator); ``call``'s own loop retries only what botocore cannot know,
   the state refusals of service-behaviour.md §2.3 (wait for the agent to reach a stable status,
   then retry) and the UpdateAgent OptLock refusal, with capped exponential backoff and full
-  jitter.
+  jitter. **Answers lost after the commit**: a 5xx, or a connection dropped after the request
+  was sent, may come from a call that *did* take effect; ``call`` marks the error it finally
+  raises ``maybe_committed`` (the executor then counts a repeated delete's
+  ResourceNotFoundException as done and adopts what a repeated create's ConflictException
+  names), and a call that is not safe to repeat (``safe_to_repeat``: UpdateAgentAlias without
+  routingConfiguration cuts a version each time) is not retried blindly by botocore at all:
+  the executor first looks whether it took effect.
 - every client gets the per-operation rate limiter of ``agentctl.aws.ratelimit`` (§7 TPS
   quotas; ``AGENTCTL_RATE_LIMIT=off`` disables it; the embedded emulator is limited at the quotas
   it enforces, i.e. only with its ``throttle: tps`` fault);
@@ -38,6 +44,7 @@ import os
 import random
 import re
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +55,7 @@ from botocore import xform_name
 from botocore.config import Config
 from botocore.parsers import ResponseParserError
 
-from agentctl.core import servicemodel
+from agentctl.core import backoff, servicemodel
 from agentctl.core.quotas import TPS_QUOTAS
 from agentctl.errors import AgentctlError, AwsError, EndpointError, ProjectError, UsageError
 from agentctl.core.model import Target
@@ -289,24 +296,60 @@ class FullJitter:
 
     def delay(self, attempt: int) -> float:
         t = self.timing
-        ceiling = min(t.backoff_max, t.backoff_base * (2 ** max(0, attempt - 1)))
-        return self.rand() * ceiling if t.jitter else ceiling
+        if not t.jitter:
+            return backoff.ceiling(attempt, t.backoff_base, t.backoff_max)
+        return backoff.full_jitter(attempt, t.backoff_base, t.backoff_max, self.rand)
 
     def delay_amount(self, context: Any) -> float:
         """botocore's ``RetryBackoff`` interface (``context.attempt_number`` is 1-based)."""
         return self.delay(int(context.attempt_number))
 
 
+_attempt = threading.local()
+"""Per thread, for the ``call`` in progress (botocore retries in the calling thread):
+``maybe_committed`` (an attempt was answered 5xx or lost after sending) and ``no_blind_retry``
+(the call is not ``safe_to_repeat``)."""
+
+
+def safe_to_repeat(operation: str, params: Mapping[str, Any]) -> bool:
+    """Whether sending ``operation`` again, after an attempt whose answer was lost, can do no
+    more than that attempt did. Creates and associations are protected by their clientToken
+    (§1.2: the same token is ignored; botocore keeps one token for all attempts) or end in a
+    ConflictException the executor understands; updates replace the whole configuration;
+    deletes end in ResourceNotFoundException. The exception: UpdateAgentAlias without
+    routingConfiguration cuts a *new* version every time it is sent (§3.1), and has no token."""
+    return not (operation == "UpdateAgentAlias" and not params.get("routingConfiguration"))
+
+
+def _outcome_unknown(context: Any) -> bool:
+    """The attempt reached the service and its answer says nothing about whether the change
+    happened: a 5xx, or the connection lost after sending (not one that never connected)."""
+    exc = getattr(context, "caught_exception", None)
+    if exc is not None:
+        return isinstance(exc, (botocore.exceptions.ConnectionClosedError,
+                                botocore.exceptions.ReadTimeoutError))
+    response = getattr(context, "http_response", None)
+    status = getattr(response, "status_code", None)
+    return isinstance(status, int) and status >= 500
+
+
 class _ThrottleBudget:
     """botocore retry condition: ``inner``'s decision, and beyond its attempt limit, throttling
     errors keep being retried until ``timing.throttle_budget`` seconds have passed since the
-    call was first throttled (recorded in the request context, shared by a call's attempts)."""
+    call was first throttled (recorded in the request context, shared by a call's attempts).
+    An attempt whose outcome is unknown (5xx, connection lost after sending; a throttled
+    request was not executed) is recorded for ``call`` (``_attempt.maybe_committed``) and not
+    retried at all for a call that is not ``safe_to_repeat``."""
 
     def __init__(self, inner: Any, detector: Any, timing: Timing):
         self.inner, self.detector, self.timing = inner, detector, timing
 
     def is_retryable(self, context: Any) -> bool:
         throttled = self.detector.is_throttling_error_from_context(context)
+        if not throttled and _outcome_unknown(context):
+            _attempt.maybe_committed = True
+            if getattr(_attempt, "no_blind_retry", False):
+                return False
         if throttled and "agentctl_throttled_since" not in context.request_context:
             context.request_context["agentctl_throttled_since"] = self.timing.monotonic()
         if self.inner.is_retryable(context):
@@ -498,6 +541,25 @@ def call(clients: Clients, operation: str, params: Mapping[str, Any] | None = No
     response without ResponseMetadata. Raises ``AwsError`` once botocore's retries (throttling,
     5xx, connection) and agentctl's own (state refusals, OptLock) are exhausted."""
     params = dict(params or {})
+    # The reads a call makes while it runs (waiting out a state refusal) are calls too: each
+    # has its own flags, and the outer call's are restored when it returns.
+    outer = (getattr(_attempt, "maybe_committed", False), getattr(_attempt, "no_blind_retry", False))
+    _attempt.maybe_committed = False
+    _attempt.no_blind_retry = not safe_to_repeat(operation, params)
+    try:
+        return _call(clients, operation, params, where=where, wait_progress=wait_progress,
+                     cancel=cancel)
+    except AwsError as e:
+        # Whatever ended the call (its own error, or a wait or retry after a refusal), an
+        # earlier attempt may have committed: the executor decides what that means for its step.
+        e.maybe_committed = e.maybe_committed or bool(_attempt.maybe_committed)
+        raise
+    finally:
+        _attempt.maybe_committed, _attempt.no_blind_retry = outer
+
+
+def _call(clients: Clients, operation: str, params: dict[str, Any], *, where: str | None,
+          wait_progress: ProgressFn | None, cancel: Cancel | None) -> dict[str, Any]:
     method = getattr(clients.agent, xform_name(operation))
     t = clients.timing
     optlock = 0
@@ -523,10 +585,12 @@ def call(clients: Clients, operation: str, params: Mapping[str, Any] | None = No
         except (botocore.exceptions.EndpointConnectionError,
                 botocore.exceptions.ConnectionClosedError,
                 botocore.exceptions.ReadTimeoutError) as e:
-            # botocore's standard mode already retried these.
-            raise AwsError(operation, type(e).__name__, str(e), where=where,
+            # botocore's standard mode already retried these (a call not safe to repeat: not).
+            err = AwsError(operation, type(e).__name__, str(e), where=where,
                            hint="check the endpoint / network (is `agentctl emulator serve` "
-                                "running?)") from None
+                                "running?)")
+            err.maybe_committed = not isinstance(e, botocore.exceptions.EndpointConnectionError)
+            raise err from None
         except ResponseParserError as e:
             # A success status with a body that is not the API's JSON (e.g. an HTML page from a
             # proxy); botocore's message quotes the body, which is not shown.
@@ -612,6 +676,55 @@ def _with_specific_hint(err: AwsError, clients: Clients, operation: str,
                         hint=f"knowledge base {kb} does not exist on the target: {fix}, or fix "
                              "knowledgeBases[].id in the agent spec")
     return err
+
+
+# What a create / association makes, how to find it again by the name it was given, and the
+# member its response carries it in (botocore's output shapes).
+_CREATED: Mapping[str, tuple[str, str, str, str]] = {
+    # operation: (list operation, name member, get operation, response member)
+    "CreateAgent": ("ListAgents", "agentName", "GetAgent", "agent"),
+    "CreateAgentActionGroup": ("ListAgentActionGroups", "actionGroupName", "GetAgentActionGroup",
+                               "agentActionGroup"),
+    "CreateAgentAlias": ("ListAgentAliases", "agentAliasName", "GetAgentAlias", "agentAlias"),
+    "AssociateAgentCollaborator": ("ListAgentCollaborators", "collaboratorName",
+                                   "GetAgentCollaborator", "agentCollaborator"),
+}
+_ID_MEMBER = {"GetAgent": "agentId", "GetAgentActionGroup": "actionGroupId",
+              "GetAgentAlias": "agentAliasId", "GetAgentCollaborator": "collaboratorId"}
+
+
+def find_created(clients: Clients, operation: str, params: Mapping[str, Any], *,
+                 where: str | None = None) -> dict[str, Any] | None:
+    """The resource a create / association call (``operation`` with ``params``) made, as that
+    call's response would have carried it (``{"agentActionGroup": {...}}``), or None when there
+    is no such resource. For a call whose answer was lost and whose retry met a
+    ConflictException ("already exists"): the first attempt made it. Reads only."""
+    if operation == "AssociateAgentKnowledgeBase":
+        try:
+            kb = call(clients, "GetAgentKnowledgeBase", {
+                "agentId": params["agentId"], "agentVersion": params.get("agentVersion", "DRAFT"),
+                "knowledgeBaseId": params["knowledgeBaseId"]}, where=where)
+        except AwsError as e:
+            if e.code == "ResourceNotFoundException":
+                return None
+            raise
+        return {"agentKnowledgeBase": kb["agentKnowledgeBase"]}
+    if operation not in _CREATED:
+        return None
+    list_op, name_member, get_op, member = _CREATED[operation]
+    scope = {k: params[k] for k in ("agentId", "agentVersion") if k in params}
+    name = params.get(name_member)
+    if list_op == "ListAgentAliases":
+        scope.pop("agentVersion", None)
+    match = next((item for item in paginate(clients, list_op, scope, where=where)
+                  if item.get(name_member) == name), None)
+    if match is None:
+        return None
+    id_member = _ID_MEMBER[get_op]
+    found = call(clients, get_op, {**{k: v for k, v in scope.items()
+                                      if k != "agentVersion" or get_op != "GetAgentAlias"},
+                                   id_member: match[id_member]}, where=where)
+    return {member: found[member]}
 
 
 def list_key(operation: str) -> str:

@@ -93,6 +93,32 @@ class Quotas:
 
 
 @dataclass(frozen=True)
+class ErrorAfterCommit:
+    """The service applies a change and then its answer is lost: a 500 after the commit, or the
+    connection drops before the response (a load balancer timeout, a network blip). The SDK
+    then retries a call that already happened: a Create* with the same clientToken is ignored
+    (§1.2), but a repeated Delete* meets ResourceNotFoundException, a repeated
+    AssociateAgentKnowledgeBase (no clientToken) ConflictException, and a repeated
+    UpdateAgentAlias without routingConfiguration cuts a *second* version (§3.1).
+
+    Each distinct request (operation and parameters) gets the fault at most once, so the SDK's
+    retry of it is answered normally: what a client does after the first, lost answer is what
+    is tested, not how long it retries."""
+
+    rate: float = 0.0
+    """Probability (0..1) that a committed mutating call's answer is lost (with ``seed``)."""
+    operations: tuple[str, ...] = ()
+    """Mutating operations it applies to; empty means every mutating operation."""
+    answer: str = "InternalServerException"
+    """``InternalServerException`` (HTTP 500 after the commit) or ``connection`` (the connection
+    is closed without an answer)."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.rate <= 1.0:
+            raise EmulatorConfigError(f"ErrorAfterCommit.rate is a probability (0..1), got {self.rate!r}")
+
+
+@dataclass(frozen=True)
 class FaultConfig:
     """Injected faults. Everything is off by default; ``seed`` makes probabilities repeatable."""
 
@@ -123,12 +149,15 @@ class FaultConfig:
     kill_when_status_occurrence: int = 1
     """Which agent's wait is killed: the first read showing the K-th distinct agent in
     ``kill_when_status`` (1 = the first agent this process sees in it)."""
+    error_after_commit: ErrorAfterCommit = field(default_factory=ErrorAfterCommit)
+    """The answer of a committed change lost (500 or a dropped connection); see the class."""
 
     @property
     def active(self) -> bool:
         return bool(self.latency or self.throttle != "off" or self.internal_error_probability
                     or self.prepare_failure_probability or self.slow_prepare_seconds
-                    or self.kill_after_mutation or self.kill_when_status)
+                    or self.kill_after_mutation or self.kill_when_status
+                    or self.error_after_commit.rate)
 
 
 @dataclass(frozen=True)
@@ -282,6 +311,7 @@ _CHOICES = {
     "enabled_action_group_delete_error": ("ValidationException", "ConflictException"),
     "runtime_refusal_error": ("ValidationException", "ConflictException"),
     "throttle": ("off", "tps", "probability"),
+    "answer": ("InternalServerException", "connection"),
     # The agentStatus enum (§2.1): statuses a GetAgent read can show.
     "kill_when_status": ("CREATING", "PREPARING", "PREPARED", "NOT_PREPARED", "DELETING",
                          "FAILED", "VERSIONING", "UPDATING"),

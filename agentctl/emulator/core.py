@@ -28,7 +28,7 @@ from typing import Any, Callable, Mapping
 from agentctl.core import servicemodel
 from agentctl.emulator.config import EmulatorConfig
 from agentctl.emulator.control import ControlPlane
-from agentctl.emulator.errors import ServiceError, internal
+from agentctl.emulator.errors import AnswerLost, ServiceError, internal
 from agentctl.emulator.faults import FaultInjector
 from agentctl.emulator.store import Store
 from agentctl.emulator.transports import inprocess, wire
@@ -206,6 +206,8 @@ class Emulator:
             return wire.serialize_response(op_model, result)
         except ServiceError as err:
             return wire.serialize_error(err)
+        except AnswerLost:
+            raise  # the transport drops the connection (faults: error_after_commit)
         except Exception as exc:  # noqa: BLE001 - a serialization bug is a 500, like invoke's
             log.error("emulator bug serializing %s: %s", operation, exc)
             log.debug("traceback", exc_info=True)
@@ -257,8 +259,18 @@ class Emulator:
         finally:
             self._log(operation, params, outcome, transport)
         # Committed and logged: a crash fault may kill the process now, before the caller
-        # sees the response (faults.py).
-        self._faults.after(operation, result, mutating=operation in MUTATING_OPERATIONS)
+        # sees the response, or the answer may be lost (faults.py). A lost answer is logged as
+        # the caller sees it, after the "ok" of the commit.
+        mutating = operation in MUTATING_OPERATIONS
+        self._faults.after(operation, result, mutating=mutating)
+        try:
+            self._faults.after_commit(operation, params, mutating=mutating)
+        except ServiceError as err:
+            self._log(operation, params, f"{err.code} after commit", transport)
+            raise
+        except AnswerLost:
+            self._log(operation, params, "connection dropped after commit", transport)
+            raise
         return result
 
     def _log(self, operation: str, params: dict[str, Any], outcome: str, transport: str) -> None:

@@ -64,3 +64,9 @@ UNMODELLED_STATUS = {
     "SerializationException": 400,
     "NotImplementedException": 501,
 }
+
+
+class AnswerLost(Exception):
+    """Not a service error: the operation committed and its answer must be lost on the way back
+    (``faults: error_after_commit: {answer: connection}``). The transports close the connection
+    without a response (the in-process one raises botocore's ConnectionClosedError)."""

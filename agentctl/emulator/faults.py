@@ -1,5 +1,5 @@
-"""Fault injection for the emulator: latency, throttling, internal errors, prepare failures, and
-process kills for crash tests.
+"""Fault injection for the emulator: latency, throttling, internal errors, prepare failures,
+answers lost after the commit, and process kills for crash tests.
 
 All faults are off by default (``FaultConfig()``); they come from the emulator config file or
 ``AGENTCTL_EMULATOR_FAULTS`` (JSON). Random decisions use one ``random.Random(seed)`` per emulator,
@@ -15,12 +15,20 @@ serialized: the state changed, the caller never hears about it. Their counters a
 (module-level), so they count the calls of one agentctl command however many emulator objects it
 opens.
 
+``error_after_commit`` (``after_commit``) runs at the same moment: the change committed, then
+the caller gets a 500 (or a dropped connection) instead of its answer, once per distinct
+request, so the SDK's retry of the very same request meets what the service then says
+(ResourceNotFound for a repeated delete, the original answer for a Create* with the same
+clientToken, a second version for a repeated version-cutting UpdateAgentAlias).
+
 Must not: touch storage or HTTP; sleeping goes through the injected ``sleep``; killing goes
 through the injected ``kill``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import random
 import signal
@@ -33,7 +41,7 @@ from typing import Any, Callable, Mapping
 from agentctl.core.quotas import TPS_QUOTAS
 from agentctl.emulator.control.base import PrepareOutcome
 from agentctl.emulator.config import FaultConfig
-from agentctl.emulator.errors import ServiceError, internal, throttling
+from agentctl.emulator.errors import AnswerLost, ServiceError, internal, throttling
 
 
 class CrashCounters:
@@ -65,6 +73,9 @@ class FaultInjector:
         self._counters = counters or PROCESS_COUNTERS
         self._rng = random.Random(config.seed)
         self._buckets: dict[str, tuple[float, float]] = {}   # op -> (tokens, last refill time)
+        self._lost: set[str] = set()
+        """Digests of the requests whose answer ``after_commit`` already lost (once each)."""
+        self.answers_lost = 0
         # The server is threaded: decisions are serialized (the RNG sequence stays reproducible
         # for a given call order) but latency sleeps are not, so one slow call blocks no other.
         self._lock = threading.Lock()
@@ -131,6 +142,25 @@ class FaultInjector:
                     kill = kill or len(n.seen_in_status) == cfg.kill_when_status_occurrence
         if kill:
             self._kill()
+
+    def after_commit(self, operation: str, params: Mapping[str, Any], *, mutating: bool) -> None:
+        """Run after ``operation`` committed: raise the ``error_after_commit`` fault's answer
+        (an InternalServerException, or ``AnswerLost`` for a dropped connection) instead of
+        letting the result go back, for the first attempt of a request it picks."""
+        fault = self.config.error_after_commit
+        if not (mutating and fault.rate) or (fault.operations and operation not in fault.operations):
+            return
+        digest = hashlib.sha256(json.dumps([operation, params], sort_keys=True,
+                                           default=str).encode()).hexdigest()
+        with self._lock:
+            if digest in self._lost or self._rng.random() >= fault.rate:
+                return
+            self._lost.add(digest)
+            self.answers_lost += 1
+        if fault.answer == "connection":
+            raise AnswerLost(operation)
+        raise internal("[emulator fault injection] The request was processed, but the service "
+                       "failed before it could answer.")
 
     def prepare_outcome(self) -> PrepareOutcome:
         cfg = self.config

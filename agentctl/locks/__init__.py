@@ -27,7 +27,6 @@ import getpass
 import json
 import math
 import os
-import random
 import socket
 import subprocess
 import time
@@ -38,6 +37,7 @@ from pathlib import Path
 from typing import Callable, ContextManager, Iterator, Protocol
 
 from agentctl.core import sensitive
+from agentctl.core.backoff import full_jitter
 from agentctl.errors import AgentctlError, LockTimeout, UsageError
 
 Progress = Callable[[str], None]
@@ -49,9 +49,13 @@ DEFAULT_LOCK_EXPIRY = 3600
 """Seconds after which a remote lock whose holder never released it may be taken over."""
 BACKOFF_FIRST = 0.2
 BACKOFF_CAP = 5.0
-"""Waiting for a remote lock polls at 0.2 s, 0.4 s, ... capped at 5 s (plus jitter), so a crowd
-of waiting pipelines does not hammer the bucket and a short wait is still noticed quickly."""
+"""Waiting for a remote lock polls after up to 0.2 s, 0.4 s, ... capped at 5 s, with full
+jitter (``agentctl.core.backoff``), so a crowd of waiting pipelines does not hammer the bucket
+in lock-step and a short wait is still noticed quickly."""
 APPEND_ATTEMPTS = 20
+APPEND_BACKOFF = (0.05, 1.0)
+"""Base and cap of the full-jitter pause between two attempts of a conditional append that lost
+a race (another writer appended in between)."""
 
 
 # ------------------------------------------------------------------------------ lock info
@@ -365,14 +369,16 @@ class ObjectBackend:
     def append(self, record: str, text: str) -> str:
         key = self._key(record)
         data = sensitive.mask_text(text).encode("utf-8")  # never a sensitive value in a record
-        for _ in range(APPEND_ATTEMPTS):
+        for attempt in range(1, APPEND_ATTEMPTS + 1):
             got = self.store.get(key)
             if got is None:
                 if self.store.put_if_absent(key, data) is not None:
                     return self.where(record)
             elif self.store.put_if_match(key, got[0] + data, got[1]) is not None:
                 return self.where(record)
-            # Another process appended in between: read again and retry on top of its line.
+            # Another process appended in between: read again and retry on top of its line,
+            # after a jittered pause (writers that collided once must not collide again).
+            self._sleep(full_jitter(attempt, *APPEND_BACKOFF))
         raise AgentctlError(f"could not append to the records object after {APPEND_ATTEMPTS} "
                             "attempts (other processes kept writing it)",
                             where=self.where(record), hint="run the command again")
@@ -418,7 +424,7 @@ class ObjectBackend:
             timeout = lock_timeout_from_env()
         mine = new_lock(operation, self.root, self.expiry)
         start = self._clock()
-        delay = BACKOFF_FIRST
+        attempt = 0
         last_said = -math.inf
         while True:
             etag, held, took_over = self._try_take(mine)
@@ -440,9 +446,9 @@ class ObjectBackend:
                          f"{int(waited)}s of {timeout:g}s; {_timeout_source(explicit)})")
             if held is None:
                 continue
-            pause = min(delay, max(timeout - waited, 0.0)) * (0.5 + random.random() / 2)
+            attempt += 1
+            pause = min(full_jitter(attempt, BACKOFF_FIRST, BACKOFF_CAP), max(timeout - waited, 0.0))
             self._sleep(max(pause, 0.01))
-            delay = min(delay * 2, BACKOFF_CAP)
         if took_over and progress is not None:
             progress(f"took over the expired lock held by {held.describe()} (lock id {held.id}, "
                      f"expired {held.expires})")

@@ -170,3 +170,82 @@ def test_crash_fault_settings_are_validated() -> None:
                 '{"kill_when_status": 3}'):
         with pytest.raises(EmulatorConfigError):
             EmulatorConfig.from_env({"AGENTCTL_EMULATOR_FAULTS": bad})
+
+
+# --- answers lost after the commit (the fault matrix's answer-lost cases) -----------------------
+
+def _lost(tmp_path, clock, **fault):
+    cfg = EmulatorConfig.from_mapping({"faults": {"error_after_commit": {"rate": 1.0, **fault}}})
+    return make_emulator(tmp_path / "s.db", clock, cfg)
+
+
+def test_error_after_commit_answers_500_once_per_request_after_the_change_happened(tmp_path, clock):
+    emu = _lost(tmp_path, clock, operations=["CreateAgent"])
+    no_retry = emu.client(config=NO_RETRIES)
+    params = dict(agentName="lost-answer", instruction="You are a helpful test agent. Be brief, always.",
+                  foundationModel="anthropic.claude-3-5-sonnet-20241022-v2:0",
+                  agentResourceRoleArn="arn:aws:iam::123456789012:role/AgentRole",
+                  clientToken="t" * 40)
+    code, _, http = error_of(no_retry.create_agent, **params)
+    assert (code, http) == ("InternalServerException", 500)
+    # ...although the agent was created: the answer, not the change, was lost.
+    assert [a["agentName"] for a in no_retry.list_agents()["agentSummaries"]] == ["lost-answer"]
+    # The same request again (the SDK's retry) is answered: the clientToken returns the original.
+    again = no_retry.create_agent(**params)["agent"]["agentId"]
+    assert [a["agentId"] for a in no_retry.list_agents()["agentSummaries"]] == [again]
+    assert [c.outcome for c in emu.calls("CreateAgent")] == [
+        "ok", "InternalServerException after commit", "ok"]
+    emu.close()
+
+
+def test_error_after_commit_is_seen_through_the_sdks_retry(tmp_path, clock):
+    emu = _lost(tmp_path, clock, operations=["DeleteAgent"])
+    client = emu.client(config=Config(retries={"mode": "standard", "total_max_attempts": 3}))
+    agent_id = new_agent(client, clock)
+    # The SDK retries the 500; the agent is already DELETING or gone, which the retry meets.
+    try:
+        client.delete_agent(agentId=agent_id)
+    except Exception as e:  # noqa: BLE001 - either answer is the service's, not the fault's
+        assert getattr(e, "response", {}).get("Error", {}).get("Code") in (
+            "ResourceNotFoundException", "ValidationException", "ConflictException")
+    outcomes = [c.outcome for c in emu.calls("DeleteAgent")]
+    assert outcomes[:2] == ["ok", "InternalServerException after commit"] and len(outcomes) >= 3
+    emu.close()
+
+
+def test_a_dropped_connection_after_the_commit_is_a_connection_error_for_botocore(tmp_path, clock):
+    from botocore.exceptions import ConnectionClosedError
+
+    emu = _lost(tmp_path, clock, operations=["CreateAgentActionGroup"], answer="connection")
+    no_retry = emu.client(config=NO_RETRIES)
+    agent_id = new_agent(no_retry, clock)
+    group = dict(agentId=agent_id, agentVersion="DRAFT", actionGroupName="Tools",
+                 actionGroupExecutor={"customControl": "RETURN_CONTROL"},
+                 functionSchema={"functions": [{"name": "f", "description": "A function."}]})
+    with pytest.raises(ConnectionClosedError):
+        no_retry.create_agent_action_group(**group)
+    groups = no_retry.list_agent_action_groups(agentId=agent_id, agentVersion="DRAFT")
+    assert [g["actionGroupName"] for g in groups["actionGroupSummaries"]] == ["Tools"]
+    assert [c.outcome for c in emu.calls("CreateAgentActionGroup")] == [
+        "ok", "connection dropped after commit"]
+    emu.close()
+
+
+def test_error_after_commit_leaves_reads_and_refused_calls_alone(tmp_path, clock):
+    emu = _lost(tmp_path, clock)
+    client = emu.client(config=NO_RETRIES)
+    client.list_agents()
+    code, _, _ = error_of(client.get_agent, agentId="NOSUCHAGNT")
+    assert code == "ResourceNotFoundException"   # a refused call committed nothing
+    assert [c.outcome for c in emu.calls()] == ["ok", "ResourceNotFoundException"]
+    emu.close()
+
+
+def test_error_after_commit_settings_are_validated():
+    from agentctl.emulator.config import EmulatorConfigError
+
+    for bad in ({"rate": 2}, {"answer": "timeout"}, {"rate": 0.5, "typo": 1}):
+        with pytest.raises(EmulatorConfigError):
+            EmulatorConfig.from_mapping({"faults": {"error_after_commit": bad}})
+    assert EmulatorConfig.from_mapping(
+        {"faults": {"error_after_commit": {"rate": 0.5}}}).faults.active

@@ -14,26 +14,33 @@ Cases (each on ``scenario``'s multi-agent project unless said otherwise):
   finds the agents still PREPARING) converges;
 - ``concurrent-applies``: two applies of the same change on one environment at once;
 - ``stale-saved-plan``: ``plan --out``, someone changes an agent out of band, ``apply PLAN`` must
-  be refused as stale (exit 4); a fresh apply converges back to the specs.
+  be refused as stale (exit 4); a fresh apply converges back to the specs;
+- ``answer-lost-500`` / ``answer-lost-connection``: every mutating call of the generation-2
+  apply commits and then answers 500 (or drops the connection) once (``faults:
+  error_after_commit``), so the SDK retries calls that already happened: creates with their
+  clientToken, updates, prepares, version-cutting alias updates (which must not cut a second,
+  orphan version), retention deletions; the apply must succeed in one run;
+- ``answer-lost-removals-*``: the same on the generation-3 apply with ``--prune`` (an action
+  group deleted, a collaborator disassociated, an agent and its aliases deleted): a repeated
+  delete meets ResourceNotFoundException, which must count as done.
 
 "Converged" means: ``plan --detailed-exitcode`` exits 0 and the normalized live state equals an
 uninterrupted, fault-free run's (``scenario.snapshot``), with no duplicate resource. The report
 lists, per case, the faults injected (counted in the emulator's call log), every run's exit
 code, and the outcome.
 
-Run in full: ``python tests/reliability/fault_matrix.py`` (50 agents for the throttling case);
-``--agents N`` / ``--seeds K`` shrink or grow it. CI runs ``tests/reliability/test_fault_matrix.py``
-(5 agents, one seed).
+Run in full: ``python tests/reliability/fault_matrix.py`` (50 agents for the throttling case,
+both lost-answer kinds on both generations); ``--agents N`` / ``--seeds K`` shrink or grow it.
+CI runs ``tests/reliability/test_fault_matrix.py`` (5 agents, one seed, a 500 on generation 2
+and a dropped connection on generation 3).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -48,7 +55,8 @@ from tests.reliability import kill_matrix as km  # noqa: E402
 from tests.reliability import scenario as sc  # noqa: E402
 
 STATE = km.STATE
-INJECTED = ("ThrottlingException", "InternalServerException")
+INJECTED = ("ThrottlingException", "InternalServerException",
+            "InternalServerException after commit", "connection dropped after commit")
 
 
 @dataclass
@@ -114,7 +122,7 @@ def _faults(spec: dict) -> dict[str, str]:
 
 
 def _finish(case: CaseResult, root: Path, reference: dict, start: float) -> CaseResult:
-    case.injected = _injected(root / STATE)
+    case.injected = {**_injected(root / STATE), **case.injected}
     case.plan_code = sc.agentctl(root, "plan", "--detailed-exitcode").code
     snap = sc.snapshot(root / STATE)
     case.differences = sc.diff(reference, snap)
@@ -180,24 +188,30 @@ def case_internal(workdir: Path, template: Path, reference: dict, seed: int) -> 
     return _finish(case, root, reference, start)
 
 
+def _fails_then_reruns(case: CaseResult, root: Path, env: dict[str, str], *, counted: str,
+                       said: str, why: str, rerun_note: str) -> None:
+    """The faulted apply must stop part-way (exit 8) naming ``said``; one re-run without the
+    fault must converge. ``counted`` is what the report counts (its failed PrepareAgent)."""
+    run = sc.agentctl(root, "apply", "--auto-approve", env=env)
+    case.runs.append(("apply", run.code))
+    _expect(case, run.code == 8, f"{why} must stop part-way (exit 8), got {run.code}")
+    _expect(case, said in run.out + run.err, f"the report does not say {said!r}")
+    rerun = sc.agentctl(root, "apply", "--auto-approve")
+    case.runs.append((rerun_note, rerun.code))
+    _expect(case, rerun.code == 0, f"the re-run did not succeed: {rerun.err[-300:]}")
+    case.injected[counted] = run.err.count(": PrepareAgent FAILED")
+
+
 def case_prepare_failed(workdir: Path, template: Path, reference: dict) -> CaseResult:
     start = time.monotonic()
     spec = {"prepare_failure_probability": 1.0}
     case = CaseResult("prepare-failed", json.dumps(spec))
     root = _copy(template, workdir / "prepare-failed")
-    run = sc.agentctl(root, "apply", "--auto-approve", env=sc.base_env(**_faults(spec)))
-    case.runs.append(("apply", run.code))
-    failed_prepares = run.err.count(": PrepareAgent FAILED")
-    _expect(case, run.code == 8, f"a FAILED prepare must stop part-way (exit 8), got {run.code}")
-    _expect(case, "injected failure" in run.out + run.err,
-            "the failure reason (failureReasons) is not reported")
-    rerun = sc.agentctl(root, "apply", "--auto-approve")
-    case.runs.append(("re-apply (fault removed)", rerun.code))
-    _expect(case, rerun.code == 0, f"the re-run did not succeed: {rerun.err[-300:]}")
+    _fails_then_reruns(case, root, sc.base_env(**_faults(spec)),
+                       counted="PrepareAgent ended FAILED", said="injected failure",
+                       why="a FAILED prepare", rerun_note="re-apply (fault removed)")
     case.note = "re-run after the cause is removed"
-    _finish(case, root, reference, start)
-    case.injected["PrepareAgent ended FAILED"] = failed_prepares
-    return case
+    return _finish(case, root, reference, start)
 
 
 def case_prepare_timeout(workdir: Path, template: Path, reference: dict) -> CaseResult:
@@ -205,21 +219,12 @@ def case_prepare_timeout(workdir: Path, template: Path, reference: dict) -> Case
     spec = {"slow_prepare_seconds": 2.5}
     case = CaseResult("prepare-timeout", json.dumps(spec) + " with AGENTCTL_WAIT_TIMEOUT=0.5")
     root = _copy(template, workdir / "prepare-timeout")
-    run = sc.agentctl(root, "apply", "--auto-approve",
-                      env=sc.base_env(AGENTCTL_WAIT_TIMEOUT="0.5", **_faults(spec)))
-    case.runs.append(("apply", run.code))
-    timed_out = run.err.count(": PrepareAgent FAILED")
-    _expect(case, run.code == 8, f"a wait past its deadline must stop part-way (exit 8), got "
-                                 f"{run.code}")
-    _expect(case, "PREPARING" in run.out + run.err,
-            "the timeout does not say what it waited for (PREPARING)")
-    rerun = sc.agentctl(root, "apply", "--auto-approve")
-    case.runs.append(("re-apply (default deadline)", rerun.code))
-    _expect(case, rerun.code == 0, f"the re-run did not succeed: {rerun.err[-300:]}")
+    _fails_then_reruns(case, root, sc.base_env(AGENTCTL_WAIT_TIMEOUT="0.5", **_faults(spec)),
+                       counted="PrepareAgent past the deadline", said="PREPARING",
+                       why="a wait past its deadline",
+                       rerun_note="re-apply (default deadline)")
     case.note = "re-run with the default deadline, prepares still in flight"
-    _finish(case, root, reference, start)
-    case.injected["PrepareAgent past the deadline"] = timed_out
-    return case
+    return _finish(case, root, reference, start)
 
 
 def case_concurrent(workdir: Path, template: Path, reference: dict) -> CaseResult:
@@ -276,12 +281,56 @@ def case_stale_plan(workdir: Path, template: Path, reference: dict) -> CaseResul
     return _finish(case, root, reference, start)
 
 
-def run_matrix(workdir: Path, *, agents: int = 47, seeds: int = 3,
+def removals(workdir: Path, applied: Path) -> tuple[Path, dict]:
+    """Generation 3 (removals, applied with ``--prune``) on a copy of ``applied`` (generation 2
+    applied): the template the removal cases copy, and a fault-free run's snapshot."""
+    template = _copy(applied, workdir / "removals-template")
+    sc.write_project(template, 3)
+    sc.clear_calls(template / STATE)
+    reference = _copy(template, workdir / "removals-reference")
+    run = sc.agentctl(reference, "apply", "--auto-approve", "--prune")
+    if run.code != 0:
+        raise RuntimeError(f"fault-free generation-3 apply failed:\n{run.err[-2000:]}")
+    return template, sc.snapshot(reference / STATE)
+
+
+def case_answer_lost(workdir: Path, template: Path, reference: dict, answer: str, *,
+                     name: str, what: str, prune: bool = False) -> CaseResult:
+    start = time.monotonic()
+    spec = {"seed": 7, "error_after_commit": {"rate": 1.0, "answer": answer}}
+    case = CaseResult(name, f"{json.dumps(spec)} on {what}: every change commits, then its "
+                            "answer is lost once")
+    root = _copy(template, workdir / name)
+    run = sc.agentctl(root, "apply", "--auto-approve", *(["--prune"] if prune else []),
+                      env=sc.base_env(**_faults(spec)))
+    case.runs.append(("apply" + (" --prune" if prune else ""), run.code))
+    _expect(case, run.code == 0, "the apply did not succeed in one run: "
+            + (run.err.strip().splitlines() or ["?"])[-1][:300])
+    if run.code != 0:
+        case.note = "needed a re-run"
+        case.runs.append(("re-apply (no faults)", sc.agentctl(
+            root, "apply", "--auto-approve", *(["--prune"] if prune else [])).code))
+    return _finish(case, root, reference, start)
+
+
+def run_matrix(workdir: Path, *, agents: int = 47, seeds: int = 3, full: bool = True,
                progress: Callable[[str], None] = lambda line: None,
                prepared: tuple[Path, dict, int] | None = None) -> Report:
-    """``prepared``: ``kill_matrix.prepare``'s result, when the caller already has one."""
+    """``prepared``: ``kill_matrix.prepare``'s result, when the caller already has one.
+    ``full``: both lost-answer kinds on both generations (else a 500 on generation 2 and a
+    dropped connection on generation 3)."""
     start = time.monotonic()
     template, reference, _ = prepared or km.prepare(workdir / "kill-template")
+    gen3: list[tuple[Path, dict]] = []
+
+    def removal(answer: str) -> CaseResult:
+        if not gen3:  # built once, by the first removal case
+            gen3.append(removals(workdir, km.reference_dir(template)))
+        return case_answer_lost(workdir, *gen3[0], answer,
+                                name=f"answer-lost-removals-{'500' if answer != 'connection' else 'connection'}",
+                                what="the generation-3 apply --prune (deletions)", prune=True)
+
+    lost = ("InternalServerException", "connection")
     cases: list[Callable[[], CaseResult]] = [
         lambda: case_throttle(workdir, agents),
         *[(lambda s=s: case_internal(workdir, template, reference, s)) for s in range(1, seeds + 1)],
@@ -289,6 +338,11 @@ def run_matrix(workdir: Path, *, agents: int = 47, seeds: int = 3,
         lambda: case_prepare_timeout(workdir, template, reference),
         lambda: case_concurrent(workdir, template, reference),
         lambda: case_stale_plan(workdir, template, reference),
+        *[(lambda a=a: case_answer_lost(
+            workdir, template, reference, a,
+            name=f"answer-lost-{'500' if a != 'connection' else 'connection'}",
+            what="the generation-2 apply")) for a in (lost if full else lost[:1])],
+        *[(lambda a=a: removal(a)) for a in (lost if full else lost[1:])],
     ]
     results = []
     for make in cases:
@@ -299,23 +353,14 @@ def run_matrix(workdir: Path, *, agents: int = 47, seeds: int = 3,
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--agents", type=int, default=47,
-                    help="extra agents in the throttling case (default 47: 50 in all)")
-    ap.add_argument("--seeds", type=int, default=3, help="seeds of the 5 %% error case")
-    ap.add_argument("--keep", action="store_true", help="keep the work directory")
-    args = ap.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="agentctl-fault-matrix-"))
-    try:
-        report = run_matrix(workdir, agents=args.agents, seeds=args.seeds,
-                            progress=lambda line: print(line, file=sys.stderr))
-        print(report.text())
-        return 0 if report.ok else 1
-    finally:
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            print(f"work directory kept: {workdir}", file=sys.stderr)
+    def options(ap) -> None:
+        ap.add_argument("--agents", type=int, default=47,
+                        help="extra agents in the throttling case (default 47: 50 in all)")
+        ap.add_argument("--seeds", type=int, default=3, help="seeds of the 5 %% error case")
+
+    return sc.main(__doc__.split("\n\n")[0], argv, options,
+                   lambda workdir, args, progress: run_matrix(
+                       workdir, agents=args.agents, seeds=args.seeds, progress=progress))
 
 
 if __name__ == "__main__":

@@ -23,11 +23,9 @@ pytest tests/reliability``); ``--stride K`` keeps every K-th mutation point (the
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,13 +109,18 @@ def prepare(workdir: Path) -> tuple[Path, dict, int]:
             raise RuntimeError(f"setup apply of generation {gen} failed:\n{run.err[-2000:]}")
     sc.write_project(template, 2)
     sc.clear_calls(template / STATE)
-    reference = workdir / "reference"
+    reference = reference_dir(template)
     shutil.copytree(template, reference)
     run = sc.agentctl(reference, "apply", "--auto-approve")
     if run.code != 0:
         raise RuntimeError(f"uninterrupted apply failed:\n{run.err[-2000:]}")
     mutations = len(sc.mutating_calls(reference / STATE))
     return template, sc.snapshot(reference / STATE), mutations
+
+
+def reference_dir(template: Path) -> Path:
+    """Where ``prepare`` left the uninterrupted run's project (generation 2 applied)."""
+    return template.parent / "reference"
 
 
 def points(mutations: int, *, stride: int = 1, statuses: int = 4) -> list[Point]:
@@ -174,23 +177,14 @@ def run_matrix(workdir: Path, *, stride: int = 1, statuses: int = 4,
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--stride", type=int, default=1, help="keep every K-th mutation point")
-    ap.add_argument("--statuses", type=int, default=4,
-                    help="mid-wait kills per status (PREPARING, VERSIONING)")
-    ap.add_argument("--keep", action="store_true", help="keep the work directory")
-    args = ap.parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="agentctl-kill-matrix-"))
-    try:
-        report = run_matrix(workdir, stride=args.stride, statuses=args.statuses,
-                            progress=lambda line: print(line, file=sys.stderr))
-        print(report.text())
-        return 0 if report.ok else 1
-    finally:
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            print(f"work directory kept: {workdir}", file=sys.stderr)
+    def options(ap) -> None:
+        ap.add_argument("--stride", type=int, default=1, help="keep every K-th mutation point")
+        ap.add_argument("--statuses", type=int, default=4,
+                        help="mid-wait kills per status (PREPARING, VERSIONING)")
+
+    return sc.main(__doc__.split("\n\n")[0], argv, options,
+                   lambda workdir, args, progress: run_matrix(
+                       workdir, stride=args.stride, statuses=args.statuses, progress=progress))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,15 @@
 """The realistic project the reliability matrices apply, and the oracle they judge runs with.
 
 - ``write_project(root, generation)`` writes a multi-agent project (a SUPERVISOR with
-  collaborators, ``track: latest`` and pinned aliases, version retention 0) at one of three
+  collaborators, ``track: latest`` and pinned aliases, version retention 0) at one of four
   generations: 0 = first apply, 1 = every agent changed (a second version), 2 = the change the
   matrices interrupt: three agents updated (action group edited, instructions), a new agent
   created and added as a collaborator, a version cut per agent, the now unreferenced versions
-  deleted by retention.
+  deleted by retention; 3 = removals (applied with ``--prune``): billing-agent's action group
+  deleted, returns-agent taken out of the project (disassociated from the supervisor, its
+  aliases and the agent deleted).
+- ``main(description, argv, add_arguments, run)``: the command line both matrices share
+  (``--keep``, a work directory, the report on stdout, exit 0 only when every case is right).
 - ``agentctl(root, *args, env=...)`` runs the real CLI as a subprocess (``python -m agentctl``),
   so a fault can SIGKILL it.
 - ``snapshot(state)`` is a normalized live read of the emulator's state file made with boto3
@@ -20,15 +24,18 @@ Must not: import agentctl's planner, executor or live reader (the oracle stays i
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
@@ -48,13 +55,7 @@ def _specialist(name: str, gen: int, *, group: str, function: str, param: str,
     instruction = (f"You are the {name} specialist of the helpdesk. Use {function} before you "
                    f"answer, quote what it returns and never guess. Revision {gen}.")
     fdesc = f"{summary} (revision {gen})." if name == "billing-agent" else f"{summary}."
-    return textwrap.dedent(f"""\
-        name: {name}
-        description: The {name} of the helpdesk.
-        model: anthropic.claude-3-5-sonnet-20241022-v2:0
-        instruction: "{instruction}"
-        role: arn:aws:iam::{ACCOUNT}:role/{name}-role
-        tags: {{ team: helpdesk }}
+    groups = textwrap.indent(textwrap.dedent(f"""\
         actionGroups:
           - name: {group}
             description: Tools of the {name}.
@@ -67,6 +68,17 @@ def _specialist(name: str, gen: int, *, group: str, function: str, param: str,
                     type: string
                     description: The identifier the customer gives.
                     required: true
+        """), "")
+    if gen >= 3 and name == "billing-agent":
+        groups = ""  # generation 3 deletes its only action group
+    return textwrap.dedent(f"""\
+        name: {name}
+        description: The {name} of the helpdesk.
+        model: anthropic.claude-3-5-sonnet-20241022-v2:0
+        instruction: "{instruction}"
+        role: arn:aws:iam::{ACCOUNT}:role/{name}-role
+        tags: {{ team: helpdesk }}
+        """) + groups + textwrap.dedent("""\
         aliases:
           - name: STAGING
             description: Newest version.
@@ -89,7 +101,7 @@ SPECIALISTS = {
 
 def agents_at(gen: int) -> list[str]:
     names = ["billing-agent", "shipping-agent"]
-    if gen >= 2:
+    if gen == 2:  # added at generation 2, taken out of the project at generation 3
         names.append("returns-agent")
     return names + ["helpdesk-supervisor"]
 
@@ -368,3 +380,27 @@ def diff(a: Any, b: Any, path: str = "") -> list[str]:
         return [d for i, (x, y) in enumerate(zip(a, b)) for d in diff(x, y, f"{path}[{i}]")]
     return [] if a == b else [f"{path}: {json.dumps(a, default=str)[:120]} != "
                               f"{json.dumps(b, default=str)[:120]}"]
+
+
+# ------------------------------------------------------------------------------ command line
+
+def main(description: str, argv: list[str] | None,
+         add_arguments: Callable[[argparse.ArgumentParser], None],
+         run: Callable[[Path, argparse.Namespace, Callable[[str], None]], Any]) -> int:
+    """The command line of a matrix: its own options, ``--keep``; ``run(workdir, args,
+    progress)`` returns a report with ``text()`` and ``ok``. Prints the report; exit 0 only when
+    every case is right."""
+    ap = argparse.ArgumentParser(description=description)
+    add_arguments(ap)
+    ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = ap.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="agentctl-matrix-"))
+    try:
+        report = run(workdir, args, lambda line: print(line, file=sys.stderr))
+        print(report.text())
+        return 0 if report.ok else 1
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"work directory kept: {workdir}", file=sys.stderr)

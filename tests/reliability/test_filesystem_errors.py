@@ -16,33 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from agentctl.cli import run
 from agentctl.exitcodes import ExitCode
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch):
-    monkeypatch.setenv("AGENTCTL_EMULATOR_TIME_SCALE", "0")
-    for var in ("AGENTCTL_ENV", "AWS_ENDPOINT_URL_BEDROCK_AGENT", "AGENTCTL_EMULATOR_FAULTS",
-                "AGENTCTL_EMULATOR_CONFIG", "NO_COLOR"):
-        monkeypatch.delenv(var, raising=False)
-
-
-@pytest.fixture
-def project(tmp_path) -> Path:
-    root = tmp_path / "support-bot"
-    shutil.copytree(EXAMPLES / "support-bot", root,
-                    ignore=shutil.ignore_patterns(".agentctl", "__pycache__"))
-    return root
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = run(list(args))
-    out = capsys.readouterr()
-    return code, out.out, out.err
+pytestmark = pytest.mark.usefixtures("instant_emulator")
 
 
 def assert_clean(err: str) -> None:
@@ -81,17 +57,17 @@ def full_fs(tmp_path):
 
 # --------------------------------------------------------------------------- plan --out
 
-def test_plan_out_on_a_read_only_file_system(project, readonly_fs, capsys):
+def test_plan_out_on_a_read_only_file_system(project, readonly_fs, cli):
     # The defect: the clean-up unlink of the temporary file also fails (EROFS), and that second
     # error escaped as "internal error: OSError ... report it as a bug".
-    code, _, err = cli(capsys, "-C", str(project), "plan", "--out", str(readonly_fs / "p.plan"))
+    code, _, err = cli("-C", str(project), "plan", "--out", str(readonly_fs / "p.plan"))
     assert code == ExitCode.USAGE, err
     assert f"cannot write the plan to {readonly_fs / 'p.plan'}: Read-only file system" in err
     assert_clean(err)
 
 
-def test_plan_out_on_a_full_disk(project, full_fs, capsys):
-    code, _, err = cli(capsys, "-C", str(project), "plan", "--out", str(full_fs / "p.plan"))
+def test_plan_out_on_a_full_disk(project, full_fs, cli):
+    code, _, err = cli("-C", str(project), "plan", "--out", str(full_fs / "p.plan"))
     assert code == ExitCode.USAGE, err
     assert "No space left on device" in err
     assert not (full_fs / ".p.plan.tmp").exists()   # nothing half-written left behind
@@ -99,7 +75,7 @@ def test_plan_out_on_a_full_disk(project, full_fs, capsys):
 
 
 @pytest.mark.parametrize("errnum", [errno.EROFS, errno.ENOSPC, errno.EACCES, errno.EDQUOT])
-def test_plan_out_write_errors_even_when_the_clean_up_fails_too(project, capsys, monkeypatch,
+def test_plan_out_write_errors_even_when_the_clean_up_fails_too(project, cli, monkeypatch,
                                                                  errnum):
     real_write, real_unlink = Path.write_text, Path.unlink
 
@@ -115,15 +91,15 @@ def test_plan_out_write_errors_even_when_the_clean_up_fails_too(project, capsys,
 
     monkeypatch.setattr(Path, "write_text", write_text)
     monkeypatch.setattr(Path, "unlink", unlink)
-    code, _, err = cli(capsys, "-C", str(project), "plan", "--out", str(project / "p.plan"))
+    code, _, err = cli("-C", str(project), "plan", "--out", str(project / "p.plan"))
     assert code == ExitCode.USAGE, err
     assert os.strerror(errnum) in err and "hint: pass a writable path to --out" in err
     assert_clean(err)
 
 
-def test_plan_out_below_a_file(project, capsys):
+def test_plan_out_below_a_file(project, cli):
     (project / "afile").write_text("x")
-    code, _, err = cli(capsys, "-C", str(project), "plan", "--out", str(project / "afile" / "p"))
+    code, _, err = cli("-C", str(project), "plan", "--out", str(project / "afile" / "p"))
     assert code == ExitCode.USAGE, err
     assert "is not a directory" in err
     assert_clean(err)
@@ -131,7 +107,7 @@ def test_plan_out_below_a_file(project, capsys):
 
 # ------------------------------------------------------------------- reading and state files
 
-def test_unreadable_spec_file_is_located(project, capsys, monkeypatch):
+def test_unreadable_spec_file_is_located(project, cli, monkeypatch):
     spec = project / "agents" / "support-bot.yaml"
     real_read = Path.read_bytes
 
@@ -149,15 +125,15 @@ def test_unreadable_spec_file_is_located(project, capsys, monkeypatch):
         return real_open(file, *a, **kw)
 
     monkeypatch.setattr("builtins.open", fake_open)
-    code, out, err = cli(capsys, "-C", str(project), "validate")
+    code, out, err = cli("-C", str(project), "validate")
     assert code == ExitCode.INVALID_SPEC, err
     assert "agents/support-bot.yaml" in out + err and "Permission denied" in out + err
     assert_clean(out + err)
 
 
-def test_unreadable_plan_file(project, capsys, monkeypatch):
+def test_unreadable_plan_file(project, cli, monkeypatch):
     plan = project / "p.plan"
-    assert cli(capsys, "-C", str(project), "plan", "--out", str(plan))[0] == 0
+    assert cli("-C", str(project), "plan", "--out", str(plan))[0] == 0
     real = Path.read_text
 
     def read_text(self, *a, **kw):
@@ -166,13 +142,13 @@ def test_unreadable_plan_file(project, capsys, monkeypatch):
         return real(self, *a, **kw)
 
     monkeypatch.setattr(Path, "read_text", read_text)
-    code, _, err = cli(capsys, "-C", str(project), "apply", str(plan))
+    code, _, err = cli("-C", str(project), "apply", str(plan))
     assert code == ExitCode.USAGE, err
     assert "Permission denied" in err
     assert_clean(err)
 
 
-def test_project_on_a_read_only_file_system(project, readonly_fs, capsys):
+def test_project_on_a_read_only_file_system(project, readonly_fs, cli):
     # Plan needs the emulator's state file and apply the lock, both under .agentctl/: neither
     # can be created on a read-only file system.
     subprocess.run(["umount", str(readonly_fs)], check=True)
@@ -181,7 +157,7 @@ def test_project_on_a_read_only_file_system(project, readonly_fs, capsys):
     shutil.copytree(project, readonly_fs / "p")
     subprocess.run(["mount", "-o", "remount,ro", str(readonly_fs)], check=True)
     for args in (["plan"], ["apply", "--auto-approve"]):
-        code, _, err = cli(capsys, "-C", str(readonly_fs / "p"), *args)
+        code, _, err = cli("-C", str(readonly_fs / "p"), *args)
         assert code != 0, args
         assert code != ExitCode.ERROR or "Read-only file system" in err, (args, err)
         assert "Read-only file system" in err, (args, err)
@@ -200,11 +176,11 @@ LONG = "x" * 300   # longer than NAME_MAX (255): stat() fails with ENAMETOOLONG
     ["emulator", "calls", "--state", LONG],
     ["emulator", "reset", "--yes", "--state", LONG],
 ], ids=["validate-path", "chdir", "plan-out", "calls-state", "reset-state"])
-def test_a_name_too_long_for_the_file_system_is_a_usage_error(project, capsys, monkeypatch, args):
+def test_a_name_too_long_for_the_file_system_is_a_usage_error(project, cli, monkeypatch, args):
     # Found by the hostile command-line property (test_hostile_input.py): pathlib's exists() /
     # is_dir() raise ENAMETOOLONG instead of answering False, which ended in "internal error".
     monkeypatch.chdir(project)
-    code, _, err = cli(capsys, *args)
+    code, _, err = cli(*args)
     assert code == ExitCode.USAGE, err
     assert "File name too long" in err and LONG in err
     assert_clean(err)

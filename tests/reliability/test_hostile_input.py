@@ -53,12 +53,7 @@ YAML_TEXT = st.one_of(st.text(max_size=200),
                       st.lists(FRAGMENTS | st.text(max_size=5), max_size=30).map("".join))
 
 
-@pytest.fixture(autouse=True)
-def _env(monkeypatch):
-    monkeypatch.setenv("AGENTCTL_EMULATOR_TIME_SCALE", "0")
-    for var in ("AGENTCTL_ENV", "AWS_ENDPOINT_URL_BEDROCK_AGENT", "AGENTCTL_EMULATOR_FAULTS",
-                "AGENTCTL_EMULATOR_CONFIG", "NO_COLOR"):
-        monkeypatch.delenv(var, raising=False)
+pytestmark = pytest.mark.usefixtures("instant_emulator")
 
 
 def _paths(value: Any, path: tuple = ()):

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from botocore.awsrequest import AWSResponse
 
+from agentctl.emulator.errors import AnswerLost
 from agentctl.errors import UsageError
 
 SERVICES = ("bedrock-agent", "bedrock-agent-runtime")
@@ -81,9 +82,16 @@ def attach(client: Any, emulator: _Handler) -> Any:
         parts = urlsplit(request.url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         headers = {str(k): _header_text(v) for k, v in request.headers.items()}
-        status, out_headers, data = emulator.handle_http(request.method, target, headers,
-                                                         _body_bytes(request.body), transport="inprocess",
-                                                         service=name)
+        try:
+            status, out_headers, data = emulator.handle_http(request.method, target, headers,
+                                                             _body_bytes(request.body),
+                                                             transport="inprocess", service=name)
+        except AnswerLost:
+            # Fault injection: the change committed, the connection drops before the answer.
+            # botocore's retry handler treats this exception like a real dropped connection.
+            from botocore.exceptions import ConnectionClosedError
+
+            raise ConnectionClosedError(endpoint_url=request.url) from None
         return AWSResponse(request.url, status, out_headers, _RawBody(data))
 
     # One emulator per client: re-attaching replaces the previous hook instead of stacking a second.

@@ -148,6 +148,10 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k: v for k, v in self.headers.items()}
         try:
             status, out_headers, out_body = self.server.handle(self.command, self.path, headers, body)
+        except AnswerLost:
+            # Fault injection: the change committed; close the connection without an answer.
+            self.close_connection = True
+            return
         except Exception as e:  # noqa: BLE001 - an emulator bug must not kill the connection
             # Surface it the way AWS reports its own faults, so SDK retry logic and agentctl's
             # error translation see a normal InternalServerException.
