@@ -539,6 +539,21 @@ def test_an_emulator_crash_becomes_an_internal_server_exception(fake_server, cap
     assert "RuntimeError: bug" in capsys.readouterr().err
 
 
+def test_a_lost_answer_closes_the_connection_without_a_response(fake_server, capsys):
+    # faults: error_after_commit {answer: connection}: the change committed, the answer is lost.
+    from botocore.exceptions import ConnectionClosedError
+
+    from agentctl.emulator.errors import AnswerLost
+
+    def lost(m, p, h, b):
+        raise AnswerLost("ListAgents")
+    port, _, _ = fake_server(FakeEmulator(lost))
+    client = client_for(f"http://127.0.0.1:{port}")
+    with pytest.raises(ConnectionClosedError):
+        client.list_agents()
+    assert "internal error" not in capsys.readouterr().err  # not mistaken for an emulator bug
+
+
 def test_server_passes_error_headers_and_status(fake_server):
     body = json.dumps({"message": "nope"}).encode()
     port, _, _ = fake_server(FakeEmulator(lambda m, p, h, b: (

@@ -27,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
+from agentctl.emulator.errors import AnswerLost
 from agentctl.errors import UsageError
 
 # Headers the HTTP layer owns; whatever the emulator returns for them is replaced.
