@@ -469,6 +469,51 @@ def read_version_content(clients: aws.Clients, agent_id: str, version: str, *,
     return normalize.content_from_version(*raw)
 
 
+def read_any(clients: aws.Clients, names: Sequence[str] | None = None, *,
+             found: Mapping[str, AgentRef] | None = None,
+             max_workers: int = MAX_WORKERS) -> tuple[dict[str, LiveAgent], list[str]]:
+    """Read agents whatever their owner, for ``agentctl import`` (which only reads, so agents
+    agentctl does not manage are readable): ``names`` (every agent on the target when None)
+    -> (agents read, names not found). ``LiveAgent.owner_tags`` says who manages each."""
+    found = list_agents(clients) if found is None else found
+    wanted = sorted(found) if names is None else sorted(set(names))
+    present = [found[n] for n in wanted if n in found and found[n].status != "DELETING"]
+    missing = [n for n in wanted if n not in found or found[n].status == "DELETING"]
+
+    def one(ref: AgentRef, pool: ThreadPoolExecutor) -> LiveAgent | None:
+        where = f"agent.{ref.name}"
+        try:
+            agent = aws.call(clients, "GetAgent", {"agentId": ref.agent_id}, where=where)["agent"]
+        except AwsError as e:
+            if e.code == "ResourceNotFoundException":
+                return None
+            raise
+        tags = dict(aws.call(clients, "ListTagsForResource", {"resourceArn": agent["agentArn"]},
+                             where=where).get("tags", {}))
+        return read_agent(clients, agent, tags, pool=pool, where=where)
+
+    agents: dict[str, LiveAgent] = {}
+    with ThreadPoolExecutor(max_workers=max(1, max_workers)) as inner, \
+            ThreadPoolExecutor(max_workers=max(1, min(AGENTS_AT_ONCE, max_workers,
+                                                      len(present) or 1))) as outer:
+        futures = {ref.name: outer.submit(one, ref, inner) for ref in present}
+        for name, fut in futures.items():
+            got = fut.result()
+            if got is None:
+                missing.append(name)
+            else:
+                agents[name] = got
+    return agents, sorted(missing)
+
+
+def alias_names_by_id(clients: aws.Clients, agent_id: str) -> dict[str, str]:
+    """aliasId -> alias name of one agent (ListAgentAliases), e.g. to name the alias a
+    collaborator ARN (``.../agent-alias/AGENT/ALIAS``) points at."""
+    return {s["agentAliasId"]: s["agentAliasName"]
+            for s in aws.paginate(clients, "ListAgentAliases", {"agentId": agent_id},
+                                  where=f"agent {agent_id}")}
+
+
 def require_owned(live: LiveState, name: str) -> LiveAgent:
     """The owned live agent ``name``, or a clear error (NotOwned / not found)."""
     from agentctl.errors import NotOwned

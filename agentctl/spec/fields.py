@@ -90,6 +90,13 @@ class Field:
     empty: bool = False
     """Present as ``[]`` when absent but its parent group is present (promptConfigurations is
     required inside promptOverrideConfiguration)."""
+    ref: bool = False
+    """An id or ARN that differs per environment: ``agentctl import`` writes it as
+    ``${var.NAME}`` when the environment defines a variable with that value (and an ARN's
+    account / region as ``${var.account}`` / ``${var.region}``)."""
+    include: str | None = None
+    """The spec key also takes ``{file: PATH}`` (``agentctl.spec.resolve``): ``agentctl import``
+    writes the value to a file of this kind (``text``; the OpenAPI document is PAYLOAD's)."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +132,7 @@ PROMPT = Resource("prompt override", "CreateAgent", _POC, (
     # Every spec override is OVERRIDDEN: a state-only override is how a step is disabled (§6.2).
     Field(None, "promptCreationMode", CONST, values=("OVERRIDDEN",)),
     Field("state", "promptState"),
-    Field("template", "basePromptTemplate"),
+    Field("template", "basePromptTemplate", include="text"),
     Field("inference", "inferenceConfiguration", GROUP),
     *(Field(f"inference.{k}", f"inferenceConfiguration.{k}") for k in INFERENCE_KEYS),
     Field("parser", "parserMode"),
@@ -151,14 +158,14 @@ ACTION_GROUP = Resource("action group", "CreateAgentActionGroup", "", (
     Field("description", "description"),
     Field("state", "actionGroupState"),
     # actionGroupExecutor is a union (§4.1): a Lambda, or return of control to the caller.
-    Field("executor.lambda", "actionGroupExecutor.lambda", choice="executor"),
+    Field("executor.lambda", "actionGroupExecutor.lambda", choice="executor", ref=True),
     Field("executor.returnControl", "actionGroupExecutor.customControl", FLAG,
           values=("RETURN_CONTROL",), choice="executor"),
     Field("executor.handler", None, LOCAL),
     Field("functions", "functionSchema.functions", LIST_OF, item=FUNCTION),
     # apiSchema is a union (§4.1): an S3 object or the document itself (sent as a string, §4.3).
     Field("openapi.s3", "apiSchema.s3", GROUP, choice="apiSchema"),
-    Field("openapi.s3.bucket", "apiSchema.s3.s3BucketName"),
+    Field("openapi.s3.bucket", "apiSchema.s3.s3BucketName", ref=True),
     Field("openapi.s3.key", "apiSchema.s3.s3ObjectKey"),
     Field("openapi.inline", "apiSchema.payload", PAYLOAD, choice="apiSchema"),
     Field("builtin", "parentActionGroupSignature"),
@@ -166,14 +173,14 @@ ACTION_GROUP = Resource("action group", "CreateAgentActionGroup", "", (
 ))
 
 KNOWLEDGE_BASE = Resource("knowledge base", "AssociateAgentKnowledgeBase", "", (
-    Field("id", "knowledgeBaseId", natural_key=True),
+    Field("id", "knowledgeBaseId", natural_key=True, ref=True),
     Field("description", "description"),
     Field("state", "knowledgeBaseState"),
 ))
 
 COLLABORATOR = Resource("collaborator", "AssociateAgentCollaborator", "", (
     Field("name", "collaboratorName", natural_key=True),
-    Field("aliasArn", "agentDescriptor.aliasArn", choice="descriptor"),
+    Field("aliasArn", "agentDescriptor.aliasArn", choice="descriptor", ref=True),
     Field("agent", "agentDescriptor.aliasArn", ALIAS_REF, choice="descriptor",
           schema="CreateAgent:agentName"),
     Field("alias", None, ALIAS_REF, schema="CreateAgentAlias:agentAliasName"),
@@ -195,23 +202,23 @@ AGENT = Resource("agent", "CreateAgent", "", (
     Field("name", "agentName"),
     Field("description", "description"),
     Field("model", "foundationModel"),
-    Field("instruction", "instruction"),
-    Field("role", "agentResourceRoleArn"),
+    Field("instruction", "instruction", include="text"),
+    Field("role", "agentResourceRoleArn", ref=True),
     Field("idleSessionTtl", "idleSessionTTLInSeconds"),
-    Field("encryptionKey", "customerEncryptionKeyArn"),
+    Field("encryptionKey", "customerEncryptionKeyArn", ref=True),
     # Tags are create-only on CreateAgent (§1.2); later changes go through TagResource.
     Field("tags", "tags", MAP),
     Field("guardrail", "guardrailConfiguration", GROUP),
-    Field("guardrail.id", "guardrailConfiguration.guardrailIdentifier"),
+    Field("guardrail.id", "guardrailConfiguration.guardrailIdentifier", ref=True),
     Field("guardrail.version", "guardrailConfiguration.guardrailVersion"),
     Field("memory", "memoryConfiguration", GROUP),
     Field("memory.type", "memoryConfiguration.enabledMemoryTypes", ONE_ITEM),
     Field("memory.storageDays", "memoryConfiguration.storageDays"),
     Field("memory.maxRecentSessions", "memoryConfiguration.sessionSummaryConfiguration.maxRecentSessions"),
     Field("orchestration.type", "orchestrationType"),
-    Field("orchestration.lambda", "customOrchestration.executor.lambda"),
+    Field("orchestration.lambda", "customOrchestration.executor.lambda", ref=True),
     Field("prompts", "promptOverrideConfiguration", GROUP),
-    Field("prompts.parserLambda", "promptOverrideConfiguration.overrideLambda"),
+    Field("prompts.parserLambda", "promptOverrideConfiguration.overrideLambda", ref=True),
     Field("prompts.overrides", _POC, LIST_AS_MAP, item=PROMPT, key="promptType", empty=True),
     Field("collaboration.mode", "agentCollaboration"),
 ))
