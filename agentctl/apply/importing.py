@@ -65,8 +65,10 @@ def _owner(agent: LiveAgent) -> str | None:
 
 
 def build_import(ctx: Context, names: Sequence[str] | None, *, spec_dir: str,
-                 globs: Sequence[str]) -> ImportPlan:
-    """The files to write for ``names`` (every importable agent on the target when None)."""
+                 globs: Sequence[str], force: bool = False) -> ImportPlan:
+    """The files to write for ``names``; when None, every agent on the target that no other
+    agentctl project manages and (unless ``force``: then they are rewritten) that has no spec
+    in this project yet."""
     project = ctx.project
     found = live_mod.list_agents(ctx.clients)
     if names is not None:
@@ -91,10 +93,10 @@ def build_import(ctx: Context, names: Sequence[str] | None, *, spec_dir: str,
                                     "first (its tag agentctl:project)")
             skipped.append(f"{name}: managed by another agentctl project ({owner!r})")
             continue
-        if names is None and name in project.agents:
+        if names is None and name in project.agents and not force:
             skipped.append(f"{name}: already has a spec "
                            f"({_rel(ctx, project.agents[name].source)}); "
-                           f"`agentctl import {name} --force` rewrites it")
+                           "--force rewrites it")
             continue
         chosen[name] = agent
 

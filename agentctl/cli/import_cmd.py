@@ -27,7 +27,8 @@ def import_cmd(
     name: Optional[str] = typer.Argument(None, metavar="NAME",
                                          help="Name of the live agent to import."),
     all_agents: bool = typer.Option(False, "--all", help="Import every agent on the target "
-                                    "that has no spec in this project."),
+                                    "that has no spec in this project (with --force: also "
+                                    "those that have one, rewriting it)."),
     env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP),
     directory: Optional[Path] = typer.Option(None, "--dir", metavar="DIR",
                                              help="Directory for the spec files (default: the "
@@ -54,7 +55,7 @@ def import_cmd(
         spec_dir = importing.spec_dir_of(
             ctx, in_project_dir(directory) if directory is not None else None, globs)
         plan = importing.build_import(ctx, None if all_agents else [name], spec_dir=spec_dir,
-                                      globs=globs)
+                                      globs=globs, force=force)
         for line in plan.skipped:
             console.err(f"skipped {line}")
         for agent in plan.agents:

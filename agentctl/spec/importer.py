@@ -124,6 +124,12 @@ def import_agent(live: LiveAgent, *, spec_path: str, variables: Mapping[str, Any
     notes: list[str] = []
     tracks, track_notes = alias_tracks(live, recorded_tracks)
     notes.extend(track_notes)
+    from agentctl.core.model import OWNER_TAG, OWNER_TAG_VALUE
+
+    if live.owner_tags and live.owner_tags.get(OWNER_TAG) != OWNER_TAG_VALUE:
+        notes.append("tags " + ", ".join(f"{k}={v}" for k, v in sorted(live.owner_tags.items()))
+                     + ": agentctl's own tag namespace, not user tags; not copied (`agentctl "
+                     "adopt` replaces them)")
     aliases = {}
     for n, a in live.config.aliases.items():
         kept = user_tags(a.tags)
