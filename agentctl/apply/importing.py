@@ -65,10 +65,12 @@ def _owner(agent: LiveAgent) -> str | None:
 
 
 def build_import(ctx: Context, names: Sequence[str] | None, *, spec_dir: str,
-                 globs: Sequence[str], force: bool = False) -> ImportPlan:
+                 globs: Sequence[str], force: bool = False,
+                 explicit_dir: bool = False) -> ImportPlan:
     """The files to write for ``names``; when None, every agent on the target that no other
     agentctl project manages and (unless ``force``: then they are rewritten) that has no spec
-    in this project yet."""
+    in this project yet. An agent that has a spec is rewritten where it is, unless
+    ``explicit_dir`` (``--dir`` given): then it goes to ``spec_dir`` like any other."""
     project = ctx.project
     found = live_mod.list_agents(ctx.clients)
     if names is not None:
@@ -106,7 +108,7 @@ def build_import(ctx: Context, names: Sequence[str] | None, *, spec_dir: str,
     variables = {**env.variables}
     out = []
     for name, agent in chosen.items():
-        if name in project.agents:
+        if name in project.agents and not explicit_dir:
             spec_path = _rel(ctx, project.agents[name].source)
         else:
             spec_path = posixpath.join(spec_dir, f"{name}.yaml") if spec_dir else f"{name}.yaml"

@@ -32,7 +32,8 @@ def import_cmd(
     env: Optional[str] = typer.Option(None, "-e", "--env", metavar="ENV", help=ENV_HELP),
     directory: Optional[Path] = typer.Option(None, "--dir", metavar="DIR",
                                              help="Directory for the spec files (default: the "
-                                                  "one of the first `agents:` glob)."),
+                                                  "one of the first `agents:` glob; an agent "
+                                                  "that has a spec: where that is)."),
     force: bool = typer.Option(False, "--force", help="Overwrite files that exist."),
     adopt: bool = typer.Option(False, "--adopt", help="Then adopt the imported agents (tag "
                                "them as managed by this project, like `agentctl adopt`)."),
@@ -55,7 +56,8 @@ def import_cmd(
         spec_dir = importing.spec_dir_of(
             ctx, in_project_dir(directory) if directory is not None else None, globs)
         plan = importing.build_import(ctx, None if all_agents else [name], spec_dir=spec_dir,
-                                      globs=globs, force=force)
+                                      globs=globs, force=force,
+                                      explicit_dir=directory is not None)
         for line in plan.skipped:
             console.err(f"skipped {line}")
         for agent in plan.agents:
