@@ -74,6 +74,7 @@ try:
     from agentctl.cli import eval_cmd as _eval_cmd  # noqa: E402,F401
     from agentctl.cli import iam_cmd as _iam_cmd  # noqa: E402,F401
     from agentctl.cli import import_cmd as _import_cmd  # noqa: E402,F401
+    from agentctl.cli import export_cmd as _export_cmd  # noqa: E402,F401
 except KeyboardInterrupt:
     _interrupted_while_starting()
     raise
