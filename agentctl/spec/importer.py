@@ -42,6 +42,8 @@ from typing import Any, Mapping, Sequence
 import yaml
 
 from agentctl.core.model import (
+    OWNER_TAG,
+    OWNER_TAG_VALUE,
     AgentConfig,
     LiveAgent,
     RELEASE_ALIAS,
@@ -51,7 +53,7 @@ from agentctl.core.model import (
     canonical_json,
     plain,
 )
-from agentctl.core.normalize import canonicalize, user_tags
+from agentctl.core.normalize import align_content, canonicalize, comparable_content, user_tags
 from agentctl.errors import UsageError
 from agentctl.spec import fields
 from agentctl.spec.mapping import spec_document, to_config
@@ -124,8 +126,6 @@ def import_agent(live: LiveAgent, *, spec_path: str, variables: Mapping[str, Any
     notes: list[str] = []
     tracks, track_notes = alias_tracks(live, recorded_tracks)
     notes.extend(track_notes)
-    from agentctl.core.model import OWNER_TAG, OWNER_TAG_VALUE
-
     if live.owner_tags and live.owner_tags.get(OWNER_TAG) != OWNER_TAG_VALUE:
         notes.append("tags " + ", ".join(f"{k}={v}" for k, v in sorted(live.owner_tags.items()))
                      + ": agentctl's own tag namespace, not user tags; not copied (`agentctl "
@@ -143,8 +143,6 @@ def import_agent(live: LiveAgent, *, spec_path: str, variables: Mapping[str, Any
     notes.extend(_unexpressed(doc, config, alias_names or {}))
     notes.extend(_not_stored(doc))
     if live.newest_version is not None and live.newest_version.content is not None:
-        from agentctl.core.normalize import align_content, comparable_content
-
         want = comparable_content(config.content())
         have = align_content(want, comparable_content(live.newest_version.content))
         if canonical_json(want) != canonical_json(have):
