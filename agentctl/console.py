@@ -239,6 +239,7 @@ class LiveProgress:
         from rich.live import Live
 
         self._rows: dict[str, str] = {}
+        self._printed: set[str] = set()  # rows whose latest line is already in the scroll-back
         self._lock = threading.Lock()
         self._console = console_for(stderr=True)
         self._live = Live(self._render(), console=self._console, transient=True,
@@ -261,14 +262,19 @@ class LiveProgress:
             self._rows[agent] = line
             if any(k in line for k in self._KEEP):
                 self._console.print(line)
+                self._printed.add(agent)
+            else:
+                self._printed.discard(agent)
             self._live.update(self._render())
 
     def close(self) -> None:
         with self._lock:
             self._live.stop()
-            # The final state of each agent stays on screen (the display itself was transient).
-            for line in self._rows.values():
-                self._console.print(line)
+            # The final state of each agent stays on screen (the display itself was transient);
+            # a row whose last line was already printed above the display is not repeated.
+            for agent, line in self._rows.items():
+                if agent not in self._printed:
+                    self._console.print(line)
 
 
 @contextmanager

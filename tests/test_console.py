@@ -168,6 +168,30 @@ def test_live_progress_keeps_each_agents_last_line(monkeypatch):
     assert "other: PrepareAgent FAILED (1.0s)" in text
 
 
+
+def test_live_progress_prints_a_kept_line_once(monkeypatch):
+    # Seen in a real terminal: Ctrl-C's "interrupted: ..." line was printed above the display
+    # (a line that matters stays in the scroll-back) and then again as the final state of its
+    # row when the display closed.
+    tty = _Tty()
+    monkeypatch.setattr("sys.stderr", tty)
+    monkeypatch.setattr("sys.stdin", _Tty())
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    with console.progress() as p:
+        p("bot: PrepareAgent ... PREPARING (0s)")
+        p("interrupted: finishing the calls in flight")
+        p("other: PrepareAgent FAILED (1.0s)")
+    text = tty.getvalue()
+    # Kept lines are printed above the live frames; the frames are erased when the display
+    # stops (it shows the cursor again, ESC[?25h) and only then are the rows' final states
+    # printed: those must not repeat a kept line.
+    above, _, after_stop = text.rpartition("\x1b[?25h")
+    assert "interrupted: finishing the calls in flight" in above
+    assert "other: PrepareAgent FAILED (1.0s)" in above
+    assert "interrupted" not in after_stop and "FAILED" not in after_stop
+    assert "bot: PrepareAgent ... PREPARING (0s)" in after_stop
+
 # ----------------------------------------------------------------------------- confirmation
 
 def test_confirm_without_a_terminal_refuses_unless_approved(monkeypatch):
