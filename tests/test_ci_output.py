@@ -262,6 +262,22 @@ def test_json_stays_one_document_annotations_go_to_stderr(bot, capsys, monkeypat
     assert "::error" not in out and "::error" in err
 
 
+
+def test_an_interrupted_command_is_annotated_and_summarised(bot, capsys, monkeypatch):
+    # An interrupted run is a failure of the job: GitHub shows it as an error annotation and the
+    # step summary says so (it used to exit 12 with neither).
+    summary = _github(monkeypatch, bot)
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt("SIGTERM")
+
+    monkeypatch.setattr("agentctl.spec.project.load_project", interrupted)
+    code, out, err = _cli(capsys, "-C", str(bot), "validate")
+    assert code == ExitCode.INTERRUPTED
+    assert "interrupted by SIGTERM" in err
+    assert "::error title=agentctl validate::interrupted by SIGTERM before the command" in out
+    assert "interrupted by SIGTERM" in summary.read_text()
+
 def test_no_annotations_outside_github_actions(bot, capsys, monkeypatch):
     _break_spec(bot)
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(bot.parent / "s.md"))

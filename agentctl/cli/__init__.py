@@ -145,10 +145,10 @@ def _run(argv: list[str]) -> int:
         if len(SIGNALLED) > seen and rv == 130:
             # A signal typer caught outside every command (while parsing the command line):
             # its Exit(130) came back as this return value (130 is no agentctl exit code).
-            return _interrupted(KeyboardInterrupt(SIGNALLED[-1]))
+            return _interrupted(KeyboardInterrupt(SIGNALLED[-1]), argv)
         return int(rv) if isinstance(rv, int) else int(ExitCode.OK)
     except CommandInterrupted as e:
-        return _interrupted(e.interrupt)
+        return _interrupted(e.interrupt, argv)
     except typer.Exit as e:  # --help / --version / explicit exits
         return int(e.exit_code)
     except typer.Abort:
@@ -167,7 +167,7 @@ def _run(argv: list[str]) -> int:
         # codes instead of exiting, so tests and embedders see the same contract.
         return e.code if isinstance(e.code, int) else int(ExitCode.ERROR)
     except KeyboardInterrupt as e:
-        return _interrupted(e)
+        return _interrupted(e, argv)
     except OSError as e:
         # A path the user gave that the operating system refuses before agentctl can look at it
         # (a name too long for the file system, a loop of symlinks, ...): pathlib's exists() and
@@ -235,8 +235,9 @@ def _command_in(argv: list[str]) -> str | None:
     return None
 
 
-def _interrupted(e: KeyboardInterrupt) -> int:
-    """The one interruption rule (module docstring): message, JSON document, INTERRUPTED."""
+def _interrupted(e: KeyboardInterrupt, argv: list[str] | None = None) -> int:
+    """The one interruption rule (module docstring): message, JSON document, INTERRUPTED, and
+    under GitHub Actions an error annotation and step-summary entry like any other failure."""
     name = str(e) or "SIGINT"
     shown = "SIGINT (Ctrl-C)" if name == "SIGINT" else name
     err = Interrupted(f"interrupted by {shown} before the command finished",
@@ -252,6 +253,8 @@ def _interrupted(e: KeyboardInterrupt) -> int:
     except (OSError, ValueError):
         pass
     _json_error(err.message(), int(err.exit_code), error=err)
+    if argv is not None:
+        _ci_error(err, argv)
     return int(err.exit_code)
 
 
