@@ -43,7 +43,7 @@ ALLOWED: dict[str, set[str]] = {
     "console": _BASE | {"render", "core.sensitive"},
     # The runtime's scripted model files are read with the one YAML-with-positions loader, so
     # their errors are located exactly like spec errors (no second loader).
-    "emulator": _BASE | {"core", "spec.yamlload"},
+    "emulator": _BASE | {"core", "spec.yamlload", "spec.paths"},
     # aws/client.py routes a local target's requests to the in-process emulator.
     "aws": _BASE | {"core", "emulator"},
     "apply": _BASE | {"core", "spec", "plan", "aws", "locks"},

@@ -15,13 +15,13 @@ Must not: run anything, touch AWS, or print; every failure is a ``Problem`` (``S
 
 from __future__ import annotations
 
-import glob as globmod
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from agentctl.core.model import digest
+from agentctl.spec.paths import files_inside
 from agentctl.errors import Location, Problem, SpecInvalid
 from agentctl.spec.eval_schema import NAME as SCHEMA_NAME
 from agentctl.spec import schema as spec_schema
@@ -203,14 +203,7 @@ def check_suite(path: Path, *, display: str | None = None, agents: Mapping[str, 
 
 def expand_suite_globs(root: Path, patterns: Iterable[str]) -> list[Path]:
     """Suite files matching ``patterns`` (relative to ``root``), sorted, inside ``root`` only."""
-    root = Path(root).resolve()
-    out: list[Path] = []
-    for pattern in patterns:
-        for m in sorted(globmod.glob(str(root / pattern), recursive=True)):
-            p = Path(m).resolve()
-            if p.is_file() and p.is_relative_to(root) and p not in out:
-                out.append(p)
-    return out
+    return files_inside(root, patterns)
 
 
 def display_path(path: Path, root: Path) -> str:

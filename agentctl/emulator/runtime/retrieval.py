@@ -17,12 +17,13 @@ Must not: read files outside the project directory, or write anything.
 
 from __future__ import annotations
 
-import glob as globmod
 import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
+
+from agentctl.spec.paths import files_inside
 
 DEFAULT_RESULTS = 5
 CHUNK_WORDS = 120
@@ -66,14 +67,7 @@ def chunk_text(text: str, source: str) -> list[Chunk]:
 
 
 def document_files(root: Path, patterns: Sequence[str]) -> list[Path]:
-    root = root.resolve()
-    out: list[Path] = []
-    for pattern in patterns:
-        for m in sorted(globmod.glob(str(root / pattern), recursive=True)):
-            p = Path(m).resolve()
-            if p.is_file() and p.is_relative_to(root) and p not in out:
-                out.append(p)
-    return out
+    return files_inside(root, patterns)
 
 
 class Index:
