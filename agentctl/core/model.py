@@ -68,6 +68,153 @@ def digest(value: Any) -> str:
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
 
 
+def json_text(value: Any, *, sort_keys: bool = False, default: Any = None) -> str:
+    """``json.dumps(value, indent=2, sort_keys=sort_keys, ensure_ascii=False, default=default)``,
+    the same text, several times faster: with ``indent`` the standard library leaves its C
+    encoder for a generator per container and per value (issue 13: most of a saved plan's
+    ``dumps``). Exact built-in types are written here (strings by the standard library's own C
+    escaper); anything else goes through ``json``'s rules (``_json_other``); a structure too deep
+    or circular is handed to ``json.dumps`` itself, which raises as it always did.
+    tests/plan/test_fast_paths.py compares it with ``json.dumps`` on generated values."""
+    out: list[str] = []
+    try:
+        _json_write(value, 0, out, sort_keys, default)
+    except RecursionError:
+        return json.dumps(value, indent=2, sort_keys=sort_keys, ensure_ascii=False,
+                          default=default)
+    return "".join(out)
+
+
+_esc = json.encoder.encode_basestring  # the C escaper json uses with ensure_ascii=False
+_NEWLINES = ["\n" + "  " * i for i in range(64)]
+
+
+def _newline(level: int) -> str:
+    while level >= len(_NEWLINES):
+        _NEWLINES.append("\n" + "  " * len(_NEWLINES))
+    return _NEWLINES[level]
+
+
+def _json_scalar(v: Any) -> str | None:
+    """The JSON of an exact str/None/bool/int/float, None for anything else."""
+    kind = type(v)
+    if kind is str:
+        return _esc(v)
+    if v is None:
+        return "null"
+    if kind is bool:
+        return "true" if v else "false"
+    if kind is int:
+        return int.__repr__(v)
+    if kind is float:
+        return _json_float(v)
+    return None
+
+
+def _json_float(v: float) -> str:
+    # json's floatstr with allow_nan (its default)
+    if v != v:
+        return "NaN"
+    if v == _INF:
+        return "Infinity"
+    if v == -_INF:
+        return "-Infinity"
+    return float.__repr__(v)
+
+
+_INF = float("inf")
+
+
+def _json_write(o: Any, level: int, out: list[str], sort_keys: bool, default: Any) -> None:
+    kind = type(o)
+    if kind is dict:
+        _json_dict(o, level, out, sort_keys, default)
+    elif kind is list or kind is tuple:
+        _json_list(o, level, out, sort_keys, default)
+    else:
+        text = _json_scalar(o)
+        if text is not None:
+            out.append(text)
+        else:
+            _json_other(o, level, out, sort_keys, default)
+
+
+def _json_dict(o: Any, level: int, out: list[str], sort_keys: bool, default: Any) -> None:
+    if not o:
+        out.append("{}")
+        return
+    nl = _newline(level + 1)
+    sep = "{" + nl
+    for k, v in (sorted(o.items()) if sort_keys else o.items()):
+        key = _esc(k) if type(k) is str else _json_key(k)
+        text = _json_scalar(v)
+        if text is not None:
+            out.append(sep + key + ": " + text)
+        else:
+            out.append(sep + key + ": ")
+            _json_write(v, level + 1, out, sort_keys, default)
+        sep = "," + nl
+    out.append(_newline(level) + "}")
+
+
+def _json_list(o: Any, level: int, out: list[str], sort_keys: bool, default: Any) -> None:
+    if not o:
+        out.append("[]")
+        return
+    nl = _newline(level + 1)
+    sep = "[" + nl
+    for v in o:
+        text = _json_scalar(v)
+        if text is not None:
+            out.append(sep + text)
+        else:
+            out.append(sep)
+            _json_write(v, level + 1, out, sort_keys, default)
+        sep = "," + nl
+    out.append(_newline(level) + "]")
+
+
+def _json_key(k: Any) -> str:
+    """json's rules for a key that is not an exact str (without ``skipkeys``)."""
+    if isinstance(k, str):
+        return _esc(k)
+    if isinstance(k, float):
+        return _esc(_json_float(k))
+    if k is True:
+        return '"true"'
+    if k is False:
+        return '"false"'
+    if k is None:
+        return '"null"'
+    if isinstance(k, int):
+        return _esc(int.__repr__(k))
+    raise TypeError(f"keys must be str, int, float, bool or None, not {k.__class__.__name__}")
+
+
+def _json_other(o: Any, level: int, out: list[str], sort_keys: bool, default: Any) -> None:
+    """json's ``_iterencode`` order of tests for a value of no exact built-in type."""
+    if isinstance(o, str):
+        out.append(_esc(o))
+    elif o is None:
+        out.append("null")
+    elif o is True:
+        out.append("true")
+    elif o is False:
+        out.append("false")
+    elif isinstance(o, int):
+        out.append(int.__repr__(o))
+    elif isinstance(o, float):
+        out.append(_json_float(o))
+    elif isinstance(o, (list, tuple)):
+        _json_list(o, level, out, sort_keys, default)
+    elif isinstance(o, dict):
+        _json_dict(o, level, out, sort_keys, default)
+    else:
+        if default is None:
+            raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
+        _json_write(default(o), level, out, sort_keys, default)
+
+
 def is_mapping(value: Any) -> bool:
     """``isinstance(value, Mapping)``, plain dicts first: ``typing.Mapping``'s instance check
     goes through the ABC machinery on every call, and the spec loader and the differ ask it of
@@ -79,14 +226,56 @@ def plain(value: Any, *, refs_as_json: bool = False) -> Any:
     """Mappings to dicts, tuples to lists (recursively); scalars kept. Frozen dataclasses hold
     read-only mappings; this gives the JSON-compatible value back. ``Ref`` objects are kept, or
     with ``refs_as_json`` turned into their ``{"$ref", "key"}`` placeholders."""
-    # Scalars first and plain dicts before the (slow) ABC check: this runs on every value of
-    # every plan (benchmarks/README.md measured ~40% of build_plan in isinstance(x, Mapping)).
+    # This runs on every value of every plan, several times (the plan id, the saved file, the
+    # JSON document; issue 13): exact built-in types take a fast path that copies scalar leaves
+    # inline instead of calling itself for each; everything else (subclasses, other mappings,
+    # Ref) takes ``_plain_general``, the definition. tests/plan/test_fast_paths.py checks that
+    # both give the same on generated values.
+    return _plain_refs(value) if refs_as_json else _plain_keep(value)
+
+
+def _plain_keep(value: Any) -> Any:
+    # Two copies of one walk (Refs kept / as JSON) so the recursion passes no keyword.
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
+    if kind is dict or kind is _MappingProxy:
+        return {(k if type(k) is str else str(k)): (v if type(v) in _LEAVES else _plain_keep(v))
+                for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [v if type(v) in _LEAVES else _plain_keep(v) for v in value]
+    return _plain_general(value, False)
+
+
+def _plain_refs(value: Any) -> Any:
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
+    if kind is dict or kind is _MappingProxy:
+        return {(k if type(k) is str else str(k)): (v if type(v) in _LEAVES else _plain_refs(v))
+                for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [v if type(v) in _LEAVES else _plain_refs(v) for v in value]
+    return _plain_general(value, True)
+
+
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+"""The exact types ``plain`` returns as they are without looking further (subclasses such as a
+``str`` enum are kept too, by ``_plain_general``)."""
+_MappingProxy = type(type.__dict__)
+
+
+def _plain_general(value: Any, refs_as_json: bool) -> Any:
+    """``plain`` for any value: the definition its fast path must agree with."""
+    # Scalars first and plain dicts before the (slow) ABC check (benchmarks/README.md measured
+    # ~40% of build_plan in isinstance(x, Mapping)).
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
+    walk = _plain_refs if refs_as_json else _plain_keep
     if isinstance(value, dict) or isinstance(value, _AbcMapping):
-        return {str(k): plain(v, refs_as_json=refs_as_json) for k, v in value.items()}
+        return {str(k): walk(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [plain(v, refs_as_json=refs_as_json) for v in value]
+        return [walk(v) for v in value]
     if refs_as_json and isinstance(value, Ref):
         return ref_to_json(value)
     return value
@@ -113,13 +302,16 @@ def refs_from_json(value: Any) -> Any:
     inverse of ``plain(..., refs_as_json=True)``, for text read back (saved plans, fixtures).
     User data that merely contains ``$ref`` (OpenAPI's ``#/...`` references, free-form model
     fields) is left alone."""
+    # Scalar leaves are copied inline rather than by a call each (a saved plan of 200 agents
+    # holds ~100 000 values; issue 13).
     if isinstance(value, dict):
-        if set(value) == {"$ref", "key"} and isinstance(value["key"], str) \
+        if len(value) == 2 and "$ref" in value and "key" in value \
+                and isinstance(value["key"], str) \
                 and isinstance(value["$ref"], str) and value["$ref"].startswith("agent."):
             return Ref(value["$ref"], value["key"])
-        return {k: refs_from_json(v) for k, v in value.items()}
+        return {k: (v if type(v) in _LEAVES else refs_from_json(v)) for k, v in value.items()}
     if isinstance(value, list):
-        return [refs_from_json(v) for v in value]
+        return [v if type(v) in _LEAVES else refs_from_json(v) for v in value]
     return value
 
 

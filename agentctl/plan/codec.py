@@ -20,7 +20,7 @@ from typing import Any, Mapping, Sequence
 
 from agentctl.core import sensitive
 from agentctl.errors import AgentctlError, StalePlan
-from agentctl.core.model import digest, plain, ref_to_json, refs_from_json
+from agentctl.core.model import digest, json_text, plain, ref_to_json, refs_from_json
 from agentctl.plan.model import (
     FORMAT_VERSION,
     Action,
@@ -83,8 +83,9 @@ def dumps(plan: Plan) -> str:
     """The saved-plan text. Values marked sensitive are sealed: the file holds a marker with a
     salted digest, never the value (agentctl.core.sensitive); ``unseal_plan`` puts the current
     values back once the project is loaded."""
-    return json.dumps(sensitive.seal(plan_to_dict(plan)), indent=2, sort_keys=True,
-                      ensure_ascii=False) + "\n"
+    # ``json_text``: json.dumps(indent=2, ensure_ascii=False), the same text, without the
+    # standard library's per-value generators (issue 13).
+    return json_text(sensitive.seal(plan_to_dict(plan)), sort_keys=True) + "\n"
 
 
 def unseal_plan(plan: Plan) -> Plan:
@@ -105,7 +106,7 @@ def dumps_set(plans: Sequence[Plan]) -> str:
     # Sealed like ``dumps``: no value marked sensitive in the file, whichever environment's.
     doc = {"format_version": FORMAT_VERSION, "kind": "plan_set",
            "plans": [sensitive.seal(plan_to_dict(p)) for p in plans]}
-    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_text(doc, sort_keys=True) + "\n"
 
 
 def loads(text: str, *, source: str | None = None) -> Plan:

@@ -57,7 +57,6 @@ Pure and deterministic: no I/O, no clock, no boto3; the same inputs give the sam
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from typing import Any, Mapping, Sequence
 
@@ -83,6 +82,7 @@ from agentctl.core.model import (
     Ref,
     digest,
     is_ref,
+    json_text,
 )
 from agentctl.core.normalize import (
     DRAFT,
@@ -156,7 +156,8 @@ def action_group_request(name: str, group: Mapping[str, Any]) -> dict[str, Any]:
     schema = params.get("apiSchema")
     if isinstance(schema, dict) and isinstance(schema.get("payload"), (dict, list)):
         # The API member is a string; the canonical value is the parsed document (§4.3).
-        params["apiSchema"] = {"payload": json.dumps(schema["payload"], indent=2, ensure_ascii=False)}
+        # ``json_text`` is json.dumps(indent=2, ensure_ascii=False), byte for byte, faster.
+        params["apiSchema"] = {"payload": json_text(schema["payload"])}
     return {k: params[k] for k in sorted(params)}
 
 
