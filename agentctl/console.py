@@ -35,7 +35,6 @@ never print. Must not: import boto3/botocore, load specs, or decide exit codes.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
@@ -148,9 +147,12 @@ def err(renderable: Any) -> None:
 
 
 def json_text(doc: Any) -> str:
-    """The one JSON layout of every ``--output json`` document."""
-    return json.dumps(sensitive.mask(doc), indent=2, sort_keys=True, ensure_ascii=False,
-                      default=str)
+    """The one JSON layout of every ``--output json`` document: ``json.dumps(indent=2,
+    sort_keys=True, ensure_ascii=False, default=str)``, written by ``core.jsontext``
+    (the same text, without the standard library's per-value generators; issue 13)."""
+    from agentctl.core.jsontext import json_text as _indented  # (not needed by --help)
+
+    return _indented(sensitive.mask(doc), sort_keys=True, default=str)
 
 
 def json_out(doc: Any) -> None:

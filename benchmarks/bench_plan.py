@@ -1,15 +1,19 @@
 """Benchmark: ``build_plan`` and the plan renderers for N agents of the support-bot shape.
 
 Pure, no I/O in the measured part: the example's support-bot spec is loaded once (outside the
-timings) and cloned N times under different names. Two live states:
+timings) and cloned N times under different names. Three cases:
 
 - ``empty``: nothing exists yet, so every agent is created (CreateAgent, 3 action groups, a
   knowledge base, PrepareAgent, 2 aliases, one version cut per agent);
 - ``converged``: every agent exists exactly as desired, with version 1 holding the DRAFT's
-  content and both aliases routed to it, so the plan is empty (checked).
+  content and both aliases routed to it, so the plan is empty (checked);
+- ``update``: the converged state against specs with one change in every agent (its
+  description): every agent updated, prepared and a version cut (issue 13's "plan of 200 agents
+  with an update everywhere").
 
-For each (N, live state): the median of several repetitions of ``build_plan``, of each renderer
-(human text without colour, JSON document + ``json.dumps``, Markdown) and of the saved-plan codec
+For each (N, case): the median of several repetitions of ``build_plan``, of each renderer
+(human text without colour, the ``--output json`` text: ``plan_to_document`` + ``console.json_text``,
+Markdown) and of the saved-plan codec
 (``dumps`` + ``loads``), and the peak Python heap of one plan + render. Run:
 
     python benchmarks/bench_plan.py [--quick]
@@ -18,7 +22,6 @@ For each (N, live state): the median of several repetitions of ``build_plan``, o
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 import time
 
@@ -36,6 +39,7 @@ from agentctl.core.model import (
     LiveVersion,
     Target,
 )
+from agentctl.console import json_text
 from agentctl.core.normalize import canonicalize
 from agentctl.plan import codec
 from agentctl.plan.planner import build_plan
@@ -52,6 +56,15 @@ SIZES = (1, 10, 50, 200)
 def desired_agents(template: AgentConfig, n: int) -> dict[str, AgentConfig]:
     return {name: dataclasses.replace(template, name=name, agent={**template.agent, "agentName": name})
             for name in agent_names(n)}
+
+
+def changed_everywhere(desired: dict[str, AgentConfig]) -> dict[str, AgentConfig]:
+    """``desired`` with one change in every agent (its description), as issue 13's "plan of 200
+    agents with an update everywhere": against ``converged_live`` every agent is updated,
+    prepared, and a version cut."""
+    return {name: dataclasses.replace(cfg, agent={**cfg.agent,
+                                                  "description": f"{cfg.agent.get('description')} (v2)"})
+            for name, cfg in desired.items()}
 
 
 def converged_live(desired: dict[str, AgentConfig], project: str) -> LiveState:
@@ -94,21 +107,25 @@ def main(argv: list[str]) -> None:
     rows = []
     for n in SIZES if not quick else SIZES[:2]:
         desired = desired_agents(template, n)
-        for label, live in (("empty", LiveState(target=TARGET, agents={})),
-                            ("converged", converged_live(desired, project.name))):
+        converged = converged_live(desired, project.name)
+        for label, live, wanted in (("empty", LiveState(target=TARGET, agents={}), desired),
+                                    ("converged", converged, desired),
+                                    ("update", converged, changed_everywhere(desired))):
             def plan():
-                return build_plan(desired, live, project=project.name, environment="local",
+                return build_plan(wanted, live, project=project.name, environment="local",
                                   created_at="2026-01-01T00:00:00Z")
 
             p = plan()
             if label == "converged":
                 assert not p.has_changes, "the converged live state does not match: fix the benchmark"
+            elif label == "update":
+                assert sum(s.operation == "UpdateAgent" for s in p.steps) == n
             else:
                 assert sum(s.operation == "CreateAgent" for s in p.steps) == n
             repeat = 3 if n >= 50 else 7
             t_plan = median_ms(measure(plan, repeat))
             t_human = median_ms(measure(lambda: render_plan(p, color=False), repeat))
-            t_json = median_ms(measure(lambda: json.dumps(plan_to_document(p), indent=2), repeat))
+            t_json = median_ms(measure(lambda: json_text(plan_to_document(p)), repeat))
             t_md = median_ms(measure(lambda: render_markdown(p), repeat))
             t_codec = median_ms(measure(lambda: codec.loads(codec.dumps(p)), repeat))
             peak = peak_mib(lambda: (render_plan(plan(), color=False)))

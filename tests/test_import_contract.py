@@ -39,8 +39,9 @@ ALLOWED: dict[str, set[str]] = {
     "plan": _BASE | {"core"},
     # render/trace.py formats the runtime's pure trace model (frozen dataclasses).
     "render": _BASE | {"core", "plan", "runtime.trace"},
-    # console.py masks the values marked sensitive in everything it prints.
-    "console": _BASE | {"render", "core.sensitive"},
+    # console.py masks the values marked sensitive in everything it prints, and writes JSON
+    # documents with the one indented JSON writer.
+    "console": _BASE | {"render", "core.sensitive", "core.jsontext"},
     # The runtime's scripted model files are read with the one YAML-with-positions loader, so
     # their errors are located exactly like spec errors (no second loader).
     "emulator": _BASE | {"core", "spec.yamlload", "spec.paths"},

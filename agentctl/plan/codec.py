@@ -20,7 +20,8 @@ from typing import Any, Mapping, Sequence
 
 from agentctl.core import sensitive
 from agentctl.errors import AgentctlError, StalePlan
-from agentctl.core.model import digest, json_text, plain, ref_to_json, refs_from_json
+from agentctl.core.jsontext import json_text
+from agentctl.core.model import digest, plain, ref_to_json, refs_from_json
 from agentctl.plan.model import (
     FORMAT_VERSION,
     Action,

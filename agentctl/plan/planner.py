@@ -62,6 +62,7 @@ from typing import Any, Mapping, Sequence
 
 from agentctl.plan import graph
 from agentctl.errors import AgentctlError, Location, NotOwned, Problem, SpecInvalid, UsageError
+from agentctl.core.jsontext import json_text
 from agentctl.core.model import (
     ACTION_GROUP,
     AGENT,
@@ -82,7 +83,6 @@ from agentctl.core.model import (
     Ref,
     digest,
     is_ref,
-    json_text,
 )
 from agentctl.core.normalize import (
     DRAFT,
@@ -598,7 +598,10 @@ def content_differs(desired: AgentConfig, newest: Any) -> bool | None:
         return None
     want = comparable_content(desired.content())
     have = align_content(want, comparable_content(newest.content))
-    return jsonable(want) != jsonable(have)
+    # Both are fresh ``plain`` values already (``comparable_content`` and ``align_content``
+    # copy through it), so they compare as they are: copying both again cost about a quarter
+    # of planning 200 changed agents (cProfile; issue 13).
+    return want != have
 
 
 def with_release_alias(config: AgentConfig, live: LiveAgent | None) -> AgentConfig:

@@ -40,6 +40,11 @@ _LEGEND = {
 
 
 def _unref(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:  # before the ABC check of ``Mapping`` (issue 13)
+        return {k: _unref(v) for k, v in value.items()}
+    if kind is str:
+        return value
     if is_ref(value):
         return KNOWN_AFTER_APPLY
     if isinstance(value, Mapping):
@@ -74,6 +79,35 @@ if getattr(yaml, "__with_libyaml__", False):
         """``_Dumper`` on libyaml's emitter."""
 
     _CDumper.add_representer(str, _represent_str)
+
+    if not _CDumper.yaml_path_resolvers:
+        # libyaml's serializer asks the (pure Python) resolver twice per scalar and once per
+        # collection, and tells it every step down and up the tree (issue 13: a fifth of a YAML
+        # block's cost). Without path resolvers (SafeDumper has none) the answers are
+        # PyYAML's ``BaseResolver.resolve`` in short: a plain scalar's tag from the implicit
+        # resolvers of its first character (then the wildcard ones), else the default tag of
+        # the node's kind; descending and ascending do nothing.
+        _IMPLICIT = {ch: tuple(rs) + tuple(_CDumper.yaml_implicit_resolvers.get(None, ()))
+                     for ch, rs in _CDumper.yaml_implicit_resolvers.items() if ch is not None}
+        _WILDCARD = tuple(_CDumper.yaml_implicit_resolvers.get(None, ()))
+
+        def _resolve(self: Any, kind: type, value: Any, implicit: Any) -> str:
+            if kind is yaml.ScalarNode:
+                if implicit[0]:
+                    for tag, regexp in _IMPLICIT.get(value[:1], _WILDCARD):
+                        if regexp.match(value):
+                            return tag
+                return _CDumper.DEFAULT_SCALAR_TAG
+            if kind is yaml.SequenceNode:
+                return _CDumper.DEFAULT_SEQUENCE_TAG
+            return _CDumper.DEFAULT_MAPPING_TAG
+
+        def _nothing(self: Any, *args: Any) -> None:
+            return None
+
+        _CDumper.resolve = _resolve  # type: ignore[method-assign]
+        _CDumper.descend_resolver = _nothing  # type: ignore[method-assign]
+        _CDumper.ascend_resolver = _nothing  # type: ignore[method-assign]
 
 _C_UNSAFE = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
 
@@ -208,7 +242,7 @@ def unchanged_count(change: ResourceChange) -> int:
     return len(keys - touched)
 
 
-def _is_long_text(f: FieldChange) -> bool:
+def is_long_text(f: FieldChange) -> bool:
     if f.sensitive:
         return False
     texts = [v for v in (f.before, f.after) if v is not None]
@@ -247,7 +281,7 @@ def field_lines(f: FieldChange, width: int = 0) -> Iterator[tuple[str, str]]:
         kind = REMOVE
     else:
         kind = CHANGE
-    if _is_long_text(f):
+    if is_long_text(f):
         yield kind, f"{kind} {path} = <<-EOT"
         for k, line in text_diff(f.before, f.after):
             symbol = {ADD: "+ ", REMOVE: "- "}.get(k, "  ")
@@ -338,7 +372,7 @@ def body_lines(change: ResourceChange) -> list[tuple[str, str]]:
     """The lines inside a resource block, as (kind, text) with two-space relative indent."""
     out: list[tuple[str, str]] = []
     # Align the ``=`` of short single-line attributes, as Terraform does.
-    simple = [f for f in change.fields if not _is_long_text(f) and len(f.path) <= 32]
+    simple = [f for f in change.fields if not is_long_text(f) and len(f.path) <= 32]
     width = max((len(f.path) for f in simple), default=0)
     for f in change.fields:
         out.extend(field_lines(f, width))

@@ -69,9 +69,10 @@ def _diff_body(c: ResourceChange) -> list[str]:
     line and a ``+`` line; a long text is an ``@@ path @@`` hunk of its unified diff."""
     out: list[str] = []
     for f in c.fields:
-        lines = list(T.field_lines(f))
-        if lines and lines[0][1].endswith("<<-EOT"):
-            body = lines[1:-1]
+        # (Only a long text is laid out by ``field_lines`` here: formatting every value twice,
+        # there and below, was half of a large plan's Markdown time; issue 13.)
+        if T.is_long_text(f):  # field_lines: ``path = <<-EOT``, the diff, ``EOT``
+            body = list(T.field_lines(f))[1:-1]
             if not body or body[0][0] != T.NOTE:
                 out.append(f"@@ {f.path} @@")
             for kind, text in body:

@@ -160,6 +160,8 @@ def lines_to_text(lines: Sequence[Line], *, color: bool = False) -> str:
     control codes as ``Text`` does; text with a tab or a newline inside a piece takes the
     console's path (the console expands tabs and splits styles at line breaks).
     ``tests/plan/test_render.py`` compares both paths."""
+    if not color:
+        return _plain_lines_to_text(lines)
     pieces = [(strip_control_codes(t), s) for line in lines for t, s in line]
     if any("\t" in t or "\n" in t for t, _ in pieces):
         return to_text(lines_to_rich(lines), color=color)
@@ -185,6 +187,23 @@ def lines_to_text(lines: Sequence[Line], *, color: bool = False) -> str:
         out.append("".join(paint(t, s) for t, s in pieces[i:i + n]))
         i += n
     return "".join(_strip_end(line) + "\n" for line in "\n".join(out).splitlines())
+
+
+def _plain_lines_to_text(lines: Sequence[Line]) -> str:
+    """``lines_to_text(lines, color=False)`` on the whole text at once rather than per piece
+    and per line (issue 13: a 200-agent plan's ~45 000 lines): the control codes ``Text``
+    strips are single characters other than the newline, so stripping them from the joined
+    text is stripping them from every piece; a tab, or a newline inside a piece (more newlines
+    than line breaks), takes the console's path as before."""
+    text = "\n".join(["".join([t for t, _ in line]) for line in lines])
+    if "\t" in text or text.count("\n") != len(lines) - 1:
+        return to_text(lines_to_rich(lines), color=False)
+    rows = strip_control_codes(text).splitlines()
+    if not rows:
+        return ""
+    if "\x1b" in text:
+        return "\n".join([_strip_end(row) for row in rows]) + "\n"
+    return "\n".join([row.rstrip() for row in rows]) + "\n"
 
 
 def styled(text: str, style: str | None = None) -> Text:

@@ -16,7 +16,8 @@ import types
 from hypothesis import given, settings, strategies as st
 
 from agentctl.core import model
-from agentctl.core.model import Ref, json_text, plain, refs_from_json
+from agentctl.core.jsontext import json_text
+from agentctl.core.model import Ref, plain, refs_from_json
 
 
 class _Colour(str, enum.Enum):
