@@ -81,7 +81,7 @@ def _same(a, b) -> bool:
     return a == b or a is b
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(_values(), st.booleans())
 def test_plain_fast_path_equals_the_general_definition(value, refs_as_json):
     def general(v):
@@ -124,7 +124,7 @@ def _dumps_or_error(fn):
         return type(e), str(e)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(_values(with_refs=False), st.booleans())
 def test_json_text_equals_json_dumps_indent_2(value, sort_keys):
     got = _dumps_or_error(lambda: json_text(value, sort_keys=sort_keys))
