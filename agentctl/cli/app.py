@@ -20,9 +20,12 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from agentctl import __version__
+from agentctl.cli import coercion
 
 
 def _blank_flag_types(params: list[Any]) -> list[Any]:
+    # Plain str / Path values converted without typer's pydantic adapters (agentctl.cli.coercion).
+    coercion.install(params)
     for p in params:
         # A flag takes no value: an empty metavar leaves its type column blank (no "<bool>").
         if getattr(p, "is_flag", False) and p.metavar is None:
