@@ -43,7 +43,6 @@ import datetime
 import os
 import random
 import re
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -223,6 +222,8 @@ def make_clients(environment: Any, *, root: Path | None = None, emulator_config:
         # throttles is unknown here, so it is treated as AWS is.
         return Clients(agent=client, target=target, timing=timing,
                        limiter=_rate_limit(client, TPS_QUOTAS))
+
+    import sqlite3  # the embedded local target's state (a served endpoint needs none of it)
 
     from agentctl.emulator import Emulator, EmulatorConfig, World  # the embedded local target
 
@@ -408,6 +409,8 @@ def _open_emulator(emulator_cls: Any, state_path: Path, environment: Any,
     """The embedded emulator on ``state_path``; a state file that cannot be created, opened or
     written (corrupt, read-only, a directory, ...) is the user's to fix, so it gets a message
     naming the file, not the boundary's "internal error"."""
+    import sqlite3
+
     try:
         state_path.parent.mkdir(parents=True, exist_ok=True)
         return emulator_cls(state_path=state_path, config=emulator_config,

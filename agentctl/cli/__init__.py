@@ -57,10 +57,9 @@ try:
 
     import typer
 
-    from agentctl import console
     from agentctl.cli.app import GLOBALS, CommandInterrupted, app
+    from agentctl.cli.lazy import lazy
     from agentctl.cli.options import RUN
-    from agentctl.core import sensitive
     from agentctl.errors import AgentctlError, Interrupted
     from agentctl.exitcodes import ExitCode
 
@@ -78,6 +77,10 @@ try:
 except KeyboardInterrupt:
     _interrupted_while_starting()
     raise
+
+# Imported when first used: `agentctl --help` needs neither (tests/test_cli_startup.py).
+console = lazy("agentctl.console")
+sensitive = lazy("agentctl.core.sensitive")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,7 +108,6 @@ def main(argv: list[str] | None = None) -> int:
 SIGNALLED: list[str] = []
 """Signals received by ``main``'s handlers during this process (names, in order)."""
 
-
 def _on_signal(signum: int, _frame: object) -> None:
     name = signal.Signals(signum).name
     SIGNALLED.append(name)
@@ -131,9 +133,14 @@ def run(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     # Per-run state (run() is called many times in one process by tests and embedders).
     RUN.output = _output_in(args)
-    sensitive.clear()  # the values of this run's project are registered when it is loaded
-    console.SETTINGS.no_color = False
-    console.SETTINGS.json_documents = 0
+    # Per-run state of modules an earlier run in this process imported (a module imported later
+    # starts out clean): the sensitive values of this run's project are registered when it is
+    # loaded; console settings are the command line's.
+    if "agentctl.core.sensitive" in sys.modules:
+        sensitive.clear()
+    if "agentctl.console" in sys.modules:
+        console.SETTINGS.no_color = False
+        console.SETTINGS.json_documents = 0
     code = _run(args)
     return code
 

@@ -7,9 +7,6 @@ result and returns an ``ExitCode``; it never catches ``AgentctlError`` itself: `
 once, and prints where / what / what next on stderr. Only ``--debug`` shows a traceback.
 """
 
-from __future__ import annotations
-
-import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -20,7 +17,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from agentctl import __version__
-from agentctl.cli import coercion
+from agentctl.cli import coercion, richhelp
 
 
 def _blank_flag_types(params: list[Any]) -> list[Any]:
@@ -62,6 +59,10 @@ class Command(TyperCommand):
     def invoke(self, ctx: Any) -> Any:
         return _invoke_interruptible(super().invoke, ctx)
 
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        richhelp.load()  # typer's help formatter without its Markdown / traceback imports
+        super().format_help(ctx, formatter)
+
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
         for p in self.get_params(ctx):
@@ -84,6 +85,10 @@ class Group(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         return _invoke_interruptible(super().invoke, ctx)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        richhelp.load()
+        super().format_help(ctx, formatter)
 
 
 class Typer(typer.Typer):
@@ -143,15 +148,19 @@ def _root(
     if debug:
         _enable_debug_logging()
     GLOBALS.no_color = no_color
-    from agentctl import console
+    if no_color or "agentctl.console" in sys.modules:
+        # (A console imported later starts with colour rules of its own: nothing to undo.)
+        from agentctl import console
 
-    console.SETTINGS.no_color = no_color
+        console.SETTINGS.no_color = no_color
 
 
 def _enable_debug_logging() -> None:
     """agentctl's own loggers at DEBUG on stderr. botocore, boto3 and urllib3 stay at WARNING
     whatever the level: their DEBUG output includes signed request headers and wire dumps, which
     must never be logged (security standard: no credentials, no wire dumps)."""
+    import logging
+
     root = logging.getLogger("agentctl")
     root.setLevel(logging.DEBUG)
     if not any(getattr(h, "_agentctl_debug", False) for h in root.handlers):
@@ -164,7 +173,7 @@ def _enable_debug_logging() -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _mask_sensitive(record: logging.LogRecord) -> bool:
+def _mask_sensitive(record: "logging.LogRecord") -> bool:
     """Debug lines never show a value marked sensitive (agentctl.core.sensitive)."""
     from agentctl.core import sensitive
 

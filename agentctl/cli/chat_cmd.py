@@ -14,8 +14,6 @@ An error in one turn (a failing handler, a throttled call, Ctrl-C while the answ
 reported and the conversation goes on in the same session.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Any, List, Optional
 
@@ -32,6 +30,7 @@ from agentctl.cli.invoke_cmd import (
 from agentctl.cli.runtime_io import RuntimeIO
 from agentctl.errors import AgentctlError
 from agentctl.exitcodes import ExitCode
+
 
 HELP = ("commands: /trace (toggle the trace), /last (trace of the last turn), /session, /new, "
         "/end, /exit")

@@ -20,8 +20,10 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from agentctl import console
+from agentctl.cli.lazy import lazy
 from agentctl.cli.options import RUN
+
+console = lazy("agentctl.console")
 
 _WHERE = re.compile(r"^(?P<file>.+?):(?P<line>\d+)(?::(?P<col>\d+))?$")
 

@@ -6,17 +6,17 @@ Thin: parses flags, calls ``agentctl.apply.lifecycle.drift``, prints ``agentctl.
 output. Errors go to the CLI boundary.
 """
 
-from __future__ import annotations
-
 from typing import List, Optional
 
 import typer
 
-from agentctl import console
+from agentctl.cli.lazy import lazy
 from agentctl.cli.app import app, project_dir
 from agentctl.cli.lifecycle_cmds import ENV_HELP, _agents, _check_agent_names, lifecycle
 from agentctl.cli.options import output_option
 from agentctl.exitcodes import ExitCode
+
+console = lazy("agentctl.console")
 
 
 @app.command("drift")

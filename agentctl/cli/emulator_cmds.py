@@ -11,11 +11,8 @@ raised as ``AgentctlError`` and reported once by the CLI boundary. Must not: rea
 internals beyond its public interface (``Emulator``, ``EmulatorConfig``).
 """
 
-from __future__ import annotations
-
 import difflib
 import os
-import sqlite3
 from datetime import datetime, timezone
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +20,13 @@ from typing import Any, Mapping, Optional
 
 import typer
 
-from agentctl import console
+from agentctl.cli.lazy import lazy
 from agentctl.cli.app import Typer, app, project_dir
 from agentctl.cli.options import output_option
 from agentctl.errors import AgentctlError, UsageError
 from agentctl.exitcodes import ExitCode
+
+console = lazy("agentctl.console")
 
 emulator_app = Typer(
     name="emulator",
@@ -103,6 +102,8 @@ def _load_config(config: Path | None) -> Any:
 
 def _open(state_path: Path, config: Any = None, region: str | None = None,
           account: str | None = None) -> Any:
+    import sqlite3
+
     from agentctl.emulator import Emulator
 
     kwargs: dict[str, Any] = {"state_path": state_path, "config": config}

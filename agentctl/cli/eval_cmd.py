@@ -8,8 +8,6 @@ Thin: parses flags, calls ``agentctl.eval.runner.run_eval``, renders. Errors go 
 boundary in ``agentctl.cli``.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from pathlib import Path
@@ -17,11 +15,13 @@ from typing import List, Optional
 
 import typer
 
-from agentctl import console
+from agentctl.cli.lazy import lazy
 from agentctl.cli.app import app, project_dir
 from agentctl.cli.options import output_option
 from agentctl.errors import UsageError
 from agentctl.exitcodes import ExitCode
+
+console = lazy("agentctl.console")
 
 ENV_HELP = "Environment from agentctl.yaml (default: AGENTCTL_ENV, then defaultEnvironment)."
 

@@ -4,17 +4,17 @@ Thin: loads the project (the specs only; no AWS), calls ``agentctl.spec.export``
 result to stdout or ``--out FILE`` and names on stderr what the format cannot express.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from agentctl import console
+from agentctl.cli.lazy import lazy
 from agentctl.cli.app import app, in_project_dir, project_dir
 from agentctl.errors import UsageError
 from agentctl.exitcodes import ExitCode
+
+console = lazy("agentctl.console")
 
 ENV_HELP = "Environment from agentctl.yaml (default: AGENTCTL_ENV, then defaultEnvironment)."
 FORMATS = ("cloudformation", "terraform")

@@ -11,18 +11,17 @@ stdout, ready for ``aws iam put-role-policy --policy-document file://...``; note
 Thin: the policies are built by ``agentctl.aws.iam``.
 """
 
-from __future__ import annotations
-
-import json
 from typing import Optional
 
 import typer
 
-from agentctl import console
+from agentctl.cli.lazy import lazy
 from agentctl.cli.app import app, project_dir
 from agentctl.cli.options import output_option
 from agentctl.errors import UsageError
 from agentctl.exitcodes import ExitCode
+
+console = lazy("agentctl.console")
 
 FORMAT_VERSION = 1
 _FOR = ("plan", "apply", "promote", "eval", "all")
@@ -109,6 +108,8 @@ def iam_policy_cmd(
             "notes": notes,
         })
         return int(ExitCode.OK)
+    import json
+
     console.out(json.dumps(trust if document == "trust" else policy, indent=2))
     for note in notes:
         console.err(f"note: {note}")

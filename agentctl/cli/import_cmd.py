@@ -6,18 +6,18 @@ writes them), prints what it wrote and the next step; ``--adopt`` then runs
 Heavy modules (boto3 through ``agentctl.apply``) are imported inside the command.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from agentctl import console
+from agentctl.cli.lazy import lazy
 from agentctl.cli.app import app, in_project_dir, project_dir
 from agentctl.cli.options import lock_timeout_option, output_option
 from agentctl.errors import UsageError
 from agentctl.exitcodes import ExitCode
+
+console = lazy("agentctl.console")
 
 ENV_HELP = "Environment from agentctl.yaml (default: AGENTCTL_ENV, then defaultEnvironment)."
 

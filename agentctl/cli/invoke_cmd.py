@@ -10,9 +10,6 @@ piped); ``--output json`` prints one document on stdout instead, on failure too.
 The pieces ``chat`` shares (flag parsing, the session set-up) live here too.
 """
 
-from __future__ import annotations
-
-import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +22,7 @@ from agentctl.cli.options import output_option
 from agentctl.cli.runtime_io import RuntimeIO
 from agentctl.errors import AgentctlError, Interrupted, UsageError
 from agentctl.exitcodes import ExitCode
+
 
 ENV_HELP = "Environment from agentctl.yaml (default: AGENTCTL_ENV, then defaultEnvironment)."
 FORMAT_VERSION = 1
@@ -99,6 +97,8 @@ class TraceFile:
 
     def write(self, event: Mapping[str, Any]) -> None:
         if self._f is not None:
+            import json
+
             from agentctl.core import sensitive
             from agentctl.runtime.trace import plain
 

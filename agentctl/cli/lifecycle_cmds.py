@@ -6,15 +6,13 @@ stdout (progress and diagnostics on stderr) and returns an ``ExitCode``. Errors 
 ``agentctl.cli``.
 """
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
 from typing import Any, Callable, List, Optional
 
 import typer
 
-from agentctl import console
+from agentctl.cli.lazy import lazy
 from agentctl.cli.app import app, in_project_dir, project_dir
 from agentctl.cli import ci_out
 from agentctl.cli.options import (
@@ -26,6 +24,8 @@ from agentctl.cli.options import (
 )
 from agentctl.errors import AgentctlError, StalePlan, UsageError
 from agentctl.exitcodes import ExitCode
+
+console = lazy("agentctl.console")
 
 ENV_HELP = "Environment from agentctl.yaml (default: AGENTCTL_ENV, then defaultEnvironment)."
 

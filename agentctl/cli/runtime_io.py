@@ -14,8 +14,10 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from agentctl import console
-from agentctl.core import sensitive
+from agentctl.cli.lazy import lazy
+
+console = lazy("agentctl.console")
+sensitive = lazy("agentctl.core.sensitive")
 
 
 class RuntimeIO:

@@ -22,18 +22,18 @@ Must not: catch ``AgentctlError`` other than ``SpecInvalid`` (turned into the re
 boundary handles the rest (no project, unknown environment, ...).
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
 
-from agentctl import console
+from agentctl.cli.lazy import lazy
 from agentctl.cli.app import app, project_dir
 from agentctl.cli.options import all_envs_option, envs_option, output_option, resolve_envs
 from agentctl.errors import Problem, SpecInvalid
 from agentctl.exitcodes import ExitCode
+
+console = lazy("agentctl.console")
 
 FORMAT_VERSION = 1
 """Version of ``validate --output json``; bump on an incompatible change."""
