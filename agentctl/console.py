@@ -311,11 +311,11 @@ def step_summary(build: Callable[[int], str], *, env: Mapping[str, str] | None =
     ``budget`` is what is left of GitHub's 1 MiB per step after what the file holds already
     (earlier commands of the same step). Returns the file written, or None. A file that cannot
     be written is a warning on stderr, never a failure of the command."""
-    from agentctl.render.github import STEP_SUMMARY_LIMIT
-
     path = _env(env).get("GITHUB_STEP_SUMMARY")
     if not path:
-        return None
+        return None  # (outside GitHub Actions, nothing of the Markdown renderers is imported)
+    from agentctl.render.github import STEP_SUMMARY_LIMIT
+
     try:
         used = os.path.getsize(path) if os.path.exists(path) else 0
         budget = STEP_SUMMARY_LIMIT - used

@@ -26,11 +26,23 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 
 _REPORT = (
-    "import json, sys\n"
+    "import json, os, sys\n"
+    "if os.environ.get('TEST_NO_WARM'):\n"
+    "    import agentctl.cli.warm as w\n"
+    "    w.in_background = lambda names: None\n"
+    "sessions = []\n"
+    "if os.environ.get('TEST_COUNT_SESSIONS'):\n"
+    "    import botocore.session\n"
+    "    real_init = botocore.session.Session.__init__\n"
+    "    def init(self, *a, **kw):\n"
+    "        sessions.append(1)\n"
+    "        real_init(self, *a, **kw)\n"
+    "    botocore.session.Session.__init__ = init\n"
     "from agentctl.cli import run\n"
     "code = run(json.loads(sys.argv[1]))\n"
     "sys.stdout.flush()\n"
-    "print('\\n@@MODULES@@' + json.dumps(sorted(sys.modules)))\n")
+    "print('\\n@@MODULES@@' + json.dumps(sorted(sys.modules)))\n"
+    "print('@@SESSIONS@@' + str(len(sessions)))\n")
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -43,9 +55,13 @@ def _modules_after(args: list[str], cwd: Path, **env: str) -> set[str]:
     proc = subprocess.run([sys.executable, "-c", _REPORT, json.dumps(args)], cwd=cwd,
                           capture_output=True, text=True, env=_env(**env), timeout=180)
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
-    out, _, mods = proc.stdout.rpartition("\n@@MODULES@@")
-    assert mods, proc.stdout[-2000:] + proc.stderr[-2000:]
-    return set(json.loads(mods))
+    out, _, tail = proc.stdout.rpartition("\n@@MODULES@@")
+    assert tail, proc.stdout[-2000:] + proc.stderr[-2000:]
+    mods, _, sessions = tail.partition("\n@@SESSIONS@@")
+    names = set(json.loads(mods))
+    if env.get("TEST_COUNT_SESSIONS"):
+        names.add(f"@botocore-sessions={int(sessions)}")
+    return names
 
 
 def _loaded(mods: set[str], names: set[str]) -> list[str]:
@@ -187,11 +203,27 @@ PLAN_MUST_NOT = {
     "hcl2",
     # typer's pydantic converters and its unused help formatter parts
     "typer._adapters", "markdown_it", "pygments",
+    # the Markdown renderers, outside GitHub Actions (no step summary is written)
+    "agentctl.render.markdown", "agentctl.render.github",
 }
 
 
 def test_plan_against_a_served_endpoint_imports_only_its_path(tmp_path, served):
     mods = _modules_after(["plan", "-o", "json"], _project(tmp_path),
-                          AWS_ENDPOINT_URL_BEDROCK_AGENT=served)
+                          AWS_ENDPOINT_URL_BEDROCK_AGENT=served, TEST_COUNT_SESSIONS="1")
     assert "agentctl.aws.live" in mods and "agentctl.plan.planner" in mods  # it planned
     assert _loaded(mods, PLAN_MUST_NOT) == []
+    # One botocore session: the client's service model serves agentctl too (aws.model_of).
+    assert "@botocore-sessions=1" in mods
+
+
+@pytest.mark.parametrize("output", ["human", "json", "markdown"])
+def test_what_plan_imports_while_it_reads_is_what_it_renders_with(tmp_path, output):
+    """The modules ``plan`` imports in the background during its reads (lifecycle_cmds
+    ``_PLAN_RENDERING``) are ones it imports anyway to render (checked with the background
+    import switched off): nothing imported for nothing."""
+    from agentctl.cli.lifecycle_cmds import _PLAN_RENDERING
+
+    mods = _modules_after(["plan", "-o", output], _project(tmp_path), TEST_NO_WARM="1")
+    assert "agentctl.plan.planner" in mods  # it planned
+    assert set(_PLAN_RENDERING[output]) <= mods

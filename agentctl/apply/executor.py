@@ -128,8 +128,9 @@ def client_token(plan: Plan, index: int, step: Step, params: Mapping[str, Any]) 
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def takes_client_token(operation: str) -> bool:
-    shape = servicemodel.service_model().operation_model(operation).input_shape
+def takes_client_token(operation: str, model: Any = None) -> bool:
+    """``model``: the client's own service model (``aws.model_of``), not a second one."""
+    shape = (model or servicemodel.service_model()).operation_model(operation).input_shape
     member = shape.members.get("clientToken") if shape is not None else None
     return member is not None and bool(member.metadata.get("idempotencyToken"))
 
@@ -753,7 +754,8 @@ def _run_step(plan: Plan, index: int, step: Step, params: dict[str, Any], client
     ``NOT_SENT``."""
     start = clients.timing.monotonic()
     label = f"{run.name}: {step.operation}"
-    if step.mutating and takes_client_token(step.operation) and "clientToken" not in params:
+    if step.mutating and takes_client_token(step.operation, aws.model_of(clients)) \
+            and "clientToken" not in params:
         params["clientToken"] = client_token(plan, index, step, params)
     description = _described(step.description, params)
     say(f"{label} ... {description}" if description else f"{label} ...")

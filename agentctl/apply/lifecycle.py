@@ -99,14 +99,25 @@ def desired_of(project: Any) -> dict[str, AgentConfig]:
 
 # --------------------------------------------------------------------------------- plan
 
+def plan_reads(clients: Any) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
+    """The first reads of a plan, which need no spec: every agent on the target (ListAgents) and
+    their tags (discovery). ``agentctl plan`` runs them while its specs load
+    (``opened(..., early_reads=plan_reads)``, apply/context.py)."""
+    found = live_mod.list_agents(clients)
+    return found, live_mod.agent_tags(clients, found)
+
+
 def read_project_live(ctx: Context, names: Sequence[str] | None = None) -> LiveState:
     """Live state of the desired agents plus every agent this project owns on the target."""
-    found = live_mod.list_agents(ctx.clients)
+    early = ctx.early.take() if ctx.early is not None and names is None else None
+    if early is not None:
+        found, tags = early  # read while the specs were loading (plan_reads)
+    else:
+        found, tags = live_mod.list_agents(ctx.clients), None
     wanted = set(ctx.project.desired) if names is None else set(names)
-    tags = None
     if names is None:
         # Discovery reads every agent's tags; the reader reuses them instead of asking again.
-        tags = live_mod.agent_tags(ctx.clients, found)
+        tags = live_mod.agent_tags(ctx.clients, found) if tags is None else tags
         wanted |= set(live_mod.discover_project_agents(ctx.clients, ctx.project.name, found,
                                                        tags=tags))
     return live_mod.read_live(ctx.clients, sorted(wanted), project=ctx.project.name,
@@ -464,6 +475,7 @@ def adopt(ctx: Context, candidate: AdoptCandidate, *,
 
 __all__ = [
     "Context", "open_context", "opened", "project_lock", "compute_plan", "check_saved_plan",
+    "plan_reads",
     "apply_plan", "raise_for_result", "promote", "rollback", "history", "status",
     "plan_destroy", "adopt_candidate", "adopt", "adoption_plan", "AliasMoveResult",
     "HistoryEntry", "AgentStatus", "AliasStatus", "alias_history", "move_alias",

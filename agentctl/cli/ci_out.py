@@ -132,23 +132,31 @@ def error_summary(e: Any, command: str) -> None:
     console.step_summary(build)
 
 
-def plan_summary(plans: Sequence[Any], title: str = "agentctl plan") -> None:
-    from agentctl.render.markdown import plan_summary as render
+# The builders import their renderer when a summary is written (under GitHub Actions) only.
 
-    console.step_summary(lambda budget: render(plans, budget=budget, title=title))
+def plan_summary(plans: Sequence[Any], title: str = "agentctl plan") -> None:
+    def build(budget: int) -> str:
+        from agentctl.render.markdown import plan_summary as render
+
+        return render(plans, budget=budget, title=title)
+
+    console.step_summary(build)
 
 
 def apply_summary(runs: Sequence[tuple[Any, Any]], *, verb: str = "Apply",
                   skipped: Sequence[str] = ()) -> None:
-    from agentctl.render.markdown import apply_summary as render
+    def build(budget: int) -> str:
+        from agentctl.render.markdown import apply_summary as render
 
-    console.step_summary(lambda budget: render(runs, budget=budget, verb=verb, skipped=skipped))
+        return render(runs, budget=budget, verb=verb, skipped=skipped)
+
+    console.step_summary(build)
 
 
 def eval_summary(report: Any) -> None:
-    from agentctl.render.eval import render_report_markdown
-
     def build(budget: int) -> str:
+        from agentctl.render.eval import render_report_markdown
+
         text = render_report_markdown(report)
         if len(text.encode("utf-8")) > budget:
             from agentctl.render.github import fit_summary
@@ -162,6 +170,9 @@ def eval_summary(report: Any) -> None:
 
 
 def validate_summary(reports: Sequence[dict[str, Any]]) -> None:
-    from agentctl.render.markdown import validate_summary as render
+    def build(budget: int) -> str:
+        from agentctl.render.markdown import validate_summary as render
 
-    console.step_summary(lambda budget: render(reports, budget=budget))
+        return render(reports, budget=budget)
+
+    console.step_summary(build)

@@ -14,7 +14,7 @@ import typer
 
 from agentctl.cli.lazy import lazy
 from agentctl.cli.app import app, in_project_dir, project_dir
-from agentctl.cli import ci_out
+from agentctl.cli import ci_out, warm
 from agentctl.cli.options import (
     all_envs_option,
     envs_option,
@@ -141,8 +141,14 @@ def plan_cmd(
     start = project_dir()
     plans, projects = [], []
     for name in resolve_envs(env, all_envs, start):
-        with lifecycle.opened(start, name) as ctx:
+        # The plan's first reads (ListAgents, tags) leave while the specs load (read-only, no
+        # lock taken: apply/context.py).
+        with lifecycle.opened(start, name, early_reads=lifecycle.plan_reads) as ctx:
             _warn(ctx)
+            if not plans:
+                # What the plan is rendered with, imported while the live reads wait on the
+                # network (agentctl.cli.warm).
+                warm.in_background(_PLAN_RENDERING[output])
             plans.append(lifecycle.compute_plan(ctx, only_agents=_agents(agent), prune=prune))
             projects.append(ctx.project)
     if out is not None:
@@ -172,6 +178,11 @@ def plan_cmd(
         return int(ExitCode.CHANGES)
     return int(ExitCode.OK)
 
+
+_PLAN_RENDERING = {
+    fmt: ("agentctl.console", "agentctl.eval.gate", f"agentctl.render.{module}")
+    for fmt, module in (("human", "human"), ("json", "json"), ("markdown", "markdown"))}
+"""The modules ``plan -o FORMAT`` imports after its reads (tests/test_cli_startup.py)."""
 
 PR_COMMENT_LIMIT = 65536
 """GitHub refuses a pull-request comment body longer than this (characters): a combined

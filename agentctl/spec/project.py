@@ -21,7 +21,7 @@ import glob as globmod
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from agentctl.errors import Location, Problem, ProjectError, SpecInvalid, UsageError
 from agentctl.core.model import AgentConfig
@@ -139,12 +139,15 @@ def find_project_file(start: Path) -> Path | None:
 
 
 def load_project(start: Path, env: str | None = None, *, paths: list[Path] | None = None,
-                 strict: bool = False, environ: Mapping[str, str] | None = None) -> Project:
+                 strict: bool = False, environ: Mapping[str, str] | None = None,
+                 on_environment: Callable[[Environment, Path], None] | None = None) -> Project:
     """Load and validate the project found from ``start``. Raises ``ProjectError`` when there is
     no usable project / environment, ``SpecInvalid`` (every problem, errors and warnings) when any
     spec is invalid (or has warnings, with ``strict``). With ``paths``, only those spec files are
     checked and put in ``agents`` / ``desired`` (the rest of the project is still read, quietly,
-    so collaborator references resolve)."""
+    so collaborator references resolve). ``on_environment(environment, root)`` is called once the
+    environment is known and valid, before the specs are read (``agentctl plan`` starts its first
+    read-only calls then, apply/context.py)."""
     environ = dict(os.environ if environ is None else environ)
     pfile = find_project_file(start)
     if pfile is None:
@@ -182,6 +185,8 @@ def load_project(start: Path, env: str | None = None, *, paths: list[Path] | Non
     if any(p.severity == "error" for p in problems):
         raise SpecInvalid(problems)
     environment = _environment(name, eraw, root, ppos, epath, problems, project=data["project"])
+    if on_environment is not None and not any(p.severity == "error" for p in problems):
+        on_environment(environment, root)
     settings = _settings(data.get("settings") or {})
 
     all_files = _expand_globs(data["agents"], root, ppos, problems)
