@@ -227,3 +227,20 @@ def test_what_plan_imports_while_it_reads_is_what_it_renders_with(tmp_path, outp
     mods = _modules_after(["plan", "-o", output], _project(tmp_path), TEST_NO_WARM="1")
     assert "agentctl.plan.planner" in mods  # it planned
     assert set(_PLAN_RENDERING[output]) <= mods
+
+
+def test_a_finished_command_exits_through_the_interpreter_with_its_objects_frozen(tmp_path):
+    """main() freezes the objects before exiting (the interpreter's final collections would
+    walk them all for nothing), and exits normally: atexit handlers and flushes still run."""
+    marker = tmp_path / "atexit-ran"
+    code = (
+        "import atexit, gc, sys\n"
+        f"atexit.register(lambda: open({str(marker)!r}, 'w').write(str(gc.get_freeze_count())))\n"
+        "from agentctl.cli import main\n"
+        "sys.stdout.write('buffered, not flushed: ')\n"
+        "main(['--version'])\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=_env(), timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("buffered, not flushed: agentctl ")
+    assert int(marker.read_text()) > 10000  # the handler ran, with the objects frozen

@@ -52,6 +52,7 @@ def _interrupted_while_starting() -> None:
 
 
 try:
+    import gc
     import signal
     import traceback
 
@@ -102,6 +103,12 @@ def main(argv: list[str] | None = None) -> int:
             except (OSError, ValueError):
                 pass
         os._exit(int(code))
+    # Everything the command made is about to be freed: the interpreter's last cyclic garbage
+    # collections would walk every object of the process (botocore's models, the live state,
+    # the plan) only to find them unreachable anyway, ~0.3 s of an N = 1 plan's exit on a busy
+    # machine. Frozen objects are skipped by those collections; atexit handlers, stream
+    # flushes and file closes still run as usual (this is not os._exit).
+    gc.freeze()
     sys.exit(code)
 
 
