@@ -163,3 +163,36 @@ def test_apply_reads_under_its_lock_not_early(project, monkeypatch, capsys):
     assert all(thread != EARLY for _, thread in calls)
     assert not any(op.startswith(("Create", "Update", "Delete", "Prepare", "Tag"))
                    for op, _ in calls)
+
+
+def test_an_aws_target_reads_early_too(tmp_path, monkeypatch, capsys):
+    """`-e prod` (target aws, no endpoint): the clients (profile, credentials, account check)
+    are made while the specs load; an unusable profile is the error made without early reads."""
+    root = tmp_path / "support-bot"
+    shutil.copytree(EXAMPLES / "support-bot", root,
+                    ignore=shutil.ignore_patterns(".agentctl", "__pycache__"))
+    for k in list(os.environ):
+        if k.startswith(("AGENTCTL_", "AWS_")):
+            monkeypatch.delenv(k)
+    for k, v in {"AWS_CONFIG_FILE": str(tmp_path / "none"),
+                 "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+                 "AWS_EC2_METADATA_DISABLED": "true", "NO_COLOR": "1", "CI": "1"}.items():
+        monkeypatch.setenv(k, v)
+    made = []
+    real = aws.make_clients
+
+    def make_clients(*a, **kw):
+        made.append(threading.current_thread().name)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(aws, "make_clients", make_clients)
+    outcomes = []
+    for early in (True, False):
+        if not early:
+            monkeypatch.setattr(context, "_reads_early", lambda *a: False)
+        code = run(["-C", str(root), "plan", "-e", "prod"])
+        outcomes.append((code, *capsys.readouterr()))
+    assert made == [EARLY, threading.main_thread().name]
+    assert outcomes[0][0] != ExitCode.OK and "profile (prod) could not be found" in \
+        outcomes[0][2], outcomes[0]
+    assert outcomes[0] == outcomes[1]

@@ -115,7 +115,8 @@ class EarlyReads:
 
 def _reads_early(environment: Any, root: Path) -> bool:
     """Whether the target is reached over the network (AWS, or a served local endpoint)."""
-    return not aws.target_of(environment, root).endpoint.startswith("embedded:")
+    # AWS itself has no endpoint (None); the embedded emulator's is "embedded:<state file>".
+    return not (aws.target_of(environment, root).endpoint or "").startswith("embedded:")
 
 
 def open_context(start: Path, env: str | None, *, timing: aws.Timing | None = None,
