@@ -5,6 +5,10 @@ and identical to the published ``specs/*.schema.json``. jsonschema's own message
 into ones that say what to do (unknown key -> "did you mean", a pattern -> which Bedrock member
 it comes from, ...).
 
+A document is first checked by the schema's compiled predicate (``schema_fast``): a valid one,
+the common case, costs a fraction of jsonschema's descent, and jsonschema itself is imported and
+run only for a document the predicate refuses, so every message still comes from its errors.
+
 Must not: check anything the schema does not say (Bedrock rules live in ``rules``), or raise on
 bad input: everything is a ``Problem``.
 """
@@ -16,14 +20,16 @@ import functools
 import json
 import re
 from importlib import resources
-from typing import Any, Iterable
-
-import jsonschema
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from agentctl.errors import Problem
+from agentctl.spec import schema_fast
 from agentctl.spec.hints import pattern_hint
 from agentctl.spec.yamlload import PathT, PositionMap, render_path
+
+if TYPE_CHECKING:
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
 
 
 @functools.lru_cache(maxsize=2)
@@ -33,13 +39,40 @@ def load_schema(name: str) -> dict[str, Any]:
     return json.loads(text)
 
 
-@functools.lru_cache(maxsize=2)
-def _validator(name: str) -> jsonschema.Draft202012Validator:
+@functools.lru_cache(maxsize=None)
+def _validator(name: str) -> "jsonschema.Draft202012Validator":
+    import jsonschema  # only for a document the fast check refused: ~0.15 s to import
+
     return jsonschema.Draft202012Validator(load_schema(name))
+
+
+@functools.lru_cache(maxsize=None)
+def _fast_check(name: str) -> Callable[[Any], bool] | None:
+    """The compiled yes/no check of schema ``name``; None if it uses a keyword ``schema_fast``
+    does not implement (then jsonschema checks every document)."""
+    try:
+        return schema_fast.compile_schema(load_schema(name))
+    except schema_fast.Unsupported:
+        return None
+
+
+@functools.lru_cache(maxsize=None)
+def _environment_check(name: str) -> Callable[[Any], bool] | None:
+    try:
+        return schema_fast.compile_schema(_environment_schema(name))
+    except schema_fast.Unsupported:
+        return None
+
+
+def _environment_schema(name: str) -> dict[str, Any]:
+    return load_schema(name)["properties"]["environments"]["additionalProperties"]
 
 
 def validate(name: str, doc: Any, positions: PositionMap) -> list[Problem]:
     """All schema problems of ``doc`` against schema ``name``."""
+    check = _fast_check(name)
+    if check is not None and check(doc):
+        return []  # what jsonschema would say: no error (tests/spec/test_schema_fast.py)
     out: list[Problem] = []
     seen: set[tuple[str, str]] = set()
     for err in sorted(_validator(name).iter_errors(doc), key=lambda e: [str(p) for p in e.absolute_path]):
@@ -54,15 +87,19 @@ def validate(name: str, doc: Any, positions: PositionMap) -> list[Problem]:
 def validate_environment(env: Any, positions: PositionMap, prefix: PathT) -> list[Problem]:
     """Re-check one (interpolated) environment block of agentctl.yaml against its sub-schema.
     ``positions`` are the project file's; ``prefix`` is ``("environments", name)``."""
-    sub = load_schema("project")["properties"]["environments"]["additionalProperties"]
-    validator = jsonschema.Draft202012Validator(sub)
+    check = _environment_check("project")
+    if check is not None and check(env):
+        return []
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(_environment_schema("project"))
     out = []
     for err in validator.iter_errors(env):
         out.extend(_problems(err, positions, prefix))
     return out
 
 
-def _problems(err: ValidationError, positions: PositionMap, prefix: PathT) -> Iterable[Problem]:
+def _problems(err: "ValidationError", positions: PositionMap, prefix: PathT) -> Iterable[Problem]:
     path = prefix + tuple(err.absolute_path)
     v = err.validator
     schema = err.schema if isinstance(err.schema, dict) else {}
@@ -180,7 +217,7 @@ def _problems(err: ValidationError, positions: PositionMap, prefix: PathT) -> It
     yield Problem(positions.value(path), render_path(path), err.message, f"schema.{v}")
 
 
-def _problems_for_key(sub: ValidationError, key: Any, kpath: PathT, positions: PositionMap) -> Iterable[Problem]:
+def _problems_for_key(sub: "ValidationError", key: Any, kpath: PathT, positions: PositionMap) -> Iterable[Problem]:
     if sub.validator == "enum":
         allowed = [str(x) for x in sub.validator_value]
         close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
@@ -210,7 +247,7 @@ def _about(description: str | None) -> str | None:
     return text[0].lower() + text[1:]
 
 
-def _branch_type(e: ValidationError) -> str:
+def _branch_type(e: "ValidationError") -> str:
     s = e.schema if isinstance(e.schema, dict) else {}
     if "$ref" in s or s.get("type") == "object":
         return "object"
