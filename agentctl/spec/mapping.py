@@ -18,9 +18,10 @@ the caller cannot catch (callers only map schema-clean documents for ``desired``
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from agentctl.core.model import AgentConfig, AliasConfig, Ref, TRACK_PINNED
 from agentctl.spec import fields
@@ -131,9 +132,21 @@ class Request:
 
     operation: str
     params: dict[str, Any]
-    origin: dict[str, PathT] = field(default_factory=dict)
-    """Coral member path (``functionSchema.functions.1.member.name``) -> spec path."""
     base: PathT = ()
+    sources: tuple[Callable[[], dict[str, PathT]], ...] = ()
+    """What ``origin`` is made of; called on first use of ``origin`` only: a request without a
+    violation (nearly every one) never needs it, and building it cost as much as the request."""
+    _origin: dict[str, PathT] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def origin(self) -> dict[str, PathT]:
+        """Coral member path (``functionSchema.functions.1.member.name``) -> spec path."""
+        if self._origin is None:
+            out: dict[str, PathT] = {}
+            for source in self.sources:
+                out.update(source())
+            self._origin = out
+        return self._origin
 
     def spec_path(self, member: str) -> PathT:
         parts = member.split(".")
@@ -147,9 +160,8 @@ class Request:
 
 def requests(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc]) -> list[Request]:
     out: list[Request] = []
-    r = Request("CreateAgent", fields.to_members(fields.AGENT, doc, operation="CreateAgent"))
-    r.origin.update(fields.origins(fields.AGENT, doc))
-    out.append(r)
+    out.append(Request("CreateAgent", fields.to_members(fields.AGENT, doc, operation="CreateAgent"),
+                       sources=(functools.partial(fields.origins, fields.AGENT, doc),)))
     for child in fields.CHILDREN:
         items = fields.get(doc, child.spec)
         for i, item in enumerate(items if isinstance(items, list) else []):
@@ -172,15 +184,13 @@ def _child_requests(child: fields.Child, i: int, item: Mapping[str, Any],
     ids = {"agentId": PLACEHOLDER_ID}
     if res.operation != "CreateAgentAlias":
         ids["agentVersion"] = "DRAFT"
-    r = Request(res.operation, {**ids, **members}, base=base)
-    r.origin.update(fields.origins(res, item, base, operation=res.operation))
-    out = [r]
+    out = [Request(res.operation, {**ids, **members}, base=base,
+                   sources=(functools.partial(fields.origins, res, item, base, operation=res.operation),))]
     # Members set with another operation (an alias's invocation state: UpdateAgentAlias).
     for op in sorted({f.operation for f in res.fields if f.operation}):
         extra = fields.to_members(res, item, operation=op)
         if extra:
-            u = Request(op, {"agentId": PLACEHOLDER_ID, "agentAliasId": "BBBBBBBBBB",
-                             "agentAliasName": item.get("name") or "x", **extra}, base=base)
-            u.origin.update(fields.origins(res, item, base, operation=op))
-            out.append(u)
+            out.append(Request(op, {"agentId": PLACEHOLDER_ID, "agentAliasId": "BBBBBBBBBB",
+                                    "agentAliasName": item.get("name") or "x", **extra}, base=base,
+                               sources=(functools.partial(fields.origins, res, item, base, operation=op),)))
     return out

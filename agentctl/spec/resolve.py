@@ -153,6 +153,13 @@ class IncludeContext:
     """Included YAML/JSON documents already parsed during this load, by file and text: a
     document every spec includes (a shared OpenAPI file) is parsed once per run, not once per
     spec (issue 13). The parsed values are only read afterwards, never changed."""
+    found: dict[tuple[Path, str | None], tuple[Path, bool, bool]] = field(default_factory=dict, compare=False,
+                                                                   repr=False)
+    """(including directory, include path) -> (resolved target, exists, is a file), during this
+    load: 200 specs including ``../prompts/instruction.md`` resolve it once, not 200 times
+    (``(root, None)``: the project directory itself)."""
+    texts: dict[Path, str] = field(default_factory=dict, compare=False, repr=False)
+    """Included files already read during this load (successfully), by resolved path."""
 
 
 def display(path: Path, ctx: IncludeContext) -> str:
@@ -165,10 +172,17 @@ def display(path: Path, ctx: IncludeContext) -> str:
 def include_target(spec_file: Path, rel: str, ctx: IncludeContext, loc: Location, path: PathT,
                    problems: list[Problem]) -> Path | None:
     """Resolve and check an include path; ``None`` (with a problem) when it cannot be used."""
+    key = (spec_file.parent, rel)
+    known = ctx.found.get(key)
     try:
-        target = (spec_file.parent / rel).resolve()
-        root = ctx.root.resolve()
-        exists, is_file = target.exists(), target.is_file()
+        if known is None:
+            target = (spec_file.parent / rel).resolve()
+            known = ctx.found[key] = (target, target.exists(), target.is_file())
+        target, exists, is_file = known
+        root_key = (ctx.root, None)  # the project directory itself, resolved once per load
+        if root_key not in ctx.found:
+            ctx.found[root_key] = (ctx.root.resolve(), True, True)
+        root = ctx.found[root_key][0]
     except (OSError, ValueError) as e:  # name too long, NUL byte, symlink loop, ...
         problems.append(Problem(loc, render_path(path), f"include {rel[:80]!r} is not a usable path: "
                                 f"{getattr(e, 'strerror', None) or e}", "include.bad-path"))
@@ -195,9 +209,12 @@ def read_include(spec_file: Path, rel: str, ctx: IncludeContext, loc: Location, 
     target = include_target(spec_file, rel, ctx, loc, path, problems)
     if target is None:
         return None
+    text = ctx.texts.get(target)
+    if text is not None:
+        return target, text
     try:
-        text = read_text(target, display=display(target, ctx), max_bytes=rc.MAX_INCLUDE_BYTES,
-                         what="included file")
+        text = ctx.texts[target] = read_text(target, display=display(target, ctx),
+                                             max_bytes=rc.MAX_INCLUDE_BYTES, what="included file")
     except YamlFailure as e:
         for p in e.problems:
             problems.append(Problem(p.location, render_path(path), p.message,

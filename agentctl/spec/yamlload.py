@@ -180,9 +180,33 @@ def load_text(text: str, display: str, *, path: Path | None = None) -> Loaded:
     return Loaded(path or Path(display), value, builder.positions)
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_RESOLVED: dict[tuple[str, Any], str] = {}
+"""Plain and quoted scalar text -> its resolved tag (see ``_Loader.resolve``)."""
+_RESOLVED_MAX = 100_000
+
+
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """SafeLoader used only to compose nodes and construct scalars (type resolution). The libyaml
     parser when PyYAML has it (same nodes and marks, several times faster)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        # A scalar's tag depends only on its text and (plain, quoted) flags: SafeLoader has no
+        # path resolvers (asserted below). PyYAML tries its implicit resolvers' regexes for each
+        # scalar; the same keys and values recur in every spec of a project, so each distinct
+        # text is resolved once per process (the answer is PyYAML's own).
+        if kind is ScalarNode:
+            key = (value, implicit)
+            tag = _RESOLVED.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_RESOLVED) < _RESOLVED_MAX:
+                    _RESOLVED[key] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
+
+assert not _Loader.yaml_path_resolvers, "tag resolution would depend on the path: drop the memo"
 
 
 def _mark_loc(display: str, mark: Any) -> Location:
@@ -242,7 +266,10 @@ class _Builder:
         if len(self.stack) >= MAX_DEPTH:
             raise _TooBig(Problem(self.loc(node), render_path(path),
                                   f"the document is nested deeper than {MAX_DEPTH} levels", "yaml.too-deep"))
-        self.positions.values.setdefault(path, self.loc(node))
+        values = self.positions.values
+        if path not in values:
+            mark = node.start_mark
+            values[path] = Location(self.display, mark.line + 1, mark.column + 1)
         if isinstance(node, ScalarNode):
             return self.scalar(node, path)
         self.stack.append(id(node))
@@ -259,7 +286,10 @@ class _Builder:
         # Scalars are immutable: an alias re-visiting one reuses the constructed value.
         if id(node) in self.scalars:
             return self.scalars[id(node)]
-        value = self._construct(node, path)
+        if node.tag == _STR_TAG:
+            value = node.value  # what SafeConstructor's construct_yaml_str returns
+        else:
+            value = self._construct(node, path)
         self.scalars[id(node)] = value
         return value
 
