@@ -239,17 +239,31 @@ def alias_address(agent: str, alias: str) -> str:
 
 # --- dotted paths ------------------------------------------------------------------------------
 
+_PARTS: dict[str, tuple[str, ...]] = {}
+"""Dotted path -> its parts: the table's paths, split once (``get`` runs for every field of
+every spec object)."""
+
+
+def _parts(path: str) -> tuple[str, ...]:
+    parts = _PARTS.get(path)
+    if parts is None:
+        parts = tuple(path.split("."))
+        if len(_PARTS) < 10_000:
+            _PARTS[path] = parts
+    return parts
+
+
 def get(obj: Any, path: str) -> Any:
     """The value at a dotted path, or None when any step is missing or not a mapping."""
-    for part in path.split("."):
-        if not is_mapping(obj):
+    for part in _parts(path):
+        if not (isinstance(obj, dict) or is_mapping(obj)):
             return None
         obj = obj.get(part)
     return obj
 
 
 def put(obj: dict[str, Any], path: str, value: Any) -> None:
-    parts = path.split(".")
+    parts = _parts(path)
     for part in parts[:-1]:
         nxt = obj.get(part)
         if not isinstance(nxt, dict):
@@ -276,11 +290,7 @@ def to_members(resource: Resource, item: Mapping[str, Any], *, payload: Any = No
     ``payload``: the parsed OpenAPI document of an action group (PAYLOAD)."""
     out: dict[str, Any] = {}
     taken: set[str] = set()
-    for f in resource.fields:
-        if f.member is None or f.kind == LOCAL or (f.natural_key and not keys):
-            continue
-        if operation is not None and (f.operation or resource.operation) != operation:
-            continue
+    for f in _member_fields(resource, keys, operation):
         if f.choice is not None and f.choice in taken:
             continue
         value = _to_api(f, item, payload)
@@ -297,6 +307,22 @@ def to_members(resource: Resource, item: Mapping[str, Any], *, payload: Any = No
 
 
 _ABSENT = object()
+_MEMBER_FIELDS: dict[tuple[int, bool, str | None], tuple[Resource, tuple[Field, ...]]] = {}
+
+
+def _member_fields(resource: Resource, keys: bool, operation: str | None) -> tuple[Field, ...]:
+    """The fields ``to_members`` maps for these arguments, in table order (the selection is the
+    same for every spec object of a resource: made once per process, not once per object)."""
+    key = (id(resource), keys, operation)
+    hit = _MEMBER_FIELDS.get(key)
+    if hit is not None and hit[0] is resource:
+        return hit[1]
+    selected = tuple(
+        f for f in resource.fields
+        if not (f.member is None or f.kind == LOCAL or (f.natural_key and not keys))
+        and (operation is None or (f.operation or resource.operation) == operation))
+    _MEMBER_FIELDS[key] = (resource, selected)
+    return selected
 
 
 def _to_api(f: Field, item: Mapping[str, Any], payload: Any) -> Any:

@@ -14,14 +14,16 @@ Must not: touch AWS or the emulator, write files, or print; ``desired`` is a map
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
+import gc
 import urllib.parse
 import glob as globmod
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from agentctl.errors import Location, Problem, ProjectError, SpecInvalid, UsageError
 from agentctl.core.model import AgentConfig
@@ -138,6 +140,22 @@ def find_project_file(start: Path) -> Path | None:
     return None
 
 
+@contextlib.contextmanager
+def _no_collector_pauses() -> Iterator[None]:
+    """The cyclic garbage collector paused while a project loads. Loading allocates hundreds of
+    thousands of short-lived, acyclic values (freed by reference counting as they go); the
+    collector's generational passes over everything else the process holds (botocore's model,
+    the schemas) cost a third of ``validate``'s time for 200 specs and reclaim nothing here.
+    It resumes, as it was, when the load returns or raises."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_project(start: Path, env: str | None = None, *, paths: list[Path] | None = None,
                  strict: bool = False, environ: Mapping[str, str] | None = None,
                  on_environment: Callable[[Environment, Path], None] | None = None) -> Project:
@@ -148,6 +166,14 @@ def load_project(start: Path, env: str | None = None, *, paths: list[Path] | Non
     so collaborator references resolve). ``on_environment(environment, root)`` is called once the
     environment is known and valid, before the specs are read (``agentctl plan`` starts its first
     read-only calls then, apply/context.py)."""
+    with _no_collector_pauses():
+        return _load_project(start, env, paths=paths, strict=strict, environ=environ,
+                             on_environment=on_environment)
+
+
+def _load_project(start: Path, env: str | None, *, paths: list[Path] | None, strict: bool,
+                  environ: Mapping[str, str] | None,
+                  on_environment: Callable[[Environment, Path], None] | None) -> Project:
     environ = dict(os.environ if environ is None else environ)
     pfile = find_project_file(start)
     if pfile is None:
@@ -294,6 +320,12 @@ def check_files(paths: list[Path], root: Path, *, strict: bool = False,
                 environ: Mapping[str, str] | None = None) -> list[Problem]:
     """Validate agent spec files outside any project: no variables, no overlays, no world;
     collaborator references to other agents are not resolved. Includes must stay under ``root``."""
+    with _no_collector_pauses():
+        return _check_files(paths, root, strict=strict, environ=environ)
+
+
+def _check_files(paths: list[Path], root: Path, *, strict: bool,
+                 environ: Mapping[str, str] | None) -> list[Problem]:
     environ = dict(os.environ if environ is None else environ)
     root = root.resolve()
     ctx = IncludeContext(root=root, display_root=root)

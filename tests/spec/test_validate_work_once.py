@@ -5,7 +5,8 @@ and reports exactly what it reported before:
   for a request with a violation, and then places the problem where it always did;
 - an include shared by every spec is resolved and read once per load;
 - a YAML scalar's tag (PyYAML's implicit resolvers) is looked up once per distinct text, with
-  PyYAML's own answer.
+  PyYAML's own answer;
+- the cyclic garbage collector is paused while a project loads, and resumes as it was.
 """
 
 from __future__ import annotations
@@ -101,3 +102,34 @@ def test_each_distinct_scalar_is_resolved_once(monkeypatch):
     assert sorted(seen) == sorted({"a", "b", "c", "name", "one", "size", "12", "two"})
     assert yamlload.load_text(text, "f.yaml").value == first == yaml.safe_load(text)
     assert len(seen) == 8
+
+
+def test_the_collector_pauses_during_a_load_and_resumes_as_it_was(project, monkeypatch):
+    import gc
+
+    from agentctl.spec import schema
+
+    states = []
+    real = schema.validate
+
+    def recording(*args, **kwargs):
+        states.append(gc.isenabled())
+        return real(*args, **kwargs)
+    monkeypatch.setattr(schema, "validate", recording)
+    good = project({"agents/bot.yaml": BASE + GROUP})
+    assert gc.isenabled()
+    load_project(good, "local", environ={})
+    assert states and not any(states) and gc.isenabled()
+    (good / "agents" / "bot.yaml").write_text(BASE + "idleSessionTtl: soon\n")
+    try:
+        load_project(good, "local", environ={})
+    except SpecInvalid:
+        pass
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        (good / "agents" / "bot.yaml").write_text(BASE + GROUP)
+        load_project(good, "local", environ={})
+        assert not gc.isenabled()    # not switched on behind the caller's back
+    finally:
+        gc.enable()
