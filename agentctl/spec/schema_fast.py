@@ -176,8 +176,7 @@ class _Compiler:
             m = s["maxLength"]
             string.append(lambda x: len(x) <= m)
         if "pattern" in s:
-            search = re.compile(s["pattern"]).search
-            string.append(lambda x: search(x) is not None)
+            string.append(_searcher(s["pattern"]))
         if string:
             out.append(_only(str, string))
         number: list[Check] = []
@@ -248,6 +247,18 @@ class _Compiler:
         def follow(x: Any) -> bool:
             return cell[0](x)
         return follow
+
+
+def _searcher(pattern: str) -> Check:
+    """``re.search(pattern, x) is not None``, the pattern compiled when first needed: a command
+    checking one spec meets a few of the schema's patterns, not all of them."""
+    compiled: list[Callable[[str], Any]] = []
+
+    def search(x: str) -> bool:
+        if not compiled:
+            compiled.append(re.compile(pattern).search)
+        return compiled[0](x) is not None
+    return search
 
 
 def _only(kind: type, checks: list[Check]) -> Check:
