@@ -104,13 +104,7 @@ class _Compiler:
                    and not k.startswith("x-")]
         if unknown:
             raise Unsupported(f"{where}: keyword(s) {', '.join(sorted(unknown))}")
-        checks = [c for c in (self._typed(schema, where), self._generic(schema, where)) if c]
-        checks = [c for group in checks for c in group]
-        if not checks:
-            return lambda x: True
-        if len(checks) == 1:
-            return checks[0]
-        return lambda x: all(c(x) for c in checks)
+        return _every(self._typed(schema, where) + self._generic(schema, where))
 
     # keywords that apply whatever the instance's type
     def _generic(self, s: dict[str, Any], where: str) -> list[Check]:
@@ -121,10 +115,7 @@ class _Compiler:
                 tests = tuple(_TYPES[n] for n in names)
             except (KeyError, TypeError):
                 raise Unsupported(f"{where}: type {s['type']!r}") from None
-            if len(tests) == 1:
-                out.append(tests[0])
-            else:
-                out.append(lambda x: any(t(x) for t in tests))
+            out.append(_some(list(tests)))
         if "enum" in s:
             values = list(s["enum"])
             strings = frozenset(v for v in values if isinstance(v, str))
@@ -144,9 +135,9 @@ class _Compiler:
             if key in s:
                 subs = [self.compile(sub, f"{where}/{key}/{i}") for i, sub in enumerate(s[key])]
                 if key == "allOf":
-                    out.append(lambda x, subs=subs: all(c(x) for c in subs))
+                    out.append(_every(subs))
                 elif key == "anyOf":
-                    out.append(lambda x, subs=subs: any(c(x) for c in subs))
+                    out.append(_some(subs))
                 else:
                     def one_of(x: Any, subs: list[Check] = subs) -> bool:
                         found = 0
@@ -165,69 +156,38 @@ class _Compiler:
                 self._ref(f"#/$defs/{name}" if where == "#" else None, where, sub)
         return out
 
-    # keywords that apply to one type of instance only
+    # keywords that apply to one type of instance only: one check per type, which passes any
+    # instance of another type (jsonschema's rule)
     def _typed(self, s: dict[str, Any], where: str) -> list[Check]:
         out: list[Check] = []
-        string: list[Check] = []
-        if "minLength" in s:
-            n = s["minLength"]
-            string.append(lambda x: len(x) >= n)
-        if "maxLength" in s:
-            m = s["maxLength"]
-            string.append(lambda x: len(x) <= m)
-        if "pattern" in s:
-            string.append(_searcher(s["pattern"]))
-        if string:
-            out.append(_only(str, string))
-        number: list[Check] = []
+        if any(k in s for k in ("minLength", "maxLength", "pattern")):
+            out.append(_string_check(s.get("minLength"), s.get("maxLength"),
+                                     _searcher(s["pattern"]) if "pattern" in s else None))
+        bounds = []
         # jsonschema's own comparisons, negated (``not x < b`` rather than ``x >= b``: NaN
         # passes every bound there, and must here).
         for key, test in (("minimum", lambda v, b: not v < b), ("maximum", lambda v, b: not v > b),
                           ("exclusiveMinimum", lambda v, b: not v <= b),
                           ("exclusiveMaximum", lambda v, b: not v >= b)):
             if key in s:
-                number.append(lambda x, b=s[key], test=test: test(x, b))
-        if number:
-            out.append(lambda x: not _is_number(x) or all(c(x) for c in number))
-        array: list[Check] = []
-        if "minItems" in s:
-            lo = s["minItems"]
-            array.append(lambda x: len(x) >= lo)
-        if "maxItems" in s:
-            hi = s["maxItems"]
-            array.append(lambda x: len(x) <= hi)
-        if "items" in s:
-            item = self.compile(s["items"], f"{where}/items")
-            array.append(lambda x: all(item(v) for v in x))
-        if array:
-            out.append(_only(list, array))
-        obj: list[Check] = []
-        if "minProperties" in s:
-            lo_p = s["minProperties"]
-            obj.append(lambda x: len(x) >= lo_p)
-        if "maxProperties" in s:
-            hi_p = s["maxProperties"]
-            obj.append(lambda x: len(x) <= hi_p)
-        if "required" in s:
-            required = tuple(s["required"])
-            obj.append(lambda x: all(k in x for k in required))
-        props = {k: self.compile(v, f"{where}/properties/{k}") for k, v in (s.get("properties") or {}).items()}
-        if props:
-            items = tuple(props.items())
-            obj.append(lambda x: all(c(x[k]) for k, c in items if k in x))
-        if "additionalProperties" in s:
-            extra_schema = s["additionalProperties"]
-            names = frozenset(props) | frozenset(s.get("properties") or ())
-            if extra_schema is False:
-                obj.append(lambda x: all(k in names for k in x))
-            elif extra_schema is not True:
-                extra = self.compile(extra_schema, f"{where}/additionalProperties")
-                obj.append(lambda x: all(extra(v) for k, v in x.items() if k not in names))
-        if "propertyNames" in s:
-            key_check = self.compile(s["propertyNames"], f"{where}/propertyNames")
-            obj.append(lambda x: all(key_check(k) for k in x))
-        if obj:
-            out.append(_only(dict, obj))
+                bounds.append((test, s[key]))
+        if bounds:
+            out.append(_number_check(tuple(bounds)))
+        if any(k in s for k in ("minItems", "maxItems", "items")):
+            out.append(_array_check(s.get("minItems"), s.get("maxItems"),
+                                    self.compile(s["items"], f"{where}/items") if "items" in s else None))
+        if any(k in s for k in ("minProperties", "maxProperties", "required", "properties",
+                                "additionalProperties", "propertyNames")):
+            props = {k: self.compile(v, f"{where}/properties/{k}")
+                     for k, v in (s.get("properties") or {}).items()}
+            extra: Check | bool = True
+            if "additionalProperties" in s:
+                a = s["additionalProperties"]
+                extra = a if isinstance(a, bool) else self.compile(a, f"{where}/additionalProperties")
+            names = self.compile(s["propertyNames"], f"{where}/propertyNames") \
+                if "propertyNames" in s else None
+            out.append(_object_check(s.get("minProperties"), s.get("maxProperties"),
+                                     tuple(s.get("required") or ()), props, extra, names))
         return out
 
     def _ref(self, ref: str | None, where: str, target: Any = None) -> Check:
@@ -261,12 +221,106 @@ def _searcher(pattern: str) -> Check:
     return search
 
 
-def _only(kind: type, checks: list[Check]) -> Check:
-    """``checks`` applied to instances of ``kind``; anything else passes (jsonschema's rule)."""
+def _true(x: Any) -> bool:
+    return True
+
+
+def _every(checks: list[Check]) -> Check:
+    """All of ``checks`` (explicit loops: a generator per call costs more than the checks)."""
+    if not checks:
+        return _true
     if len(checks) == 1:
-        c = checks[0]
-        return lambda x: not isinstance(x, kind) or c(x)
-    return lambda x: not isinstance(x, kind) or all(c(x) for c in checks)
+        return checks[0]
+    if len(checks) == 2:
+        a, b = checks
+        return lambda x: a(x) and b(x)
+    group = tuple(checks)
+
+    def every(x: Any) -> bool:
+        for c in group:
+            if not c(x):
+                return False
+        return True
+    return every
+
+
+def _some(checks: list[Check]) -> Check:
+    if len(checks) == 1:
+        return checks[0]
+    group = tuple(checks)
+
+    def some(x: Any) -> bool:
+        for c in group:
+            if c(x):
+                return True
+        return False
+    return some
+
+
+def _string_check(lo: int | None, hi: int | None, search: Check | None) -> Check:
+    def check(x: Any) -> bool:
+        if not isinstance(x, str):
+            return True
+        if lo is not None and len(x) < lo:
+            return False
+        if hi is not None and len(x) > hi:
+            return False
+        return search is None or search(x)
+    return check
+
+
+def _number_check(bounds: tuple[tuple[Callable[[Any, Any], bool], Any], ...]) -> Check:
+    def check(x: Any) -> bool:
+        if not _is_number(x):
+            return True
+        for test, bound in bounds:
+            if not test(x, bound):
+                return False
+        return True
+    return check
+
+
+def _array_check(lo: int | None, hi: int | None, item: Check | None) -> Check:
+    def check(x: Any) -> bool:
+        if not isinstance(x, list):
+            return True
+        if lo is not None and len(x) < lo:
+            return False
+        if hi is not None and len(x) > hi:
+            return False
+        if item is not None:
+            for v in x:
+                if not item(v):
+                    return False
+        return True
+    return check
+
+
+def _object_check(lo: int | None, hi: int | None, required: tuple[str, ...],
+                  props: dict[str, Check], extra: Check | bool, names: Check | None) -> Check:
+    """minProperties, maxProperties, required, properties, additionalProperties (True: any,
+    False: none, or a check) and propertyNames, in one pass over the instance's entries."""
+    def check(x: Any) -> bool:
+        if not isinstance(x, dict):
+            return True
+        if lo is not None and len(x) < lo:
+            return False
+        if hi is not None and len(x) > hi:
+            return False
+        for k in required:
+            if k not in x:
+                return False
+        for k, v in x.items():
+            c = props.get(k)
+            if c is not None:
+                if not c(v):
+                    return False
+            elif extra is not True and (extra is False or not extra(v)):
+                return False
+            if names is not None and not names(k):
+                return False
+        return True
+    return check
 
 
 def _pointer(root: Any, ref: str, where: str) -> Any:
