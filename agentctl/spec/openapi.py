@@ -61,7 +61,32 @@ def count_operations(doc: OpenApiDoc) -> int:
     return sum(1 for _, m, _ in operations(doc.value) if m.lower() in rc.OPENAPI_METHODS)
 
 
+_CHECKED: dict[tuple[Any, ...], tuple[Any, Any, tuple[Problem, ...]]] = {}
+"""The problems of the documents checked last, by (document, positions, group, prefix): a file
+every spec of a project includes is parsed once per load (``resolve.IncludeContext.parsed``),
+so each spec hands over the same, read-only, objects; the entry keeps them alive, so their ids
+cannot be reused while it exists."""
+_CHECKED_MAX = 64
+
+
 def validate(doc: OpenApiDoc, group_name: str, prefix: PathT) -> list[Problem]:
+    """Every problem of one action group's OpenAPI document, located in its own file (or the
+    spec, inline), with spec paths under ``prefix``."""
+    key = (id(doc.value), id(doc.positions), group_name, tuple(prefix))
+    try:
+        hit = _CHECKED.get(key)
+    except TypeError:  # an unhashable group name (the schema reports it): no memo
+        return _validate(doc, group_name, prefix)
+    if hit is not None and hit[0] is doc.value and hit[1] is doc.positions:
+        return list(hit[2])
+    out = _validate(doc, group_name, prefix)
+    _CHECKED[key] = (doc.value, doc.positions, tuple(out))
+    while len(_CHECKED) > _CHECKED_MAX:
+        del _CHECKED[next(iter(_CHECKED))]
+    return out
+
+
+def _validate(doc: OpenApiDoc, group_name: str, prefix: PathT) -> list[Problem]:
     out: list[Problem] = []
     value = doc.value
 

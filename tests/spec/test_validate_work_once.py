@@ -133,3 +133,50 @@ def test_the_collector_pauses_during_a_load_and_resumes_as_it_was(project, monke
         assert not gc.isenabled()    # not switched on behind the caller's back
     finally:
         gc.enable()
+
+
+OPENAPI = """\
+openapi: 3.0.0
+info: {title: Orders, version: "1"}
+paths:
+  /orders/{orderId}:
+    get:
+      operationId: getOrder
+      description: Look up one order by its ID and return its status.
+      parameters:
+        - {name: orderId, in: path, required: true, schema: {type: string}}
+      responses: {"200": {description: the order}}
+"""
+
+
+def test_a_shared_openapi_file_is_checked_once_per_load(project, monkeypatch):
+    from agentctl.spec import openapi
+
+    group = GROUP.replace("""    functions:
+      - name: get_order
+        description: Look up one order by its ID and return its status.
+        parameters:
+          order_id: { type: string, description: "The order ID, e.g. A-482.", required: true }
+""", "    openapi: { file: ../openapi/orders.yaml }\n")
+    files = {f"agents/bot{i}.yaml": (BASE + group).replace("name: bot", f"name: bot{i}")
+             for i in range(4)}
+    bad = OPENAPI.replace("operationId: getOrder", "operationId: get__order")
+    root = project({**files, "openapi/orders.yaml": bad})
+    calls = _counting(monkeypatch, openapi, "_validate")
+    try:
+        load_project(root, "local", environ={})
+    except SpecInvalid as e:
+        found = [(p.location.file, p.location.line, p.path) for p in e.problems
+                 if p.code == "openapi.operation-id-pattern"]
+    else:
+        raise AssertionError("an operationId with '__' was accepted")
+    assert len(calls) == 1
+    # reported as before: at the document's own line, once (the specs' identical reports of a
+    # shared file are one problem after deduplication)
+    assert found == [("openapi/orders.yaml", 6,
+                      'actionGroups[0].openapi.file.paths."/orders/{orderId}".get.operationId')]
+    try:
+        load_project(root, "local", environ={})
+    except SpecInvalid:
+        pass
+    assert len(calls) == 2    # per load: the next load parses the file again
