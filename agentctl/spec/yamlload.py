@@ -329,7 +329,8 @@ class _Builder:
                                              "mapping keys must be plain strings", "yaml.complex-key"))
                 continue
             key = str(key_node.value)
-            kloc = self.loc(key_node)
+            mark = key_node.start_mark
+            kloc = Location(self.display, mark.line + 1, mark.column + 1)
             if key in seen:
                 first = seen[key]
                 self.problems.append(Problem(
@@ -341,8 +342,20 @@ class _Builder:
             seen[key] = kloc
             if key in merged:
                 self.positions.drop(path + (key,))
-            self.positions.keys[path + (key,)] = kloc
-            own[key] = self.build(value_node, path + (key,))
+            vpath = path + (key,)
+            self.positions.keys[vpath] = kloc
+            if value_node.__class__ is ScalarNode and value_node.tag == _STR_TAG \
+                    and self.count < MAX_NODES and len(self.stack) < MAX_DEPTH:
+                # The commonest value, a plain string, without the general ``build`` (same
+                # count, position and value; the limits' errors stay with ``build``).
+                self.count += 1
+                values = self.positions.values
+                if vpath not in values:
+                    mark = value_node.start_mark
+                    values[vpath] = Location(self.display, mark.line + 1, mark.column + 1)
+                own[key] = value_node.value
+            else:
+                own[key] = self.build(value_node, vpath)
         merged.update(own)
         return merged
 
