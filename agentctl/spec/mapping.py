@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from agentctl.core.model import AgentConfig, AliasConfig, Ref, TRACK_PINNED
 from agentctl.spec import fields
@@ -159,22 +159,40 @@ class Request:
 
 
 def requests(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc]) -> list[Request]:
-    out: list[Request] = []
-    out.append(Request("CreateAgent", fields.to_members(fields.AGENT, doc, operation="CreateAgent"),
-                       sources=(functools.partial(fields.origins, fields.AGENT, doc),)))
+    out: list[Request] = [agent_request(doc)]
+    for child, i, item in child_items(doc):
+        out.extend(child_requests(child, i, item, openapi))
+    return out
+
+
+def agent_request(doc: Mapping[str, Any]) -> Request:
+    """The CreateAgent request of a spec."""
+    return Request("CreateAgent", fields.to_members(fields.AGENT, doc, operation="CreateAgent"),
+                   sources=(functools.partial(fields.origins, fields.AGENT, doc),))
+
+
+def child_items(doc: Mapping[str, Any]) -> Iterator[tuple[fields.Child, int, dict[str, Any]]]:
+    """(child kind, index, spec object) of every action group, knowledge base, collaborator and
+    alias of a spec: each becomes ``child_requests``."""
     for child in fields.CHILDREN:
         items = fields.get(doc, child.spec)
         for i, item in enumerate(items if isinstance(items, list) else []):
             if isinstance(item, dict):
-                out.extend(_child_requests(child, i, item, openapi))
-    return out
+                yield child, i, item
 
 
-def _child_requests(child: fields.Child, i: int, item: Mapping[str, Any],
-                    openapi: Mapping[int, OpenApiDoc]) -> list[Request]:
+def child_payload(child: fields.Child, i: int, openapi: Mapping[int, OpenApiDoc]) -> Any:
+    """The parsed OpenAPI document ``child_requests`` puts into child ``i``'s request, if any."""
+    return openapi[i].value if child.resource is fields.ACTION_GROUP and i in openapi else None
+
+
+def child_requests(child: fields.Child, i: int, item: Mapping[str, Any],
+                   openapi: Mapping[int, OpenApiDoc]) -> list[Request]:
+    """The request(s) of one child spec object: its create/associate request and, for members
+    set with another operation, that one (an alias's invocation state: UpdateAgentAlias)."""
     res = child.resource
     base: PathT = tuple(child.spec.split(".")) + (i,)
-    payload = openapi[i].value if res is fields.ACTION_GROUP and i in openapi else None
+    payload = child_payload(child, i, openapi)
     members = fields.to_members(res, item, payload=payload, keys=True, operation=res.operation)
     if isinstance((members.get("apiSchema") or {}).get("payload"), (dict, list)):
         # The API takes the document as a string (§4.3); length/pattern rules apply to that.

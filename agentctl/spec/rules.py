@@ -26,6 +26,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import functools
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -51,6 +52,10 @@ class Context:
     world_knowledge_bases: frozenset[str] | None = None
     """Knowledge-base ids that exist on the local target (None: not checked)."""
     world_lambdas: frozenset[str] | None = None
+    clean_children: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, repr=False)
+    """Child spec objects (action groups, aliases, ...) whose requests botocore's model found
+    nothing wrong with during this load, by content (``_child_violations``): a fleet of specs
+    sharing their action groups checks each distinct one once. One Context per load."""
 
 
 class _Out:
@@ -70,7 +75,7 @@ class _Out:
 def check(doc: Mapping[str, Any], positions: PositionMap, openapi: Mapping[int, OpenApiDoc],
           ctx: Context) -> list[Problem]:
     out = _Out(positions)
-    _botocore(doc, openapi, out)
+    _botocore(doc, openapi, out, ctx)
     _quotas(doc, openapi, out)
     _unique_names(doc, out)
     _prompts(doc, out)
@@ -95,9 +100,15 @@ def _dict(value: Any) -> dict[str, Any]:
 
 # --- 1. botocore --------------------------------------------------------------------------------
 
-def _botocore(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], out: _Out) -> None:
-    for req in mapping.requests(doc, openapi):
-        for v in servicemodel.validate(req.operation, req.params):
+def _botocore(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], out: _Out,
+              ctx: Context | None = None) -> None:
+    agent = mapping.agent_request(doc)
+    found = [(agent, servicemodel.validate(agent.operation, agent.params))]
+    for child, i, item in mapping.child_items(doc):
+        found.extend(_child_violations(child, i, item, openapi,
+                                       ctx.clean_children if ctx is not None else None))
+    for req, violations in found:
+        for v in violations:
             path = req.spec_path(v.member)
             if req.operation == "CreateAgent" and v.member == "instruction" and v.kind == "length" \
                     and "less than" in v.constraint:
@@ -117,6 +128,28 @@ def _botocore(doc: Mapping[str, Any], openapi: Mapping[int, OpenApiDoc], out: _O
             size = f" (it has {len(v.value)})" if v.kind == "length" and hasattr(v.value, "__len__") else ""
             out.add(path, f"{what}{v.constraint[0].lower()}{v.constraint[1:]}{size} "
                     f"({req.operation} {_member_name(v.member)})", f"bedrock.{v.kind}")
+
+
+def _child_violations(child: Any, i: int, item: dict[str, Any], openapi: Mapping[int, OpenApiDoc],
+                      clean: dict[tuple[Any, ...], Any] | None) -> list[tuple[mapping.Request, list[Any]]]:
+    """Each request of one child spec object with its botocore violations. A child whose
+    content (and OpenAPI document: the same parsed object for every spec including it) was
+    already found clean in this load is not built or walked again; one with a violation is
+    always built afresh, so each spec's problem is placed in its own file and path."""
+    payload = mapping.child_payload(child, i, openapi)
+    key: tuple[Any, ...] | None = None
+    if clean is not None:
+        try:
+            key = (child.spec, json.dumps(item, allow_nan=True), id(payload))
+        except (TypeError, ValueError):
+            key = None  # not plain JSON (never from a YAML spec): check it
+        if key is not None and key in clean and clean[key] is payload:
+            return []
+    out = [(r, servicemodel.validate(r.operation, r.params))
+           for r in mapping.child_requests(child, i, item, openapi)]
+    if key is not None and not any(v for _, v in out):
+        clean[key] = payload  # kept alive with the entry, so its id is not reused meanwhile
+    return out
 
 
 def _member_name(member: str) -> str:

@@ -180,3 +180,35 @@ def test_a_shared_openapi_file_is_checked_once_per_load(project, monkeypatch):
     except SpecInvalid:
         pass
     assert len(calls) == 2    # per load: the next load parses the file again
+
+
+def test_children_shared_by_specs_are_walked_once_per_load_and_a_bad_one_is_placed_per_spec(
+        project, monkeypatch):
+    from agentctl.core import servicemodel
+
+    aliases = "aliases:\n  - name: live\n    tags: {team: support}\n"
+    files = {f"agents/bot{i}.yaml": (BASE + GROUP + aliases).replace("name: bot", f"name: bot{i}")
+             for i in range(4)}
+    root = project(files)
+    walked = _counting(monkeypatch, servicemodel, "validate")
+    load_project(root, "local", environ={})
+    ops = [c[0] for c in walked]
+    # each spec's own agent; the identical action group and alias once
+    assert ops.count("CreateAgent") == 4
+    assert ops.count("CreateAgentActionGroup") == 1 and ops.count("CreateAgentAlias") == 1
+    # A bad child (a tag key longer than 128 characters) in every spec: not taken for a clean
+    # one, reported in each file, at its own line.
+    bad = aliases.replace("team: support", "k" * 129 + ": x")
+    for i in range(4):
+        (root / "agents" / f"bot{i}.yaml").write_text((BASE + GROUP + bad).replace("name: bot", f"name: bot{i}"))
+    walked.clear()
+    try:
+        load_project(root, "local", environ={})
+    except SpecInvalid as e:
+        where = sorted((p.location.file, p.location.line, p.path) for p in e.problems
+                       if p.code.startswith("bedrock.") or p.code.startswith("schema."))
+    else:
+        raise AssertionError("a 129-character tag key was accepted")
+    assert [w[0] for w in where] == [f"agents/bot{i}.yaml" for i in range(4)]
+    assert len({w[1:] for w in where}) == 1
+    assert [c[0] for c in walked].count("CreateAgentAlias") == 4
