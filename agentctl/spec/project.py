@@ -533,6 +533,7 @@ def _served_world_note(environment: Environment, ppos: PositionMap, epath: PathT
 
 def _expand_globs(patterns: list[str], root: Path, ppos: PositionMap, problems: list[Problem]) -> list[Path]:
     files: list[Path] = []
+    listed: set[Path] = set()
     for i, pattern in enumerate(patterns):
         matches = sorted(Path(m).resolve() for m in globmod.glob(str(root / pattern), recursive=True)
                          if Path(m).is_file())
@@ -551,7 +552,10 @@ def _expand_globs(patterns: list[str], root: Path, ppos: PositionMap, problems: 
                                     hint=f"globs are relative to {PROJECT_FILE}'s directory; fix the "
                                          "pattern, or remove it if the project has no such specs "
                                          "any more", severity="warning"))
-        files.extend(m for m in inside if m not in files)
+        for m in inside:
+            if m not in listed:  # a set: a list's `in` made 200 specs cost 20,000 comparisons
+                listed.add(m)
+                files.append(m)
     return files
 
 
