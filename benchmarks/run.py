@@ -113,13 +113,13 @@ class Server:
 
 
 _RSS_WRAPPER = (
-    "import json, resource, sys, time\n"
-    "from agentctl.cli import run\n"
-    "t = time.perf_counter()\n"
-    "code = run(sys.argv[2:])\n"
-    "open(sys.argv[1], 'w').write(json.dumps({'code': code, 'rss_mib': "
-    "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
-    "sys.exit(code)\n")
+    # agentctl's own entry point (`agentctl.cli.main`, what the `agentctl` script runs: its
+    # signal handling and exit included), and the process's peak RSS written at exit.
+    "import atexit, json, resource, sys\n"
+    "atexit.register(lambda: open(sys.argv[1], 'w').write(json.dumps({'rss_mib': "
+    "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})))\n"
+    "from agentctl.cli import main\n"
+    "main(sys.argv[2:])\n")
 
 
 def agentctl(root: Path, url: str, *args: str, limit: bool = True) -> dict[str, Any]:
@@ -134,8 +134,7 @@ def agentctl(root: Path, url: str, *args: str, limit: bool = True) -> dict[str, 
                           env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
                           timeout=1800)
     wall = time.perf_counter() - start
-    info = json.loads(out.read_text()) if out.exists() else {"code": proc.returncode,
-                                                              "rss_mib": None}
+    info = json.loads(out.read_text()) if out.exists() else {"rss_mib": None}
     out.unlink(missing_ok=True)
     return {"wall": wall, "code": proc.returncode, "rss_mib": info["rss_mib"],
             "stderr_tail": proc.stderr[-1500:] if proc.returncode not in (0, 2) else ""}
