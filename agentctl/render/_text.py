@@ -66,6 +66,21 @@ def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
 
 _Dumper.add_representer(str, _represent_str)
 
+# The implicit resolvers both dumpers use (PyYAML's ``Resolver``: null, bool, int, float,
+# timestamp, merge, value), by first character, wildcard ones appended, as
+# ``BaseResolver.resolve`` tries them.
+_RES = _Dumper.yaml_implicit_resolvers
+_IMPLICIT = {ch: tuple(rs) + tuple(_RES.get(None, ())) for ch, rs in _RES.items() if ch is not None}
+_WILDCARD = tuple(_RES.get(None, ()))
+
+
+def _implicit_tag(s: str) -> str:
+    """The tag a plain scalar ``s`` reads back as (str when no implicit resolver matches)."""
+    for tag, regexp in _IMPLICIT.get(s[:1], _WILDCARD):
+        if regexp.match(s):
+            return tag
+    return "tag:yaml.org,2002:str"
+
 # libyaml's emitter (PyYAML's C extension, same representers) writes the same YAML as the pure
 # Python ``_Dumper`` about 20 times faster (issue 13: yaml.dump was ~85 % of rendering a plan)
 # except for text it quotes differently: astral-plane characters, Unicode line breaks
@@ -85,19 +100,11 @@ if getattr(yaml, "__with_libyaml__", False):
         # collection, and tells it every step down and up the tree (issue 13: a fifth of a YAML
         # block's cost). Without path resolvers (SafeDumper has none) the answers are
         # PyYAML's ``BaseResolver.resolve`` in short: a plain scalar's tag from the implicit
-        # resolvers of its first character (then the wildcard ones), else the default tag of
-        # the node's kind; descending and ascending do nothing.
-        _IMPLICIT = {ch: tuple(rs) + tuple(_CDumper.yaml_implicit_resolvers.get(None, ()))
-                     for ch, rs in _CDumper.yaml_implicit_resolvers.items() if ch is not None}
-        _WILDCARD = tuple(_CDumper.yaml_implicit_resolvers.get(None, ()))
-
+        # resolvers of its first character (``_implicit_tag``), else the default tag of the
+        # node's kind; descending and ascending do nothing.
         def _resolve(self: Any, kind: type, value: Any, implicit: Any) -> str:
             if kind is yaml.ScalarNode:
-                if implicit[0]:
-                    for tag, regexp in _IMPLICIT.get(value[:1], _WILDCARD):
-                        if regexp.match(value):
-                            return tag
-                return _CDumper.DEFAULT_SCALAR_TAG
+                return _implicit_tag(value) if implicit[0] else _CDumper.DEFAULT_SCALAR_TAG
             if kind is yaml.SequenceNode:
                 return _CDumper.DEFAULT_SEQUENCE_TAG
             return _CDumper.DEFAULT_MAPPING_TAG
@@ -138,6 +145,9 @@ def yaml_block(plain: Any, json_text: str | None = None) -> str:
     """``plain`` (a dict or list of JSON values) as agentctl's YAML block, trailing newlines
     stripped: keys sorted, multi-line strings as literal blocks, width 100. ``json_text``, when
     given, is ``plain`` as ``json.dumps(plain, ensure_ascii=False)`` (a faster safety check)."""
+    text = _block_fast(plain)
+    if text is not None:
+        return text
     if _CDumper is not None and isinstance(plain, (dict, list)) and (
             (json_text is not None and _json_c_safe(json_text)) or _c_safe(plain)):
         node = _node(plain)
@@ -190,6 +200,182 @@ def _node(value: Any) -> yaml.Node | None:
     return None
 
 
+# ------------------------------------------------------------------ YAML blocks, written directly
+#
+# Most YAML blocks of a plan (OpenAPI documents, function schemas, prompt configurations) are
+# printable ASCII: for those ``_block_fast`` writes the lines libyaml writes (issue 13: building
+# nodes and libyaml's calls back into the resolver were most of a 200-agent plan's render
+# time), and says None (then ``yaml_block`` takes libyaml or PyYAML as before) for anything
+# outside what it decides exactly like libyaml's emitter (``yaml_emitter_analyze_scalar`` and
+# ``select_scalar_style``; same results as PyYAML's emitter here): a key that is not a str of
+# printable ASCII up to 120 characters; a one-line string that is not printable ASCII, or that
+# libyaml would fold at the width (100: it breaks at a space once the column passes it); a
+# multi-line string that is not a ``|`` / ``|-`` block without indentation hint (non-ASCII,
+# tabs, a leading space or newline, a space before a newline or at the end, several final
+# newlines); a float whose text would not read back as a float; any other type (subclasses,
+# tuples, Refs). Layout: block mappings and sequences, indent 2, a sequence in a mapping not
+# indented, ``- `` items holding their first key or item on the same line, ``{}`` / ``[]`` for
+# empty ones; a scalar plain unless an indicator, surrounding space or its implicit type
+# (``'1.0'``, ``'yes'``, ``''``) says otherwise, then single-quoted.
+# tests/plan/test_render.py compares it with both emitters on generated values.
+
+_FLOAT = "tag:yaml.org,2002:float"
+
+
+# Printable ASCII that libyaml may write plain in block context: no leading or trailing space,
+# no indicator first (``#,[]{}&*!|>'"%@` `` always; ``-?:`` before a space or at the end), not
+# a document marker; ``_text`` adds: no ``: `` / `` #`` inside, no final ``:``.
+_PLAIN = re.compile(
+    r"(?![#,\[\]{}&*!|>'\"%@`])(?![-?:](?: |\Z))(?!---|\.\.\.)"
+    r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?\Z")
+# A literal block libyaml writes ``|`` / ``|-`` with no indentation hint: printable ASCII and
+# newlines, not starting with a space or a newline, no space before a newline or at the end,
+# at most one final newline.
+_LITERAL = re.compile(r"(?![ \n])(?!.* \n)(?:[\x20-\x7e\n]*[\x21-\x7e])?\n?\Z", re.S)
+
+
+def _text(v: str) -> str | None:
+    """A one-line string as libyaml writes it (plain, else single-quoted), or None when it
+    is empty or not printable ASCII."""
+    if _PLAIN.match(v) and ": " not in v and " #" not in v and v[-1] != ":":
+        for _tag, regexp in _IMPLICIT.get(v[0], _WILDCARD):
+            if regexp.match(v):
+                return "'" + v.replace("'", "''") + "'"  # it would read as another type
+        return v
+    if v and v.isascii() and v.isprintable():
+        return "'" + v.replace("'", "''") + "'"
+    return None
+
+
+_KEYS: dict[str, str | None] = {}
+_UNSEEN = object()
+
+
+def _key(k: Any) -> str | None:
+    # Keys are a small vocabulary (API members, OpenAPI keywords): remembered per process.
+    if type(k) is not str:
+        return None
+    text = _KEYS.get(k, _UNSEEN)
+    if text is not _UNSEEN:
+        return text
+    if len(k) > 120:  # (libyaml and PyYAML disagree on which keys of 121-128 are "simple")
+        return None
+    text = _text(k)
+    if len(_KEYS) < 4096:
+        _KEYS[k] = text
+    return text
+
+
+def _scalar(v: Any, column: int) -> str | None:
+    """``v`` (no newline) written at ``column`` on one line, or None."""
+    kind = type(v)
+    if kind is str:
+        text = _text(v) if v else "''"
+        # libyaml breaks a line at a space once the column passes the width (100)
+        return text if text is not None and column + text.rfind(" ") <= 100 else None
+    if v is None:
+        return "null"
+    if kind is bool:
+        return "true" if v else "false"
+    if kind is int:
+        return str(v)
+    if kind is float:
+        text = _REPRESENTER.represent_float(v).value
+        return text if _implicit_tag(text) == _FLOAT else None
+    return None
+
+
+def _literal(v: str, indent: int, lines: list[str], head: str) -> bool:
+    if not _LITERAL.match(v):
+        return False
+    if v.endswith("\n"):
+        lines.append(head + "|")
+        v = v[:-1]
+    else:
+        lines.append(head + "|-")
+    pad = " " * indent
+    lines.extend(pad + line if line else "" for line in v.split("\n"))
+    return True
+
+
+def _map(d: dict, indent: int, start: str, lines: list[str]) -> bool:
+    try:
+        items = sorted(d.items())
+    except TypeError:
+        return False
+    pad = " " * indent
+    for k, v in items:
+        key = _key(k)
+        if key is None:
+            return False
+        head = start + key + ":"
+        start = pad
+        kind = type(v)
+        if kind is dict:
+            if not v:
+                lines.append(head + " {}")
+            else:
+                lines.append(head)
+                if not _map(v, indent + 2, pad + "  ", lines):
+                    return False
+        elif kind is list:
+            if not v:
+                lines.append(head + " []")
+            else:
+                lines.append(head)
+                if not _seq(v, indent, pad, lines):
+                    return False
+        elif kind is str and "\n" in v:
+            if not _literal(v, indent + 2, lines, head + " "):
+                return False
+        else:
+            text = _scalar(v, indent + len(key) + 2)
+            if text is None:
+                return False
+            lines.append(head + " " + text)
+    return True
+
+
+def _seq(items: list, indent: int, start: str, lines: list[str]) -> bool:
+    pad = " " * indent
+    for v in items:
+        dash = start + "- "
+        start = pad
+        kind = type(v)
+        if kind is dict:
+            if not v:
+                lines.append(dash + "{}")
+            elif not _map(v, indent + 2, dash, lines):
+                return False
+        elif kind is list:
+            if not v:
+                lines.append(dash + "[]")
+            elif not _seq(v, indent + 2, dash, lines):
+                return False
+        elif kind is str and "\n" in v:
+            if not _literal(v, indent + 2, lines, dash):
+                return False
+        else:
+            text = _scalar(v, indent + 2)
+            if text is None:
+                return False
+            lines.append(dash + text)
+    return True
+
+
+def _block_fast(value: Any) -> str | None:
+    """``yaml_block(value)`` for a non-empty dict or list within the limits above, else None."""
+    lines: list[str] = []
+    kind = type(value)
+    if kind is dict and value:
+        ok = _map(value, 0, "", lines)
+    elif kind is list and value:
+        ok = _seq(value, 0, "", lines)
+    else:
+        return None
+    return "\n".join(lines) if ok else None
+
+
 def format_value(value: Any, *, sensitive: bool = False) -> str:
     """One value: scalars as JSON (strings quoted), short maps and lists as one line of JSON,
     longer ones (or ones holding multi-line text) as a YAML block when that takes several lines
@@ -202,17 +388,34 @@ def format_value(value: Any, *, sensitive: bool = False) -> str:
     if value is None:
         return "null"
     if isinstance(value, (dict, list, tuple)):
-        plain = _unref(value)
-        text = json.dumps(plain, ensure_ascii=False, sort_keys=True)
+        # The JSON of ``_unref(value)`` without copying it first (most values are short and
+        # print inline): the encoder asks ``_json_default`` about what ``_unref`` converts.
+        text = _SORTED_JSON.encode(value)
         if len(text) > 72 or "\\n" in text:
+            plain = _unref(value)
             block = yaml_block(plain, text)
             # Only a real block is YAML: a one-line dump (``lambda: arn:...``) would print inline
             # in a notation other values never use; one line is always JSON, whatever its length.
             if "\n" in block:
                 return block
         # A placeholder is not a string value: show it bare, as Terraform does.
-        return text.replace(json.dumps(KNOWN_AFTER_APPLY), KNOWN_AFTER_APPLY)
-    return json.dumps(value, ensure_ascii=False)
+        return text.replace(_QUOTED_PLACEHOLDER, KNOWN_AFTER_APPLY)
+    return _JSON.encode(value)
+
+
+def _json_default(o: Any) -> Any:
+    """What ``_unref`` makes of a value JSON cannot write: a placeholder, a mapping's dict."""
+    if is_ref(o):
+        return KNOWN_AFTER_APPLY
+    if isinstance(o, Mapping):
+        return dict(o)
+    raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
+
+
+# ``json.dumps(x, ensure_ascii=False[, sort_keys=True])`` without a new encoder per call.
+_SORTED_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_json_default)
+_JSON = json.JSONEncoder(ensure_ascii=False)
+_QUOTED_PLACEHOLDER = json.dumps(KNOWN_AFTER_APPLY)
 
 
 def action_verb(action: Action) -> str:

@@ -17,7 +17,7 @@ from hypothesis import given, settings, strategies as st
 
 from agentctl.core import model
 from agentctl.core.jsontext import json_text
-from agentctl.core.model import Ref, plain, refs_from_json
+from agentctl.core.model import Ref, is_ref, plain, refs_from_json
 
 
 class _Colour(str, enum.Enum):
@@ -162,3 +162,32 @@ def test_json_text_of_deep_and_circular_structures_behaves_as_json_dumps():
     loop["self"] = loop
     assert _dumps_or_error(lambda: json_text(loop)) == _dumps_or_error(
         lambda: json.dumps(loop, indent=2, ensure_ascii=False))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_values())
+def test_format_value_equals_its_definition(value):
+    from agentctl.render import _text as T
+
+    def definition(v):  # format_value as it was: copy through _unref, then json.dumps
+        if is_ref(v):
+            return T.KNOWN_AFTER_APPLY
+        if v is None:
+            return "null"
+        if isinstance(v, (dict, list, tuple)):
+            plain_ = T._unref(v)
+            text = json.dumps(plain_, ensure_ascii=False, sort_keys=True)
+            if len(text) > 72 or "\\n" in text:
+                block = T.yaml_block(plain_, text)
+                if "\n" in block:
+                    return block
+            return text.replace(json.dumps(T.KNOWN_AFTER_APPLY), T.KNOWN_AFTER_APPLY)
+        return json.dumps(v, ensure_ascii=False)
+
+    def outcome(fn):  # (values no plan holds, e.g. a str enum in a YAML block, raise alike)
+        try:
+            return fn()
+        except Exception as e:  # noqa: BLE001
+            return type(e), str(e)
+
+    assert outcome(lambda: T.format_value(value)) == outcome(lambda: definition(value))
