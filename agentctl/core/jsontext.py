@@ -34,6 +34,8 @@ _NEWLINES = ["\n" + "  " * i for i in range(64)]
 
 
 def _newline(level: int) -> str:
+    if level < 64:
+        return _NEWLINES[level]
     while level >= len(_NEWLINES):
         _NEWLINES.append("\n" + "  " * len(_NEWLINES))
     return _NEWLINES[level]
@@ -91,12 +93,22 @@ def _json_dict(o: Any, level: int, out: list[str], sort_keys: bool, default: Any
     sep = "{" + nl
     for k, v in (sorted(o.items()) if sort_keys else o.items()):
         key = _esc(k) if type(k) is str else _json_key(k)
-        text = _json_scalar(v)
-        if text is not None:
-            out.append(sep + key + ": " + text)
-        else:
+        kind = type(v)  # (the common kinds first, without a call each)
+        if kind is str:
+            out.append(sep + key + ": " + _esc(v))
+        elif kind is dict:
             out.append(sep + key + ": ")
-            _json_write(v, level + 1, out, sort_keys, default)
+            _json_dict(v, level + 1, out, sort_keys, default)
+        elif kind is list:
+            out.append(sep + key + ": ")
+            _json_list(v, level + 1, out, sort_keys, default)
+        else:
+            text = _json_scalar(v)
+            if text is not None:
+                out.append(sep + key + ": " + text)
+            else:
+                out.append(sep + key + ": ")
+                _json_write(v, level + 1, out, sort_keys, default)
         sep = "," + nl
     out.append(_newline(level) + "}")
 
@@ -108,12 +120,19 @@ def _json_list(o: Any, level: int, out: list[str], sort_keys: bool, default: Any
     nl = _newline(level + 1)
     sep = "[" + nl
     for v in o:
-        text = _json_scalar(v)
-        if text is not None:
-            out.append(sep + text)
-        else:
+        kind = type(v)
+        if kind is str:
+            out.append(sep + _esc(v))
+        elif kind is dict:
             out.append(sep)
-            _json_write(v, level + 1, out, sort_keys, default)
+            _json_dict(v, level + 1, out, sort_keys, default)
+        else:
+            text = _json_scalar(v)
+            if text is not None:
+                out.append(sep + text)
+            else:
+                out.append(sep)
+                _json_write(v, level + 1, out, sort_keys, default)
         sep = "," + nl
     out.append(_newline(level) + "]")
 
