@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from serving import ServerProcess  # tests/serving.py
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -165,32 +164,14 @@ def test_validate_imports_no_aws_sdk(tmp_path):
                           "agentctl.emulator", "agentctl.runtime", "typer._adapters"}) == []
 
 
-LINE = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 
 
 @pytest.fixture
 def served(tmp_path):
     """`agentctl emulator serve` on a state file of its own (an empty target)."""
-    err = open(tmp_path / "server.err", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "agentctl", "emulator", "serve", "--port", "0",
-                             "--state", str(tmp_path / "served.db")], stdout=subprocess.PIPE,
-                            stderr=err, cwd=tmp_path, env=_env())
-    try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 60
-        line = ""
-        while time.monotonic() < deadline and not LINE.search(line):
-            line = proc.stdout.readline().decode()
-            if not line and proc.poll() is not None:
-                break
-        m = LINE.search(line)
-        assert m, (tmp_path / "server.err").read_text(errors="replace")
-        yield m.group(1)
-    finally:
-        proc.kill()
-        proc.wait()
-        proc.stdout.close()
-        err.close()
+    server = ServerProcess(tmp_path / "served.db", None, tmp_path / "server.err", env=_env())
+    yield server.url
+    server.stop()
 
 
 PLAN_MUST_NOT = {

@@ -9,14 +9,12 @@ in vain if the reads came after the specs), the rest by comparing with the reads
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
+from serving import ServerProcess  # tests/serving.py
 
 from agentctl.apply import context
 from agentctl.aws import client as aws
@@ -26,7 +24,6 @@ from agentctl.exitcodes import ExitCode
 from agentctl.spec import project as spec_project
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-LINE = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 EARLY = "agentctl-early-reads"
 
 
@@ -34,21 +31,9 @@ EARLY = "agentctl-early-reads"
 def served(tmp_path_factory):
     d = tmp_path_factory.mktemp("served")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AGENTCTL_", "AWS_"))}
-    err = open(d / "server.err", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "agentctl", "emulator", "serve", "--port", "0",
-                             "--state", str(d / "served.db")], stdout=subprocess.PIPE,
-                            stderr=err, cwd=d, env=env)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().decode()
-        m = LINE.search(line)
-        assert m, (d / "server.err").read_text(errors="replace")
-        yield m.group(1)
-    finally:
-        proc.kill()
-        proc.wait()
-        proc.stdout.close()
-        err.close()
+    server = ServerProcess(d / "served.db", None, d / "server.err", env=env)
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture
